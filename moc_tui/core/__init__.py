@@ -1,0 +1,1 @@
+"""The headless core: settings, sheet stores, cloud, mail, journal. Never imports Textual."""

@@ -1,0 +1,154 @@
+"""Typed reads from one ini section that collect problems instead of stopping at the first.
+
+Every read names the section and key, so an operator can fix the whole file in one go.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the settings file."""
+
+    section: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"[{self.section}] {self.key}" if self.key else f"[{self.section}]"
+        return f"{where}: {self.message}" if self.section else self.message
+
+
+class SectionReader:
+    """Reads keys of one section; records a Problem and returns a fallback on bad values."""
+
+    def __init__(
+        self,
+        parser: configparser.ConfigParser,
+        section: str,
+        problems: list[Problem],
+        base_dir: Path,
+    ) -> None:
+        self.section = section
+        self.present = parser.has_section(section)
+        self.values: dict[str, str] = dict(parser.items(section)) if self.present else {}
+        self.problems = problems
+        self.base_dir = base_dir
+        self.used: set[str] = set()
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.section, key, message))
+
+    def raw(self, key: str) -> str | None:
+        """The trimmed value, or None when the key is absent or blank."""
+        self.used.add(key)
+        value = self.values.get(key)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            if required:
+                self.problem(key, "is required but missing or blank")
+            return default
+        return value
+
+    def integer(
+        self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            self.problem(key, f"must be a whole number, not {value!r}")
+            return default
+        if minimum is not None and number < minimum:
+            self.problem(key, f"must be at least {minimum}, not {number}")
+            return default
+        if maximum is not None and number > maximum:
+            self.problem(key, f"must be at most {maximum}, not {number}")
+            return default
+        return number
+
+    def seconds(self, key: str, default: float) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if not 0 < number <= 3600:
+            self.problem(key, f"must be a number of seconds between 0 and 3600, not {value!r}")
+            return default
+        return number
+
+    def choice(self, key: str, choices: Collection[str], default: str) -> str:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if value.lower() not in choices:
+            self.problem(key, f"must be one of {', '.join(sorted(choices))}, not {value!r}")
+            return default
+        return value.lower()
+
+    def url(self, key: str, *, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self.problem(key, f"must be an http:// or https:// URL with a host, not {value!r}")
+            return None
+        return value
+
+    def email(self, key: str, *, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and not EMAIL_RE.match(value):
+            self.problem(key, f"is not an email address: {value!r}")
+            return None
+        return value
+
+    def email_list(self, key: str) -> tuple[str, ...]:
+        value = self.raw(key)
+        if value is None:
+            return ()
+        addresses = tuple(a.strip() for a in re.split(r"[,;]", value) if a.strip())
+        bad = [a for a in addresses if not EMAIL_RE.match(a)]
+        if bad:
+            self.problem(key, f"holds text that is not an email address: {', '.join(bad)}")
+            return tuple(a for a in addresses if a not in bad)
+        return addresses
+
+    def path(self, key: str, *, must_exist: bool = True, required: bool = False) -> Path | None:
+        """A path; relative ones are taken from the settings file's folder."""
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = self.base_dir / path
+        if must_exist and not path.exists():
+            self.problem(key, f"names {path}, which does not exist")
+        return path
+
+    def unknown_keys(self, allowed: Collection[str]) -> list[str]:
+        return sorted(k for k in self.values if k not in allowed)
+
+    def refuse_unknown(self, allowed: Collection[str]) -> None:
+        for key in self.unknown_keys(allowed):
+            self.problem(key, f"is not a known key; known keys: {', '.join(sorted(allowed))}")

@@ -1,0 +1,8 @@
+"""Shared test setup: the network guard for every test, and the real-service fixtures."""
+
+pytest_plugins = [
+    "tests.fixtures.netguard",
+    # "tests.fixtures.keystone",
+    # "tests.fixtures.sheets",
+    "tests.fixtures.smtp",
+]
