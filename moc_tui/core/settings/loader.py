@@ -63,6 +63,7 @@ KNOWN_SECTIONS = {
     "state",
     "access_columns",
     "quota_columns",
+    "project_aliases",
     *EMAIL_SECTIONS,
 }
 DEFAULT_STATE_DIR = Path("/var/lib/moc-tui")
@@ -309,6 +310,11 @@ class _Loader:
                 quotas[name] = value
         return quotas
 
+    def project_aliases(self) -> dict[str, str]:
+        """What people type for an existing project -> its Keystone name (case-insensitive)."""
+        r = self.reader("project_aliases")
+        return {key: value for key in r.values if (value := r.text(key)) is not None}
+
     def columns(self, section: str, defaults: dict[str, str]) -> dict[str, str]:
         r = self.reader(section)
         r.refuse_unknown(defaults)
@@ -344,6 +350,7 @@ def load_settings(path: Path) -> Settings:
         quotas=loader.quotas(),
         access_columns=loader.columns("access_columns", ACCESS_COLUMNS),
         quota_columns=loader.columns("quota_columns", QUOTA_COLUMNS),
+        project_aliases=loader.project_aliases(),
         warnings=tuple(loader.warnings),
     )
     if loader.problems:

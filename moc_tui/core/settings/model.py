@@ -122,4 +122,5 @@ class Settings:
     quotas: dict[str, int]
     access_columns: dict[str, str]
     quota_columns: dict[str, str]
+    project_aliases: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
