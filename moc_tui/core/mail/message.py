@@ -1,0 +1,74 @@
+"""Build one message from a settings section, a template and the request's values.
+
+Headers are set through `email.message.EmailMessage`, which refuses CR/LF in a header value, and
+every address was validated before it got here; the subject's `{project}` is replaced literally
+(never `str.format`, which would let a project name reach attributes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from moc_tui.core.mail.templates import fill_placeholders, placeholder_values
+from moc_tui.core.settings import EmailSettings
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """Everything needed to send one message later (kept in the outbox until it is sent)."""
+
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    body: str
+    html: bool
+    message_id: str = field(default_factory=lambda: make_msgid(domain="moc-tui.invalid"))
+
+    def recipients(self) -> list[str]:
+        """Envelope recipients: each address once, in order (the original sent cc as one
+        invalid string)."""
+        return list(dict.fromkeys(a.lower() for a in (*self.to, *self.cc)))
+
+    def to_message(self) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = ", ".join(self.to)
+        if self.cc:
+            message["Cc"] = ", ".join(self.cc)
+        message["Subject"] = self.subject
+        message["Message-ID"] = self.message_id
+        message.set_content(self.body, subtype="html" if self.html else "plain")
+        return message
+
+
+def build_message(
+    section: EmailSettings,
+    template: str,
+    defaults: Mapping[str, str],
+    values: Mapping[str, str],
+    to: Sequence[str],
+    *,
+    subject_project: str = "",
+    extra_cc: Sequence[str] = (),
+) -> OutgoingMail:
+    """Fill `template` from `[email_defaults]` < the section's own keys < runtime `values`."""
+    is_html = section.formatting == "html"
+    merged = placeholder_values(defaults, section.placeholders, values)
+    sender = section.sender or defaults.get("sender") or "root@localhost"
+    subject = section.subject.replace("{project}", subject_project)
+    recipients = {a.lower() for a in to}
+    cc = tuple(
+        dict.fromkeys(a for a in (*section.cc_list, *extra_cc) if a.lower() not in recipients)
+    )
+    return OutgoingMail(
+        sender=sender,
+        to=tuple(to),
+        cc=cc,
+        subject=subject,
+        body=fill_placeholders(template, merged, html_body=is_html),
+        html=is_html,
+    )

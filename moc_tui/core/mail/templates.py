@@ -1,0 +1,36 @@
+"""Fill the original templates' `<UPPERCASE_KEY>` placeholders, in one pass.
+
+One pass matters: a value that itself contains `<SETPASS_TOKEN_URL>` (a name typed into the form)
+stays literal instead of being expanded by a later replacement. No `str.format` or `%` either, so
+`{admin_pwd}` or `%(admin_pwd)s` in a value is just text. Unknown placeholders stay as they are,
+like the original did, so a missing setting shows in the mail instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+
+PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)>")
+
+
+def fill_placeholders(template: str, values: Mapping[str, str], *, html_body: bool) -> str:
+    """Replace each `<KEY>` with `values[KEY]` (escaped for HTML bodies); others stay."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None:
+            return match.group(0)
+        return html.escape(value) if html_body else value
+
+    return PLACEHOLDER.sub(replace, template)
+
+
+def placeholder_values(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Merge layers (later wins) with keys upper-cased, as `[email_defaults] login_url` fills
+    `<LOGIN_URL>`."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        merged.update({key.upper(): value for key, value in layer.items()})
+    return merged
