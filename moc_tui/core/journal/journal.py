@@ -1,0 +1,204 @@
+"""Read and write the journal: steps done per request, the mail outbox, errors, audit.
+
+Each write is committed before it returns, so a crash after a call never loses what the call
+recorded. Times are UTC ISO-8601; the clock is injectable so tests need no sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from moc_tui.core.journal.db import connect
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    request_key: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    id: int
+    at: str
+    operator: str
+    request_key: str | None
+    tab: str | None
+    row: int | None
+    email: str | None
+    step: str | None
+    message: str
+    acknowledged_by: str | None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: str
+    operator: str
+    action: str
+    request_key: str | None
+    detail: dict[str, Any]
+
+
+class Journal:
+    """The one journal of a state directory. Safe to share between threads of one process."""
+
+    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
+        self.path = path
+        self._conn = connect(path)
+        self._clock = clock
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _now(self) -> str:
+        return self._clock().isoformat(timespec="seconds")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes so they commit together (or not at all)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # steps ---------------------------------------------------------------------------------
+    def step_done(self, request_key: str, step: str, data: Mapping[str, Any] | None = None) -> None:
+        self._conn.execute(
+            "INSERT INTO steps (request_key, step, status, data, at) VALUES (?, ?, 'done', ?, ?)"
+            " ON CONFLICT (request_key, step) DO UPDATE SET status='done', data=excluded.data,"
+            " at=excluded.at",
+            (request_key, step, json.dumps(dict(data or {})), self._now()),
+        )
+
+    def steps(self, request_key: str) -> dict[str, dict[str, Any]]:
+        """Completed steps of a request and what each recorded (ids, names)."""
+        rows = self._conn.execute(
+            "SELECT step, data FROM steps WHERE request_key = ? AND status = 'done'",
+            (request_key,),
+        )
+        return {row["step"]: json.loads(row["data"]) for row in rows}
+
+    # outbox --------------------------------------------------------------------------------
+    def enqueue_mail(self, request_key: str, kind: str, payload: Mapping[str, Any]) -> bool:
+        """Queue a mail once per (request, kind); False when it was already queued or sent."""
+        cursor = self._conn.execute(
+            "INSERT INTO outbox (request_key, kind, payload, status, created_at)"
+            " VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (request_key, kind) DO NOTHING",
+            (request_key, kind, json.dumps(dict(payload)), self._now()),
+        )
+        return cursor.rowcount == 1
+
+    def pending_mail(self, request_key: str | None = None) -> list[OutboxItem]:
+        query = "SELECT * FROM outbox WHERE status = 'pending'"
+        args: tuple[str, ...] = ()
+        if request_key is not None:
+            query += " AND request_key = ?"
+            args = (request_key,)
+        return [
+            OutboxItem(r["id"], r["request_key"], r["kind"], json.loads(r["payload"]),
+                       r["attempts"], r["last_error"])
+            for r in self._conn.execute(query + " ORDER BY id", args)
+        ]  # fmt: skip
+
+    def mail_sent(self, item_id: int) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (self._now(), item_id),
+        )
+
+    def mail_failed(self, item_id: int, error: str) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error, item_id),
+        )
+
+    def mail_status(self, request_key: str, kind: str) -> str | None:
+        row = self._conn.execute(
+            "SELECT status FROM outbox WHERE request_key = ? AND kind = ?", (request_key, kind)
+        ).fetchone()
+        return None if row is None else str(row["status"])
+
+    # errors --------------------------------------------------------------------------------
+    def record_error(
+        self,
+        operator: str,
+        message: str,
+        *,
+        request_key: str | None = None,
+        tab: str | None = None,
+        row: int | None = None,
+        email: str | None = None,
+        step: str | None = None,
+    ) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO errors (at, operator, request_key, tab, row, email, step, message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self._now(), operator, request_key, tab, row, email, step, message),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def errors(self, *, include_acknowledged: bool = False) -> list[ErrorRecord]:
+        query = "SELECT * FROM errors"
+        if not include_acknowledged:
+            query += " WHERE acknowledged_at IS NULL"
+        return [_error(r) for r in self._conn.execute(query + " ORDER BY id DESC")]
+
+    def acknowledge_error(self, error_id: int, operator: str) -> bool:
+        cursor = self._conn.execute(
+            "UPDATE errors SET acknowledged_by = ?, acknowledged_at = ?"
+            " WHERE id = ? AND acknowledged_at IS NULL",
+            (operator, self._now(), error_id),
+        )
+        return cursor.rowcount == 1
+
+    # audit ---------------------------------------------------------------------------------
+    def audit(
+        self,
+        operator: str,
+        action: str,
+        request_key: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO audit (at, operator, action, request_key, detail) VALUES (?, ?, ?, ?, ?)",
+            (self._now(), operator, action, request_key, json.dumps(dict(detail or {}))),
+        )
+
+    def audit_trail(self, request_key: str | None = None) -> list[AuditRecord]:
+        query, args = "SELECT * FROM audit", tuple[str, ...]()
+        if request_key is not None:
+            query, args = query + " WHERE request_key = ?", (request_key,)
+        return [
+            AuditRecord(r["id"], r["at"], r["operator"], r["action"], r["request_key"],
+                        json.loads(r["detail"]))
+            for r in self._conn.execute(query + " ORDER BY id", args)
+        ]  # fmt: skip
+
+
+def _error(r: sqlite3.Row) -> ErrorRecord:
+    return ErrorRecord(
+        r["id"], r["at"], r["operator"], r["request_key"], r["tab"], r["row"], r["email"],
+        r["step"], r["message"], r["acknowledged_by"],
+    )  # fmt: skip

@@ -1,0 +1,97 @@
+"""The journal: private file, durable steps, each mail queued once, errors, audit."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from moc_tui.core.journal import Journal
+
+
+def clock() -> datetime:
+    return datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def test_the_file_is_private_and_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "journal.sqlite3"
+    journal = Journal(path, clock)
+    journal.step_done("r1", "project", {"project_id": "p1"})
+    journal.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Journal(path).steps("r1") == {"project": {"project_id": "p1"}}
+
+
+def test_a_step_recorded_before_a_crash_is_there_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    code = (
+        "import os, sys; from pathlib import Path; from moc_tui.core.journal import Journal\n"
+        "j = Journal(Path(sys.argv[1])); j.step_done('r1', 'user', {'user_id': 'u1'})\n"
+        "os._exit(9)  # no close, no flush: the process dies here\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path)], check=False, timeout=60)
+    assert result.returncode == 9
+    assert Journal(path).steps("r1") == {"user": {"user_id": "u1"}}
+
+
+def test_a_mail_is_queued_once_and_sent_once(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", clock)
+    assert journal.enqueue_mail("r1", "welcome", {"to": ["a@example.org"]})
+    assert not journal.enqueue_mail("r1", "welcome", {"to": ["other@example.org"]})
+    [item] = journal.pending_mail()
+    assert item.payload == {"to": ["a@example.org"]}
+    journal.mail_failed(item.id, "connection refused")
+    [again] = journal.pending_mail("r1")
+    assert (again.attempts, again.last_error) == (1, "connection refused")
+    journal.mail_sent(item.id)
+    assert journal.pending_mail() == []
+    assert journal.mail_status("r1", "welcome") == "sent"
+    assert not journal.enqueue_mail("r1", "welcome", {"to": ["a@example.org"]})
+
+
+def test_errors_are_listed_until_acknowledged(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", clock)
+    first = journal.record_error(
+        "alice",
+        "project exists",
+        row=4,
+        email="b@example.org",
+        step="project",
+        tab="Form Responses 1",
+    )
+    journal.record_error("alice", "mail server down")
+    assert [e.message for e in journal.errors()] == ["mail server down", "project exists"]
+    assert journal.acknowledge_error(first, "bob")
+    assert not journal.acknowledge_error(first, "bob")
+    assert [e.message for e in journal.errors()] == ["mail server down"]
+    [acknowledged] = [e for e in journal.errors(include_acknowledged=True) if e.id == first]
+    assert (acknowledged.acknowledged_by, acknowledged.row) == ("bob", 4)
+
+
+def test_the_audit_trail_names_the_operator(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", clock)
+    journal.audit("alice", "provision", "r1", {"rows": [4]})
+    journal.audit("bob", "edit", "r2")
+    [record] = journal.audit_trail("r1")
+    assert (record.operator, record.action, record.detail, record.at) == (
+        "alice",
+        "provision",
+        {"rows": [4]},
+        "2026-11-23T12:00:00+00:00",
+    )
+    assert len(journal.audit_trail()) == 2
+
+
+def test_a_transaction_commits_all_or_nothing(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", clock)
+    try:
+        with journal.transaction():
+            journal.step_done("r1", "sheet")
+            journal.enqueue_mail("r1", "welcome", {})
+            raise RuntimeError("crash inside")
+    except RuntimeError:
+        pass
+    assert journal.steps("r1") == {}
+    assert journal.pending_mail() == []
