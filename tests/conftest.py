@@ -2,7 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.netguard",
-    # "tests.fixtures.keystone",
+    "tests.fixtures.keystone",
     # "tests.fixtures.sheets",
     "tests.fixtures.smtp",
 ]
