@@ -1,0 +1,41 @@
+"""Snapshots of tabs: atomic, private, verified by checksum; random passwords from secrets."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from moc_tui.core.secrets_gen import random_password
+from moc_tui.core.snapshots import SnapshotDamaged, read_snapshot, write_snapshot
+
+TABS = {
+    "Form Responses 1": [["Approved", "Email"], ["Approved", '=HYPERLINK("x")\x1b']],
+    "Current Users": [["Approved", "Email"]],
+}
+
+
+def test_a_snapshot_round_trips_and_is_private(tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path / "snapshots", "provision", TABS)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert read_snapshot(path) == TABS
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_a_damaged_snapshot_is_detected(tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path, "edit", TABS)
+    document = json.loads(path.read_text())
+    document["tabs"]["Current Users"].append(["x"])
+    path.write_text(json.dumps(document))
+    with pytest.raises(SnapshotDamaged):
+        read_snapshot(path)
+
+
+def test_passwords_are_long_mixed_and_different() -> None:
+    passwords = {random_password() for _ in range(50)}
+    assert len(passwords) == 50
+    for password in passwords:
+        assert len(password) == 24
+        assert any(c.isupper() for c in password) and any(c.isdigit() for c in password)
