@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moc_tui.core.access import ProjectAction, parse_access_requests
+from moc_tui.core.access import ParsedAccessTab, ProjectAction, parse_access_requests
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.table import read_table
 
@@ -29,7 +29,9 @@ def row(**values: str) -> list[str]:
     return [base.get(field, "") for field in ACCESS_COLUMNS]
 
 
-def parse(*rows: list[str], aliases: dict[str, str] | None = None, header: list[str] = HEADER):
+def parse(
+    *rows: list[str], aliases: dict[str, str] | None = None, header: list[str] = HEADER
+) -> ParsedAccessTab:
     table = read_table("Form Responses 1", [header, *rows], ACCESS_COLUMNS, "access_columns")
     return parse_access_requests(table, aliases)
 
