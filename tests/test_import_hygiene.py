@@ -13,9 +13,7 @@ import moc_tui.core
 
 
 def headless_modules() -> list[str]:
-    names = [
-        info.name for info in pkgutil.walk_packages(moc_tui.core.__path__, "moc_tui.core.")
-    ]
+    names = [info.name for info in pkgutil.walk_packages(moc_tui.core.__path__, "moc_tui.core.")]
     return ["moc_tui.core", *names, "setpass_client"]
 
 
