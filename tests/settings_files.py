@@ -36,6 +36,7 @@ def write_settings(tmp_path: Path, changes: Sections | None = None, *, mode: int
         lines.append(f"[{name}]")
         lines += [f"{key} = {value}" for key, value in body.items()]
         lines.append("")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "settings.ini"
     path.write_text("\n".join(lines), encoding="utf-8")
     path.chmod(mode)

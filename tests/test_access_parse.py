@@ -5,28 +5,8 @@ from __future__ import annotations
 from moc_tui.core.access import ParsedAccessTab, ProjectAction, parse_access_requests
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.table import read_table
-
-HEADER = list(ACCESS_COLUMNS.values())
-
-
-def row(**values: str) -> list[str]:
-    base = {
-        "approved": "Approved",
-        "notified": "01 Nov 2026 10:00:00",
-        "timestamp": "11/1/2026 9:00:00",
-        "email": "alice@example.org",
-        "first_name": "Alice",
-        "last_name": "Liddell",
-        "has_account": "No",
-        "organization": "BU",
-        "role": "Student",
-        "sponsor": "Prof. X",
-        "pin": "0123",
-        "new_project": "wonderland",
-        "description": "Research",
-    }
-    base.update(values)
-    return [base.get(field, "") for field in ACCESS_COLUMNS]
+from tests.sample_rows import ACCESS_HEADER as HEADER
+from tests.sample_rows import access_row as row
 
 
 def parse(

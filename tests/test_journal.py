@@ -95,3 +95,12 @@ def test_a_transaction_commits_all_or_nothing(tmp_path: Path) -> None:
         pass
     assert journal.steps("r1") == {}
     assert journal.pending_mail() == []
+
+
+def test_the_same_open_error_is_recorded_once(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", clock)
+    first = journal.record_error("cron", "PIN is missing", request_key="r1", row=3, step="validate")
+    again = journal.record_error("cron", "PIN is missing", request_key="r1", row=3, step="validate")
+    assert first == again and len(journal.errors()) == 1
+    journal.acknowledge_error(first, "alice")
+    assert journal.record_error("cron", "PIN is missing", request_key="r1", row=3) != first

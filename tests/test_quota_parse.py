@@ -5,21 +5,8 @@ from __future__ import annotations
 from moc_tui.core.quota_requests import ParsedQuotaTab, parse_quota_requests
 from moc_tui.core.settings.columns import QUOTA_COLUMNS
 from moc_tui.core.table import read_table
-
-HEADER = list(QUOTA_COLUMNS.values())
-
-
-def row(**values: str) -> list[str]:
-    base = {
-        "approved": "Approved",
-        "notified": "x",
-        "email": "pi@example.org",
-        "first_name": "Pat",
-        "last_name": "Investigator",
-        "project": "k2k",
-    }
-    base.update(values)
-    return [base.get(field, "") for field in QUOTA_COLUMNS]
+from tests.sample_rows import QUOTA_HEADER as HEADER
+from tests.sample_rows import quota_row as row
 
 
 def parse(*rows: list[str]) -> ParsedQuotaTab:

@@ -102,6 +102,7 @@ def _parse_row(
     return AccessRequest(
         row=number,
         cells=cells,
+        timestamp=value.get("timestamp", ""),
         email=email,
         username=username,
         first_name=value.get("first_name", ""),

@@ -24,6 +24,7 @@ class AccessRequest:
 
     row: int
     cells: tuple[str, ...] = field(repr=False)  # holds the PIN
+    timestamp: str
     email: str
     username: str
     first_name: str

@@ -117,10 +117,16 @@ class Journal:
             query += " AND request_key = ?"
             args = (request_key,)
         return [
-            OutboxItem(r["id"], r["request_key"], r["kind"], json.loads(r["payload"]),
-                       r["attempts"], r["last_error"])
+            OutboxItem(
+                r["id"],
+                r["request_key"],
+                r["kind"],
+                json.loads(r["payload"]),
+                r["attempts"],
+                r["last_error"],
+            )
             for r in self._conn.execute(query + " ORDER BY id", args)
-        ]  # fmt: skip
+        ]
 
     def mail_sent(self, item_id: int) -> None:
         self._conn.execute(
@@ -152,6 +158,14 @@ class Journal:
         email: str | None = None,
         step: str | None = None,
     ) -> int:
+        """Record a failure; the same unacknowledged failure again is not recorded twice."""
+        same = self._conn.execute(
+            "SELECT id FROM errors WHERE acknowledged_at IS NULL AND request_key IS ?"
+            " AND step IS ? AND message = ? AND row IS ?",
+            (request_key, step, message, row),
+        ).fetchone()
+        if same is not None:
+            return int(same["id"])
         cursor = self._conn.execute(
             "INSERT INTO errors (at, operator, request_key, tab, row, email, step, message)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -191,14 +205,28 @@ class Journal:
         if request_key is not None:
             query, args = query + " WHERE request_key = ?", (request_key,)
         return [
-            AuditRecord(r["id"], r["at"], r["operator"], r["action"], r["request_key"],
-                        json.loads(r["detail"]))
+            AuditRecord(
+                r["id"],
+                r["at"],
+                r["operator"],
+                r["action"],
+                r["request_key"],
+                json.loads(r["detail"]),
+            )
             for r in self._conn.execute(query + " ORDER BY id", args)
-        ]  # fmt: skip
+        ]
 
 
 def _error(r: sqlite3.Row) -> ErrorRecord:
     return ErrorRecord(
-        r["id"], r["at"], r["operator"], r["request_key"], r["tab"], r["row"], r["email"],
-        r["step"], r["message"], r["acknowledged_by"],
-    )  # fmt: skip
+        r["id"],
+        r["at"],
+        r["operator"],
+        r["request_key"],
+        r["tab"],
+        r["row"],
+        r["email"],
+        r["step"],
+        r["message"],
+        r["acknowledged_by"],
+    )

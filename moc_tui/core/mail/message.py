@@ -8,9 +8,11 @@ every address was validated before it got here; the subject's `{project}` is rep
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from moc_tui.core.mail.templates import fill_placeholders, placeholder_values
 from moc_tui.core.settings import EmailSettings
@@ -27,6 +29,18 @@ class OutgoingMail:
     body: str
     html: bool
     message_id: str = field(default_factory=lambda: make_msgid(domain="moc-tui.invalid"))
+
+    def to_payload(self) -> dict[str, Any]:
+        """A JSON-able form for the journal's outbox."""
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OutgoingMail:
+        fields = {f.name for f in dataclass_fields(cls)}
+        values = {k: v for k, v in payload.items() if k in fields}
+        values["to"] = tuple(values["to"])
+        values["cc"] = tuple(values["cc"])
+        return cls(**values)
 
     def recipients(self) -> list[str]:
         """Envelope recipients: each address once, in order (the original sent cc as one

@@ -40,9 +40,12 @@ class Mailer:
         s = self.settings
         if s.security is SmtpSecurity.TLS:
             return smtplib.SMTP_SSL(
-                s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout,
+                s.host,
+                s.port,
+                local_hostname=self.local_hostname,
+                timeout=s.timeout,
                 context=self._context(),
-            )  # fmt: skip
+            )
         smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout)
         if s.security is SmtpSecurity.STARTTLS:
             smtp.starttls(context=self._context())

@@ -11,6 +11,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from importlib import resources
+
+from moc_tui.core.settings import EmailSettings
 
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)>")
 
@@ -34,3 +37,11 @@ def placeholder_values(*layers: Mapping[str, str]) -> dict[str, str]:
     for layer in layers:
         merged.update({key.upper(): value for key, value in layer.items()})
     return merged
+
+
+def load_template(section: EmailSettings) -> str:
+    """The section's template file, or the default shipped for that message."""
+    if section.template is not None:
+        return section.template.read_text(encoding="utf-8")
+    default = resources.files("moc_tui.core.mail") / "templates" / f"{section.section}.txt"
+    return default.read_text(encoding="utf-8")

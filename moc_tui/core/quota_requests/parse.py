@@ -20,9 +20,16 @@ from moc_tui.core.text import trim
 
 # Form fields that are quotas, in the order the form asks them.
 QUOTA_FIELDS = (
-    "instances", "cores", "ram", "floatingip", "network", "port", "volumes", "snapshots",
+    "instances",
+    "cores",
+    "ram",
+    "floatingip",
+    "network",
+    "port",
+    "volumes",
+    "snapshots",
     "gigabytes",
-)  # fmt: skip
+)
 
 # Largest value accepted per quota (in the form's units: RAM in GB); -1 means unlimited.
 DEFAULT_CEILINGS: dict[str, int] = {
@@ -76,6 +83,7 @@ def _parse_row(
     return QuotaRequest(
         row=number,
         cells=cells,
+        timestamp=value.get("timestamp", ""),
         email=value.get("email", ""),
         first_name=value.get("first_name", ""),
         last_name=value.get("last_name", ""),

@@ -12,6 +12,7 @@ class QuotaRequest:
 
     row: int
     cells: tuple[str, ...] = field(repr=False)
+    timestamp: str
     email: str
     first_name: str
     last_name: str

@@ -31,7 +31,16 @@ EMAIL_SECTIONS = (
     "password_email",
     "password_reset_email",
     "quota_email",
+    "added_to_project_email",
 )
+DEFAULT_SUBJECTS = {
+    "welcome_email": "Welcome to the cloud",
+    "new_project_email": "Your new cloud project",
+    "password_email": "Choose your cloud password",
+    "password_reset_email": "Your cloud password was reset",
+    "quota_email": "Quota change for your cloud project {project}",
+    "added_to_project_email": "You were added to a cloud project",
+}
 EMAIL_KEYS = ("template", "subject", "cc_list", "formatting", "sender")
 FORMATTINGS = ("plain", "html")
 SHEET_KEYS = (
@@ -279,9 +288,11 @@ class _Loader:
         return EmailSettings(
             section=section,
             template=r.path("template"),
-            subject=r.text("subject", "") or "",
+            subject=r.text("subject", DEFAULT_SUBJECTS[section]) or DEFAULT_SUBJECTS[section],
             cc_list=r.email_list("cc_list"),
-            formatting=r.choice("formatting", FORMATTINGS, "plain"),
+            formatting=r.choice(
+                "formatting", FORMATTINGS, "html" if section == "quota_email" else "plain"
+            ),
             sender=r.email("sender"),
             # any other key fills the <UPPERCASE_KEY> placeholder of the same name
             placeholders={k: v for k, v in r.values.items() if k not in EMAIL_KEYS},

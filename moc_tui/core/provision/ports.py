@@ -1,0 +1,57 @@
+"""What the provisioning engine needs from the outside world, as narrow interfaces.
+
+The engine is written against these, so the same code runs against the real cloud (KeystoneCloud),
+the real setpass service and either sheet store, and a unit test can pass a small fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+
+class ProjectRef(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class UserRef(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class Cloud(Protocol):
+    """The allocator: find-or-create projects and users, membership, passwords, quotas."""
+
+    def find_project(self, name: str) -> ProjectRef | None: ...
+    def create_project(self, name: str, description: str) -> ProjectRef: ...
+    def find_user(self, name: str) -> UserRef | None: ...
+    def create_user(self, name: str, email: str, description: str, password: str) -> UserRef: ...
+    def set_password(self, user_id: str, password: str) -> None: ...
+    def ensure_member(self, user_id: str, project_id: str) -> None: ...
+    def get_quotas(self, project_id: str) -> dict[str, int]: ...
+    def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]: ...
+
+
+class Setpass(Protocol):
+    """Registers a user's temporary password and PIN; returns the token of their link."""
+
+    def register(self, user_id: str, password: str, pin: str) -> str: ...
+    def renew(self, user_id: str) -> str: ...
+    def link(self, token: str) -> str: ...
+
+
+class RowMover(Protocol):
+    """The one sheet operation the engine does: the atomic move of finished rows."""
+
+    def move_rows(
+        self,
+        source: str,
+        target: str,
+        rows: Sequence[int],
+        expected: Sequence[Sequence[str]],
+    ) -> None: ...

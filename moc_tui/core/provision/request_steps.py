@@ -1,0 +1,226 @@
+"""The steps of one access request, each find-or-create and journaled before the next.
+
+A rerun after a crash anywhere ends where an uninterrupted run would: a step the journal holds is
+not repeated, and an object created just before a crash is recognised by the `*_intent` record
+written before creating it (so a project that exists without that record is someone else's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from moc_tui.core.access import AccessRequest, ProjectAction
+from moc_tui.core.journal import Journal
+from moc_tui.core.mail import MailError, OutgoingMail
+from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.provision import mails
+from moc_tui.core.provision.events import Event, RowWarning, StepDone
+from moc_tui.core.provision.ports import Cloud, Setpass
+from moc_tui.core.secrets_gen import random_password
+from moc_tui.core.settings import Settings
+
+
+class MailSender(Protocol):
+    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
+
+    def send(self, mail: OutgoingMail) -> SendResult: ...
+
+
+class StepFailed(Exception):
+    """A step could not be done; the request stops here and its row stays in the form tab."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.message = message
+
+
+@dataclass
+class RunContext:
+    """Everything a run shares; the passwords and tokens live only in this process's memory."""
+
+    settings: Settings
+    cloud: Cloud
+    setpass: Setpass
+    mailer: MailSender
+    journal: Journal
+    operator: str
+    emit: Callable[[Event], None]
+    passwords: dict[str, str] = field(default_factory=dict, repr=False)
+    tokens: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class RequestRun:
+    """One request going through its steps."""
+
+    ctx: RunContext
+    request: AccessRequest
+    key: str
+    done: dict[str, dict[str, Any]]
+
+    def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        if name in self.done:
+            self.ctx.emit(StepDone(self.request.row, name, self.done[name], resumed=True))
+            return self.done[name]
+        try:
+            data = action()
+        except StepFailed:
+            raise
+        except Exception as error:  # one request's failure never stops the others
+            raise StepFailed(name, describe(error)) from error
+        self.ctx.journal.step_done(self.key, name, data)
+        self.done[name] = data
+        self.ctx.emit(StepDone(self.request.row, name, data))
+        return data
+
+    def intent(self, name: str, data: dict[str, Any]) -> None:
+        self.ctx.journal.step_done(self.key, name, data)
+        self.done[name] = data
+
+    # steps -----------------------------------------------------------------------------------
+    def project(self) -> dict[str, Any]:
+        cloud, request = self.ctx.cloud, self.request
+        found = cloud.find_project(request.project)
+        if request.project_action is ProjectAction.JOIN:
+            if found is None:
+                raise StepFailed(
+                    "project",
+                    f"there is no project named {request.project!r} to join; correct the name "
+                    "or add it to [project_aliases]",
+                )
+            return {"project_id": found.id, "name": found.name, "created": False}
+        if found is not None and "project_intent" not in self.done:
+            raise StepFailed(
+                "project",
+                f"project {found.name!r} exists already; to add this user to it, make the row "
+                "join it instead of creating it",
+            )
+        if found is None:
+            self.intent("project_intent", {"name": request.project})
+            found = cloud.create_project(request.project, request.description)
+        return {"project_id": found.id, "name": found.name, "created": True}
+
+    def quotas(self, project_id: str) -> dict[str, Any]:
+        applied = self.ctx.cloud.set_quotas(project_id, self.ctx.settings.quotas)
+        return {"applied": applied}
+
+    def user(self) -> dict[str, Any]:
+        cloud, request = self.ctx.cloud, self.request
+        found = cloud.find_user(request.username)
+        if found is not None and "user_intent" not in self.done:
+            if request.expects_new_user:
+                self.ctx.emit(
+                    RowWarning(
+                        request.row,
+                        "the form says no account, but the user exists: adding the existing user",
+                    )
+                )
+            return {"user_id": found.id, "name": found.name, "created": False}
+        if found is None:
+            if not request.pin:
+                raise StepFailed("user", "the user is new but the row has no PIN; add it")
+            self.intent("user_intent", {"name": request.username})
+            password = random_password()
+            found = cloud.create_user(
+                request.username, request.email.lower(), request.full_name, password
+            )
+            self.ctx.passwords[found.id] = password
+        return {"user_id": found.id, "name": found.name, "created": True}
+
+    def member(self, user_id: str, project_id: str) -> dict[str, Any]:
+        self.ctx.cloud.ensure_member(user_id, project_id)
+        return {"role": self.ctx.settings.auth.member_role}
+
+    def extra_users(self, project_id: str) -> dict[str, Any]:
+        added, missing = [], []
+        for name in self.request.extra_users:
+            user = self.ctx.cloud.find_user(name)
+            if user is None:
+                missing.append(name)
+                self.ctx.emit(
+                    RowWarning(
+                        self.request.row, f"additional user {name!r} has no account; not added"
+                    )
+                )
+                continue
+            self.ctx.cloud.ensure_member(user.id, project_id)
+            added.append(user.name)
+        return {"added": added, "missing": missing}
+
+    def setpass(self, user_id: str) -> dict[str, Any]:
+        password = self.ctx.passwords.pop(user_id, None)
+        if password is None:
+            # resumed after a crash: the first password was never shown to anyone
+            password = random_password()
+            self.ctx.cloud.set_password(user_id, password)
+        self.ctx.tokens[user_id] = self.ctx.setpass.register(user_id, password, self.request.pin)
+        return {"registered": True}
+
+    def queue_mails(self, project: dict[str, Any], user: dict[str, Any], extra: list[str]) -> None:
+        if "mails_queued" in self.done:
+            return
+        settings, request, journal = self.ctx.settings, self.request, self.ctx.journal
+        queued: list[str] = []
+
+        def enqueue(kind: str, payload: dict[str, Any]) -> None:
+            journal.enqueue_mail(self.key, kind, payload)
+            queued.append(kind)
+
+        to = [request.email]
+        with journal.transaction():
+            if user["created"]:
+                enqueue(mails.WELCOME, mails.compose(settings, mails.WELCOME, request, to))
+                enqueue(
+                    mails.PASSWORD,
+                    mails.compose(
+                        settings, mails.PASSWORD, request, to, setpass_user_id=user["user_id"]
+                    ),
+                )
+            else:
+                enqueue(mails.ADDED, mails.compose(settings, mails.ADDED, request, to))
+            if project["created"]:
+                enqueue(mails.NEW_PROJECT, mails.compose(settings, mails.NEW_PROJECT, request, to))
+            for name in extra:
+                payload = mails.compose(
+                    settings, mails.ADDED, request, [name], fullname=name, username=name
+                )
+                enqueue(f"{mails.ADDED}:{name}", payload)
+            journal.step_done(self.key, "mails_queued", {"kinds": queued})
+        self.done["mails_queued"] = {"kinds": queued}
+        self.ctx.emit(StepDone(request.row, "mails_queued", {"kinds": queued}))
+
+    def send_mails(self) -> None:
+        """Send what the outbox holds for this request; failures stay queued for the next run."""
+        failures = []
+        for item in self.ctx.journal.pending_mail(self.key):
+            try:
+                payload = item.payload
+                if payload.get("link_marker"):
+                    user_id = str(payload["setpass_user_id"])
+                    token = self.ctx.tokens.pop(user_id, None) or self.ctx.setpass.renew(user_id)
+                    payload = mails.with_link(payload, self.ctx.setpass.link(token))
+                mail = OutgoingMail.from_payload(payload)
+                result = self.ctx.mailer.send(mail)
+            except Exception as error:
+                message = describe(error)
+                self.ctx.journal.mail_failed(item.id, message)
+                failures.append(f"{item.kind} mail not sent: {message}")
+                continue
+            self.ctx.journal.mail_sent(item.id)
+            self.ctx.emit(StepDone(self.request.row, f"mail:{item.kind}", {"to": list(mail.to)}))
+            for address, reason in result.refused.items():
+                self.ctx.emit(RowWarning(self.request.row, f"{address} refused: {reason}"))
+        if failures:
+            raise StepFailed("mail", "; ".join(failures) + " (kept to send on the next run)")
+
+
+def describe(error: BaseException) -> str:
+    """A plain message for the operator; our own errors already are, others get their type."""
+    if isinstance(error, MailError | StepFailed) or type(error).__module__.startswith(
+        ("moc_tui", "setpass_client")
+    ):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
