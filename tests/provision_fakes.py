@@ -9,10 +9,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from moc_tui.core.access import parse_access_requests
+from moc_tui.core.journal import Journal
 from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.provision.engine import ProvisionResult, provision
+from moc_tui.core.provision.events import Event
+from moc_tui.core.provision.request_steps import RunContext
+from moc_tui.core.settings import Settings, load_settings
+from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import RowsChanged, TabNotFound
+from moc_tui.core.table import read_table
+from tests.sample_rows import ACCESS_HEADER, access_row
+from tests.settings_files import write_settings
 
 
 class Crash(BaseException):
@@ -139,3 +151,77 @@ class FakeStore:
         self.tabs[target] += [src[r - 1] for r in rows]
         for r in sorted(rows, reverse=True):
             del src[r - 1]
+
+
+FORM, DONE = "Form Responses 1", "Current Users"
+
+
+@dataclass
+class World:
+    settings: Settings
+    cloud: FakeCloud
+    setpass: FakeSetpass
+    mailer: FakeMailer
+    store: FakeStore
+    journal: Journal
+    events: list[Event]
+
+    def requests(self) -> tuple[dict[str, list[list[str]]], Any]:
+        tabs = self.store.read_tabs([FORM, DONE])
+        table = read_table(FORM, tabs[FORM], ACCESS_COLUMNS, "access_columns")
+        return tabs, parse_access_requests(table).requests
+
+    def run(self, emit_hook: Any = None) -> ProvisionResult:
+        def emit(event: Event) -> None:
+            self.events.append(event)
+            if emit_hook is not None:
+                emit_hook(event)
+
+        tabs, requests = self.requests()
+        ctx = RunContext(
+            self.settings,
+            self.cloud,
+            self.setpass,
+            self.mailer,
+            self.journal,
+            "alice-operator",
+            emit,
+        )
+        return provision(ctx, self.store, requests, tabs)
+
+
+def make_world(tmp_path: Path, rows: list[list[str]]) -> World:
+    settings = load_settings(
+        write_settings(tmp_path, {"quotas": {"cores": "20", "instances": "10"}})
+    )
+    store = FakeStore({FORM: [ACCESS_HEADER, *rows], DONE: [ACCESS_HEADER]})
+    return World(
+        settings,
+        FakeCloud(),
+        FakeSetpass(),
+        FakeMailer(),
+        store,
+        Journal(settings.state_dir / "journal.sqlite3"),
+        [],
+    )
+
+
+def standard_rows() -> list[list[str]]:
+    return [
+        access_row(),
+        access_row(
+            email="bob@example.org",
+            new_project="",
+            existing_project="wonderland",
+            has_account="Yes",
+            pin="",
+            timestamp="t2",
+        ),
+        access_row(
+            email="carol@example.org",
+            new_project="",
+            project_choice="personal",
+            extra_users="alice@example.org, ghost@example.org",
+            timestamp="t3",
+        ),
+    ]

@@ -7,93 +7,15 @@ of the steps that create something; the rerun must end exactly where an uninterr
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from moc_tui.core.access import parse_access_requests
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.engine import ProvisionResult, provision
 from moc_tui.core.provision.events import Event, StepDone
-from moc_tui.core.provision.request_steps import RunContext
-from moc_tui.core.settings import Settings, load_settings
-from moc_tui.core.settings.columns import ACCESS_COLUMNS
-from moc_tui.core.table import read_table
-from tests.provision_fakes import Crash, FakeCloud, FakeMailer, FakeSetpass, FakeStore
-from tests.sample_rows import ACCESS_HEADER, access_row
-from tests.settings_files import write_settings
-
-FORM, DONE = "Form Responses 1", "Current Users"
-
-
-@dataclass
-class World:
-    settings: Settings
-    cloud: FakeCloud
-    setpass: FakeSetpass
-    mailer: FakeMailer
-    store: FakeStore
-    journal: Journal
-    events: list[Event]
-
-    def run(self, emit_hook: Any = None) -> ProvisionResult:
-        def emit(event: Event) -> None:
-            self.events.append(event)
-            if emit_hook is not None:
-                emit_hook(event)
-
-        tabs = self.store.read_tabs([FORM, DONE])
-        table = read_table(FORM, tabs[FORM], ACCESS_COLUMNS, "access_columns")
-        requests = parse_access_requests(table).requests
-        ctx = RunContext(
-            self.settings,
-            self.cloud,
-            self.setpass,
-            self.mailer,
-            self.journal,
-            "alice-operator",
-            emit,
-        )
-        return provision(ctx, self.store, requests, tabs)
-
-
-def make_world(tmp_path: Path, rows: list[list[str]]) -> World:
-    settings = load_settings(
-        write_settings(tmp_path, {"quotas": {"cores": "20", "instances": "10"}})
-    )
-    store = FakeStore({FORM: [ACCESS_HEADER, *rows], DONE: [ACCESS_HEADER]})
-    return World(
-        settings,
-        FakeCloud(),
-        FakeSetpass(),
-        FakeMailer(),
-        store,
-        Journal(settings.state_dir / "journal.sqlite3"),
-        [],
-    )
-
-
-def standard_rows() -> list[list[str]]:
-    return [
-        access_row(),
-        access_row(
-            email="bob@example.org",
-            new_project="",
-            existing_project="wonderland",
-            has_account="Yes",
-            pin="",
-            timestamp="t2",
-        ),
-        access_row(
-            email="carol@example.org",
-            new_project="",
-            project_choice="personal",
-            extra_users="alice@example.org, ghost@example.org",
-            timestamp="t3",
-        ),
-    ]
+from tests.provision_fakes import DONE, FORM, Crash, World, make_world, standard_rows
+from tests.sample_rows import access_row
 
 
 def outcome(world: World) -> dict[str, Any]:
