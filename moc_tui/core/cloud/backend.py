@@ -1,0 +1,151 @@
+"""The allocator interface the provisioning engine calls, and its Keystone implementation.
+
+Shaped like coldfront-plugin-cloud's `ResourceAllocator`: the engine depends on the
+`CloudBackend` protocol only, so its tests can use a fake, and `KeystoneCloud` is the one real
+implementation (python-keystoneclient v3 for identity, the same session for the quota APIs).
+Every method raises `CloudError` (moc_tui.core.cloud.errors) and nothing else from the cloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from keystoneauth1 import session as ks_session
+from keystoneclient.v3 import client as ks_client
+
+from moc_tui.core.cloud import projects, quotas, roles, users
+from moc_tui.core.cloud.models import Ensured, Member, Project, User
+from moc_tui.core.cloud.session import RequestCounter, make_session
+from moc_tui.core.settings.model import AuthSettings
+
+
+class CloudBackend(Protocol):
+    """What provisioning, password reset and quota requests need from a cloud."""
+
+    def find_project(self, name: str) -> Project | None:
+        """By name ignoring case; None when absent; reserved names refused."""
+        ...
+
+    def create_project(
+        self, name: str, description: str, *, exist_ok: bool = True
+    ) -> Ensured[Project]:
+        """Find-or-create."""
+        ...
+
+    def get_project(self, project_id: str) -> Project:
+        """By id (a journalled id on resume); NotFound when it was deleted."""
+        ...
+
+    def find_user(self, name: str) -> User | None:
+        """By name (the email address) ignoring case."""
+        ...
+
+    def get_user(self, user_id: str) -> User:
+        """By id, with the email stored in Keystone."""
+        ...
+
+    def create_user(
+        self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
+    ) -> Ensured[User]:
+        """Find-or-create; an existing user is left untouched."""
+        ...
+
+    def ensure_member(self, user_id: str, project_id: str) -> bool:
+        """Grant the member role; True when this call granted it."""
+        ...
+
+    def is_admin_user(self, user: User) -> bool:
+        """Reserved name or admin role anywhere."""
+        ...
+
+    def set_password(self, user_id: str, password: str) -> User:
+        """New password for a non-admin user; returns the user (for its stored email)."""
+        ...
+
+    def project_members(self, project_id: str) -> list[Member]:
+        """Users with any role on the project, each once."""
+        ...
+
+    def get_quotas(self, project_id: str) -> dict[str, int]:
+        """Compute, network and volume limits merged."""
+        ...
+
+    def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
+        """Apply; returns the requested keys as read back."""
+        ...
+
+    def ports_in_use(self, project_id: str) -> int:
+        """Ports not attached to instances (input to quotas.adjust_port_quota)."""
+        ...
+
+
+class KeystoneCloud:
+    """CloudBackend on a real cloud: one session, one keystoneclient, roles cached.
+
+    `domain` is the domain id users and projects live in; `member_role` the role name granted.
+    """
+
+    def __init__(
+        self, session: ks_session.Session, domain: str = "default", member_role: str = "member"
+    ) -> None:
+        self.session = session
+        self.domain = domain
+        self.member_role = member_role
+        self.client: Any = ks_client.Client(session=session, interface="public")
+        self.roles = roles.RoleCache(self.client)
+
+    @classmethod
+    def from_settings(
+        cls, auth: AuthSettings, *, counter: RequestCounter | None = None
+    ) -> KeystoneCloud:
+        """The process's cloud: one session from `[auth]`, users/projects in its project domain."""
+        session = make_session(auth, counter=counter)
+        return cls(session, domain=auth.project_domain, member_role=auth.member_role)
+
+    def find_project(self, name: str) -> Project | None:
+        return projects.find_project(self.client, name, self.domain)
+
+    def get_project(self, project_id: str) -> Project:
+        return projects.get_project_by_id(self.client, project_id)
+
+    def create_project(
+        self, name: str, description: str, *, exist_ok: bool = True
+    ) -> Ensured[Project]:
+        return projects.create_project(
+            self.client, name, description, self.domain, exist_ok=exist_ok
+        )
+
+    def find_user(self, name: str) -> User | None:
+        return users.find_user(self.client, name, self.domain)
+
+    def get_user(self, user_id: str) -> User:
+        return users.get_user(self.client, user_id)
+
+    def create_user(
+        self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
+    ) -> Ensured[User]:
+        return users.create_user(
+            self.client, name, email, description, password, self.domain, exist_ok=exist_ok
+        )
+
+    def ensure_member(self, user_id: str, project_id: str) -> bool:
+        return roles.ensure_member(self.client, self.roles, user_id, project_id, self.member_role)
+
+    def is_admin_user(self, user: User) -> bool:
+        return users.is_admin_user(self.client, self.roles, user)
+
+    def set_password(self, user_id: str, password: str) -> User:
+        return users.set_password(self.client, self.roles, user_id, password)
+
+    def project_members(self, project_id: str) -> list[Member]:
+        return roles.project_members(self.client, project_id)
+
+    def get_quotas(self, project_id: str) -> dict[str, int]:
+        return quotas.get_quotas(self.session, project_id)
+
+    def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
+        return quotas.set_quotas(self.session, project_id, values)
+
+    def ports_in_use(self, project_id: str) -> int:
+        return quotas.ports_in_use(self.session, project_id)
