@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from moc_tui.core.access import parse_access_requests
+from moc_tui.core.cloud.models import Ensured, Project, User
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
@@ -31,17 +32,10 @@ class Crash(BaseException):
     """Stands for the process dying: not an Exception, so nothing in the engine catches it."""
 
 
-@dataclass(frozen=True)
-class Obj:
-    id: str
-    name: str
-    email: str = ""
-
-
 @dataclass
 class FakeCloud:
-    projects: dict[str, Obj] = field(default_factory=dict)
-    users: dict[str, Obj] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
     members: set[tuple[str, str]] = field(default_factory=set)
     quotas: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -52,34 +46,41 @@ class FakeCloud:
         self.calls.append(name)
         self.hook(name)
 
-    def find_project(self, name: str) -> Obj | None:
+    def find_project(self, name: str) -> Project | None:
         self._call("find_project")
         return self.projects.get(name.casefold())
 
-    def create_project(self, name: str, description: str) -> Obj:
-        project = Obj(uuid.uuid4().hex, name)
+    def create_project(
+        self, name: str, description: str, *, exist_ok: bool = True
+    ) -> Ensured[Project]:
+        project = Project(uuid.uuid4().hex, name, description, "default")
         self.projects[name.casefold()] = project
         self._call("create_project")
-        return project
+        return Ensured(project, created=True)
 
-    def find_user(self, name: str) -> Obj | None:
+    def find_user(self, name: str) -> User | None:
         self._call("find_user")
         return self.users.get(name.casefold())
 
-    def create_user(self, name: str, email: str, description: str, password: str) -> Obj:
-        user = Obj(uuid.uuid4().hex, name, email)
+    def create_user(
+        self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
+    ) -> Ensured[User]:
+        user = User(uuid.uuid4().hex, name, email, description)
         self.users[name.casefold()] = user
         self.passwords[user.id] = password
         self._call("create_user")
-        return user
+        return Ensured(user, created=True)
 
-    def set_password(self, user_id: str, password: str) -> None:
+    def set_password(self, user_id: str, password: str) -> User:
         self.passwords[user_id] = password
         self._call("set_password")
+        return next(u for u in self.users.values() if u.id == user_id)
 
-    def ensure_member(self, user_id: str, project_id: str) -> None:
+    def ensure_member(self, user_id: str, project_id: str) -> bool:
+        new = (user_id, project_id) not in self.members
         self.members.add((user_id, project_id))
         self._call("ensure_member")
+        return new
 
     def get_quotas(self, project_id: str) -> dict[str, int]:
         self._call("get_quotas")

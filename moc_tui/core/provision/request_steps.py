@@ -100,7 +100,7 @@ class RequestRun:
             )
         if found is None:
             self.intent("project_intent", {"name": request.project})
-            found = cloud.create_project(request.project, request.description)
+            found = cloud.create_project(request.project, request.description).item
         return {"project_id": found.id, "name": found.name, "created": True}
 
     def quotas(self, project_id: str) -> dict[str, Any]:
@@ -126,7 +126,7 @@ class RequestRun:
             password = random_password()
             found = cloud.create_user(
                 request.username, request.email.lower(), request.full_name, password
-            )
+            ).item
             self.ctx.passwords[found.id] = password
         return {"user_id": found.id, "name": found.name, "created": True}
 
