@@ -3,6 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.netguard",
     "tests.fixtures.keystone",
-    # "tests.fixtures.sheets",
+    "tests.fixtures.sheets",
     "tests.fixtures.smtp",
 ]

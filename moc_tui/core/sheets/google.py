@@ -1,0 +1,268 @@
+"""The Google Sheets store: gspread's low-level spreadsheet calls, one request per job.
+
+Requests per call (after `open`, which costs one metadata GET plus the token): `read_tabs` 1
+(`values:batchGet`), `write_cells` 1 (`values:batchUpdate`, RAW), `append_rows` 1 and
+`delete_rows` 1 (`:batchUpdate`), `move_rows` 2 (a `values:batchGet` of exactly the rows being
+moved, then one atomic `:batchUpdate`: appendCells + descending deleteDimension). Sheet ids are
+fetched once and cached; a tab missing from the cache costs one more metadata GET before
+`TabNotFound`.
+
+Failures: 429, 408 and 5xx, timeouts and dropped connections are retried with bounded backoff
+(`RetryPolicy`), then `SheetUnavailable`. A 401 is handled inside google-auth (refresh, resend).
+Other answers become a `SheetError` in plain words. An error answer means a batch was not applied
+(batches are atomic), but a lost answer (timeout, dropped connection) leaves a write's outcome
+unknown, so non-idempotent writes check before resending: `move_rows` re-reads the rows (and the
+target's tail, to recognise its own success), `append_rows` reads the target's tail, and
+`delete_rows`, which cannot tell, stops with `SheetUnavailable` asking for a reload.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import gspread
+import requests
+from google.auth.exceptions import RefreshError, TransportError
+from gspread.exceptions import APIError
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from moc_tui.core.sheets import batch
+from moc_tui.core.sheets.a1 import quote_title
+from moc_tui.core.sheets.google_client import make_client
+from moc_tui.core.sheets.grid import trim_row, trim_rows
+from moc_tui.core.sheets.retry import Failure, Retry, RetryPolicy, run_with_retry
+from moc_tui.core.sheets.store import Row, RowsChanged, SheetError, SheetUnavailable, TabNotFound
+
+T = TypeVar("T")
+_RETRY_STATUSES = {408, 429}
+
+
+def _never_sent(error: requests.ConnectionError) -> bool:
+    """True when the TCP connection was never made, so the request cannot have been applied."""
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(error, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
+
+
+class GoogleSheetStore:
+    """`SheetStore` over one spreadsheet, through the service account of `client`."""
+
+    def __init__(
+        self,
+        client: gspread.Client,
+        key: str,
+        *,
+        account: str,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._http = client.http_client
+        self._key = key
+        self._account = account
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._sheet_ids: dict[str, int] | None = None
+
+    @classmethod
+    def open(
+        cls,
+        key_info: Mapping[str, Any],
+        key: str,
+        *,
+        api_base: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> GoogleSheetStore:
+        """Build the client and fetch the tab list: access problems show up here, not later."""
+        client = make_client(key_info, api_base=api_base, timeout=timeout)
+        store = cls(client, key, account=str(key_info["client_email"]), retry=retry, sleep=sleep)
+        store.refresh_tabs()
+        return store
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _call(self, what: str, call: Callable[[], T]) -> T:
+        """Make one HTTP call; turn each failure into `Retry` or a plain-words `SheetError`."""
+        try:
+            return call()
+        except APIError as error:
+            status = error.response.status_code
+            message = str(error.error.get("message", "")).strip()
+            if status in _RETRY_STATUSES or status >= 500:
+                reason = f"HTTP {status} {error.error.get('status', '')}".strip()
+                raise Retry(Failure(reason)) from None
+            if status == 400:
+                self._sheet_ids = None  # a tab may have been renamed or deleted meanwhile
+            raise self._refusal(what, status, message) from None
+        except requests.ConnectionError as error:
+            if _never_sent(error):
+                raise Retry(Failure("could not connect to Google")) from None
+            raise Retry(
+                Failure("no answer from Google (timeout or dropped)", unclear=True)
+            ) from None
+        except requests.Timeout:
+            raise Retry(Failure("no answer from Google within the timeout", unclear=True)) from None
+        except requests.RequestException as error:  # a garbled answer: treat it as lost
+            raise Retry(Failure(f"unreadable answer from Google: {error}", unclear=True)) from None
+        except RefreshError as error:
+            if error.retryable:
+                raise Retry(Failure(f"the token endpoint failed: {error}")) from None
+            raise SheetError(
+                f"{what}: Google refused to sign in the service account {self._account} ({error});"
+                " check that the key file is current and not revoked"
+            ) from None
+        except TransportError as error:
+            raise Retry(Failure(f"the token endpoint is unreachable: {error}")) from None
+
+    def _refusal(self, what: str, status: int, message: str) -> SheetError:
+        if status == 401:
+            text = f"Google refused the credentials of {self._account} (HTTP 401: {message})"
+        elif status == 403:
+            text = (
+                f"the service account {self._account} has no access to sheet {self._key}: share "
+                f"it with {self._account} as an editor (Google said: {message})"
+            )
+        elif status == 404:
+            text = f"no spreadsheet with key {self._key} (check worksheet_key)"
+        else:
+            text = f"Google refused the request (HTTP {status}: {message})"
+        return SheetError(f"{what}: {text}")
+
+    def _run(self, what: str, attempt: Callable[[Failure | None], T]) -> T:
+        return run_with_retry(attempt, what=what, policy=self._retry, sleep=self._sleep)
+
+    def _get_rows(self, what: str, ranges: list[str]) -> list[list[Row]]:
+        """One `values:batchGet`; each range's rows, trimmed."""
+        reply = self._call(what, lambda: self._http.values_batch_get(self._key, list(ranges)))
+        return [
+            trim_rows([str(v) for v in line] for line in vr.get("values", []))
+            for vr in reply.get("valueRanges", [])
+        ]
+
+    # -- tabs ----------------------------------------------------------------------------------
+
+    def refresh_tabs(self) -> None:
+        """Fetch tab titles and sheet ids (one metadata GET)."""
+        what = f"opening sheet {self._key}"
+
+        def attempt(_: Failure | None) -> dict[str, Any]:
+            return dict(self._call(what, lambda: self._http.fetch_sheet_metadata(self._key)))
+
+        sheets = self._run(what, attempt).get("sheets", [])
+        self._sheet_ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in sheets}
+
+    def tab_titles(self) -> list[str]:
+        if self._sheet_ids is None:
+            self.refresh_tabs()
+        assert self._sheet_ids is not None
+        return list(self._sheet_ids)
+
+    def _sheet_id(self, tab: str) -> int:
+        if self._sheet_ids is None or tab not in self._sheet_ids:
+            self.refresh_tabs()
+        assert self._sheet_ids is not None
+        if tab not in self._sheet_ids:
+            raise TabNotFound(tab)
+        return self._sheet_ids[tab]
+
+    # -- SheetStore ----------------------------------------------------------------------------
+
+    def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Row]]:
+        titles = list(dict.fromkeys(tabs))
+        if not titles:
+            return {}
+        for title in titles:
+            self._sheet_id(title)
+        what = "reading " + ", ".join(repr(t) for t in titles)
+        ranges = [quote_title(t) for t in titles]
+        values = self._run(what, lambda _: self._get_rows(what, ranges))
+        return dict(zip(titles, values, strict=True))
+
+    def write_cells(self, tab: str, cells: Mapping[tuple[int, int], str]) -> None:
+        if not cells:
+            return
+        self._sheet_id(tab)
+        what = f"writing {len(cells)} cell(s) of {tab!r}"
+        data = [{"range": rng, "values": v} for rng, v in batch.cell_updates(tab, cells)]
+        body = {"valueInputOption": "RAW", "data": data}
+        self._run(
+            what,
+            lambda _: self._call(what, lambda: self._http.values_batch_update(self._key, body)),
+        )
+
+    def _batch(self, what: str, requests_: list[batch.Request]) -> None:
+        body = {"requests": requests_}
+        self._call(what, lambda: self._http.batch_update(self._key, body))
+
+    def append_rows(self, tab: str, rows: Sequence[Sequence[str]]) -> None:
+        if not rows:
+            return
+        request = batch.append_cells(self._sheet_id(tab), rows)
+        what = f"appending {len(rows)} row(s) to {tab!r}"
+        wanted = [trim_row(r) for r in rows]
+
+        def attempt(previous: Failure | None) -> None:
+            if previous and previous.unclear:
+                (current,) = self._get_rows(what, [quote_title(tab)])
+                if current[-len(wanted) :] == wanted:
+                    return  # the lost answer was a success
+            self._batch(what, [request])
+
+        self._run(what, attempt)
+
+    def delete_rows(self, tab: str, rows: Sequence[int]) -> None:
+        if not rows:
+            return
+        requests_ = batch.delete_rows(self._sheet_id(tab), rows)
+        what = f"deleting row(s) {_listed(rows)} of {tab!r}"
+
+        def attempt(previous: Failure | None) -> None:
+            if previous and previous.unclear:
+                raise SheetUnavailable(
+                    f"{what}: Google did not answer ({previous.reason}), so the rows may or may "
+                    "not be deleted; reload the tab before trying again"
+                )
+            self._batch(what, requests_)
+
+        self._run(what, attempt)
+
+    def move_rows(
+        self,
+        source: str,
+        target: str,
+        rows: Sequence[int],
+        expected: Sequence[Sequence[str]],
+    ) -> None:
+        batch.check_move(rows, expected)
+        if not rows:
+            return
+        wanted = [trim_row(r) for r in expected]
+        source_id, target_id = self._sheet_id(source), self._sheet_id(target)
+        write = [batch.append_cells(target_id, wanted), *batch.delete_rows(source_id, rows)]
+        runs = sorted(batch.row_runs(rows))
+        ranges = [f"{quote_title(source)}!{first}:{last}" for first, last in runs]
+        what = f"moving row(s) {_listed(rows)} from {source!r} to {target!r}"
+
+        def attempt(previous: Failure | None) -> None:
+            unclear = bool(previous and previous.unclear)
+            found = self._get_rows(what, ranges + ([quote_title(target)] if unclear else []))
+            by_row: dict[int, Row] = {}
+            for (first, last), got in zip(runs, found, strict=False):
+                for offset in range(last - first + 1):
+                    by_row[first + offset] = got[offset] if offset < len(got) else []
+            changed = batch.changed_rows(rows, wanted, [by_row[r] for r in rows])
+            if changed:
+                if unclear and found[-1][-len(wanted) :] == wanted:
+                    return  # the lost answer was a success: the rows are in the target
+                raise RowsChanged(source, changed)
+            self._batch(what, write)
+
+        self._run(what, attempt)
+
+
+def _listed(rows: Sequence[int]) -> str:
+    return ", ".join(str(r) for r in rows)

