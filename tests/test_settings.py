@@ -214,3 +214,9 @@ def test_check_command_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert f"{path}: OK" in out
     assert "pw%with%percent" not in out
+
+
+def test_api_base_may_point_only_at_loopback(tmp_path: Path) -> None:
+    sections = {"excelsheet": {"local_store": "a.db", "api_base": "https://sheets.example.org"}}
+    [problem] = problems_of(write_settings(tmp_path, sections))
+    assert problem.startswith("[excelsheet] api_base: is for the local Sheets stand-in only")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from moc_tui.core.quota_keys import QUOTA_ALIASES, QUOTA_SERVICE
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
@@ -76,6 +77,7 @@ KNOWN_SECTIONS = {
     *EMAIL_SECTIONS,
 }
 DEFAULT_STATE_DIR = Path("/var/lib/moc-tui")
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
 class SettingsError(Exception):
@@ -179,6 +181,13 @@ class _Loader:
         auth_file = r.path("auth_file", must_exist=False)
         worksheet_key = r.text("worksheet_key")
         api_base = r.url("api_base")
+        if api_base is not None and urlsplit(api_base).hostname not in LOOPBACK_HOSTS:
+            r.problem(
+                "api_base",
+                "is for the local Sheets stand-in only: it must be a loopback "
+                "URL (127.0.0.1, ::1 or localhost), since the key's signed token goes there",
+            )
+            api_base = None
         if local_store is not None and (auth_file or worksheet_key):
             r.problem(
                 "local_store",
