@@ -17,6 +17,7 @@ from moc_tui import __version__
 SUBCOMMAND_MODULES = (
     "moc_tui.cli.check",
     "moc_tui.cli.sheet",
+    "moc_tui.cli.provision",
 )
 
 

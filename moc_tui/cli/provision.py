@@ -1,0 +1,116 @@
+"""`moc-tui provision`: the original addusers, journaled, resumable, with a dry run.
+
+    moc-tui provision --config PATH (--all | --user EMAIL) [--dry-run]
+
+Prints each row's progress, then a table of done and failed rows with the reasons; the exit
+status is 1 when any row failed (or, with --dry-run, would be refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.core.access import AccessRequest
+from moc_tui.core.provision.events import Event, RowFailed, RowsMoved, RowStarted, RowWarning
+from moc_tui.core.services import Services, ServicesError
+from moc_tui.core.text import visible
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "provision",
+        help="turn approved access requests into accounts",
+        description="Create the projects and users of approved, ticketed access requests, "
+        "register them with setpass, send the mails, and move the rows to the done tab.",
+    )
+    add_config_option(parser)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every pending request")
+    which.add_argument("--user", metavar="EMAIL", help="the pending request(s) of this email")
+    parser.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
+    parser.add_argument(
+        "--operator",
+        default=getpass.getuser(),
+        help="who is acting, for the audit trail (default: the login name)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _select(requests: Sequence[AccessRequest], user: str | None) -> list[AccessRequest]:
+    if user is None:
+        return list(requests)
+    wanted = user.strip().lower()
+    return [r for r in requests if r.username == wanted]
+
+
+def _table(rows: list[tuple[str, str, str, str]]) -> str:
+    header = ("ROW", "EMAIL", "RESULT", "REASON")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append(
+            "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_or_report(args.config)
+    if settings is None:
+        return 1
+    try:
+        with Services(settings, operator=args.operator) as services:
+            tabs, parsed = services.read_access_tab()
+            for problem in parsed.tab_problems:
+                print(f"warning: {problem}", file=sys.stderr)
+            selected = _select(parsed.requests, args.user)
+            if not selected:
+                what = args.user or "any"
+                print(f"No approved/ticketed requests found matching: {what}", file=sys.stderr)
+                return 1
+            if args.user and len(selected) > 1:
+                print(
+                    f"note: {len(selected)} rows match {args.user}; each is handled; close "
+                    "the extra tickets",
+                    file=sys.stderr,
+                )
+            if args.dry_run:
+                return _dry_run(services, selected)
+            result = services.provision(selected, tabs, on_event=_print_event)
+    except ServicesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    rows = [(str(r.row), visible(r.email, 60), "done", "") for r in result.done]
+    rows += [
+        (str(f.row), visible(f.email, 60), f"failed ({f.step})", visible(f.message, 300))
+        for f in result.failed
+    ]
+    print(_table(sorted(rows, key=lambda r: int(r[0]))))
+    return 0 if result.ok else 1
+
+
+def _dry_run(services: Services, selected: list[AccessRequest]) -> int:
+    plans = services.plan(selected)
+    for planned in plans:
+        print(f"row {planned.row} ({visible(planned.email, 60)}):")
+        for line in planned.lines():
+            print(f"  - {visible(line, 300)}")
+    return 0 if all(p.ok for p in plans) else 1
+
+
+def _print_event(event: Event) -> None:
+    if isinstance(event, RowStarted):
+        print(f"row {event.row}: {visible(event.email, 60)}", file=sys.stderr)
+    elif isinstance(event, RowWarning):
+        print(f"row {event.row}: warning: {visible(event.message, 300)}", file=sys.stderr)
+    elif isinstance(event, RowFailed):
+        print(
+            f"row {event.row}: failed at {event.step}: {visible(event.message, 300)}",
+            file=sys.stderr,
+        )
+    elif isinstance(event, RowsMoved):
+        print(f"moved rows {', '.join(map(str, event.rows))} to {event.target!r}", file=sys.stderr)

@@ -1,0 +1,125 @@
+"""The composition root: from settings to the live parts (sheet, cloud, setpass, mail, journal).
+
+The CLI, the cron jobs and the backend all go through this, so each builds its parts the same
+way: one sheet client and one keystoneauth session per process, created on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from types import TracebackType
+
+from moc_tui.core.access import AccessRequest, ParsedAccessTab, parse_access_requests
+from moc_tui.core.cloud import KeystoneCloud
+from moc_tui.core.journal import Journal
+from moc_tui.core.mail import Mailer
+from moc_tui.core.provision.engine import ProvisionResult, provision
+from moc_tui.core.provision.events import Event
+from moc_tui.core.provision.plan import RequestPlan, plan
+from moc_tui.core.provision.request_steps import RunContext
+from moc_tui.core.settings import Settings
+from moc_tui.core.sheets import SheetError, SheetStore, open_store
+from moc_tui.core.table import read_table
+from setpass_client import SetpassClient
+
+Tabs = Mapping[str, Sequence[Sequence[str]]]
+
+
+class ServicesError(Exception):
+    """A part could not be reached or opened; the message says which and why."""
+
+
+class SetpassPort:
+    """The engine's view of the setpass client: register, renew (a new token only), link."""
+
+    def __init__(self, client: SetpassClient) -> None:
+        self.client = client
+
+    def register(self, user_id: str, password: str, pin: str) -> str:
+        return self.client.register(user_id, password, pin)
+
+    def renew(self, user_id: str) -> str:
+        return self.client.register(user_id, None, None)
+
+    def link(self, token: str) -> str:
+        return self.client.link(token)
+
+
+class Services:
+    """Everything a job needs, built lazily from settings; use as a context manager."""
+
+    def __init__(self, settings: Settings, operator: str) -> None:
+        self.settings = settings
+        self.operator = operator
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if "journal" in self.__dict__:
+            self.journal.close()
+
+    @cached_property
+    def store(self) -> SheetStore:
+        try:
+            return open_store(self.settings.access_sheet)
+        except SheetError as error:
+            raise ServicesError(f"access sheet: {error}") from error
+
+    @cached_property
+    def cloud(self) -> KeystoneCloud:
+        return KeystoneCloud.from_settings(self.settings.auth)
+
+    @cached_property
+    def setpass(self) -> SetpassPort:
+        client = SetpassClient(self.cloud.session, self.settings.setpass_url)
+        return SetpassPort(client)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return Mailer(self.settings.smtp)
+
+    @cached_property
+    def journal(self) -> Journal:
+        return Journal(self.settings.state_dir / "journal.sqlite3")
+
+    def read_access_tab(self) -> tuple[Tabs, ParsedAccessTab]:
+        """Both access tabs in one read, and the pending requests parsed from the first."""
+        sheet = self.settings.access_sheet
+        try:
+            tabs = self.store.read_tabs([sheet.requests_tab, sheet.done_tab])
+        except SheetError as error:
+            raise ServicesError(f"access sheet: {error}") from error
+        table = read_table(
+            sheet.requests_tab,
+            tabs[sheet.requests_tab],
+            self.settings.access_columns,
+            "access_columns",
+        )
+        return tabs, parse_access_requests(table, self.settings.project_aliases)
+
+    def plan(self, requests: Sequence[AccessRequest]) -> list[RequestPlan]:
+        return plan(requests, self.settings, self.cloud, self.journal)
+
+    def provision(
+        self,
+        requests: Sequence[AccessRequest],
+        tabs: Tabs,
+        on_event: Callable[[Event], None] = lambda event: None,
+    ) -> ProvisionResult:
+        ctx = RunContext(
+            self.settings,
+            self.cloud,
+            self.setpass,
+            self.mailer,
+            self.journal,
+            self.operator,
+            on_event,
+        )
+        return provision(ctx, self.store, requests, tabs)
