@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.keystone",
     "tests.fixtures.sheets",
     "tests.fixtures.smtp",
+    "tests.fixtures.setpass",
 ]

@@ -30,22 +30,6 @@ class ServicesError(Exception):
     """A part could not be reached or opened; the message says which and why."""
 
 
-class SetpassPort:
-    """The engine's view of the setpass client: register, renew (a new token only), link."""
-
-    def __init__(self, client: SetpassClient) -> None:
-        self.client = client
-
-    def register(self, user_id: str, password: str, pin: str) -> str:
-        return self.client.register(user_id, password, pin)
-
-    def renew(self, user_id: str) -> str:
-        return self.client.register(user_id, None, None)
-
-    def link(self, token: str) -> str:
-        return self.client.link(token)
-
-
 class Services:
     """Everything a job needs, built lazily from settings; use as a context manager."""
 
@@ -77,9 +61,8 @@ class Services:
         return KeystoneCloud.from_settings(self.settings.auth)
 
     @cached_property
-    def setpass(self) -> SetpassPort:
-        client = SetpassClient(self.cloud.session, self.settings.setpass_url)
-        return SetpassPort(client)
+    def setpass(self) -> SetpassClient:
+        return SetpassClient(self.cloud.session, self.settings.setpass_url)
 
     @cached_property
     def mailer(self) -> Mailer:

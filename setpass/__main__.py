@@ -1,0 +1,7 @@
+"""`python -m setpass serve|purge|genkey|check`."""
+
+import sys
+
+from setpass.cli import main
+
+sys.exit(main())

@@ -1,0 +1,164 @@
+"""`SetpassClient`: register or renew a user with setpass and build the user's link.
+
+Works against this project's setpass service and the original one (same API: PUT /token/<id>
+with the admin's X-Auth-Token, JSON {password, pin}, the token as the body).
+
+Never logged: the password, the PIN and the returned token. keystoneauth logs request and
+response bodies at DEBUG, so every request here is made with `log=False`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from keystoneauth1 import exceptions as ksa_exc
+
+from setpass_client.errors import (
+    SetpassBadRequest,
+    SetpassError,
+    SetpassForbidden,
+    SetpassNotFound,
+    SetpassUnauthorized,
+    SetpassUnavailable,
+)
+
+if TYPE_CHECKING:
+    import requests
+    from keystoneauth1.session import Session
+
+log = logging.getLogger(__name__)
+
+RETRIABLE_STATUS = frozenset({502, 503, 504})
+_MAX_MESSAGE = 300
+
+
+def _server_message(response: requests.Response) -> str:
+    """The service's short plain-text reason, never the whole body (it may be a token)."""
+    text = (response.text or "").strip()
+    if response.status_code == 200 or "<" in text:
+        return ""
+    return text[:_MAX_MESSAGE]
+
+
+class SetpassClient:
+    """Talks to one setpass service through an admin keystoneauth session.
+
+    `timeout` bounds each HTTP request (connect and read). `retries` extra attempts are made,
+    with exponential backoff from `backoff` seconds, after a connection failure or timeout and
+    after a 502/503/504 answer.
+
+    Why retrying the PUT is safe: its effect is idempotent. Whether the lost attempt reached the
+    service or not, the retry leaves exactly one registration for the user with this password and
+    PIN, attempts at zero and a fresh expiry; each PUT replaces the stored token, so the token
+    returned by the last successful attempt is the only valid one and it is the one we return.
+    A token issued by an attempt whose answer was lost is simply never seen and no longer valid.
+    Other failures (4xx) are answers about the request itself and are never retried.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        base_url: str,
+        timeout: float = 10.0,
+        *,
+        retries: int = 2,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"setpass base_url must be an http(s) URL, not {base_url!r}")
+        self.session = session
+        self.base_url = base_url
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._sleep = sleep
+
+    @property
+    def _root(self) -> str:
+        return self.base_url.split("?", 1)[0].rstrip("/")
+
+    def link(self, token: str) -> str:
+        """The URL the user opens: `<base>?token=<token>` (as the original tools built it)."""
+        return f"{self.base_url}?{urlencode({'token': token})}"
+
+    def register(self, user_id: str, password: str | None, pin: str | None) -> str:
+        """Create or renew the user's registration; returns the new link token.
+
+        On renewal `password` or `pin` may be None to keep the stored one (the service then
+        only issues a new token, resets the attempts and the expiry).
+        """
+        if not user_id:
+            raise ValueError("user_id is empty")
+        body: dict[str, Any] = {}
+        if password is not None:
+            body["password"] = password
+        if pin is not None:
+            body["pin"] = pin
+        url = f"{self._root}/token/{quote(user_id, safe='')}"
+        response = self._put(url, body)
+        token = response.text.strip()
+        if not token or len(token) > 256 or any(c.isspace() for c in token):
+            raise SetpassError("setpass answered 200 without a usable token")
+        return token
+
+    def renew(self, user_id: str) -> str:
+        """A new link token for a registered user, keeping the stored password and PIN."""
+        return self.register(user_id, None, None)
+
+    def _put(self, url: str, body: dict[str, Any]) -> requests.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(
+                    url,
+                    "PUT",
+                    json=body,
+                    raise_exc=False,
+                    log=False,
+                    timeout=self.timeout,
+                    connect_retries=0,
+                    headers={"Accept": "text/plain"},
+                )
+            except ksa_exc.Unauthorized as exc:
+                raise SetpassUnauthorized(
+                    "Keystone refused the admin credentials, so no token was sent to setpass"
+                ) from exc
+            except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout) as exc:
+                if attempt >= self.retries:
+                    raise SetpassUnavailable(
+                        f"setpass at {self._root} is not reachable ({type(exc).__name__})"
+                    ) from exc
+            except ksa_exc.ClientException as exc:
+                raise SetpassError(f"setpass request failed: {type(exc).__name__}") from exc
+            else:
+                if response.status_code not in RETRIABLE_STATUS or attempt >= self.retries:
+                    return self._check(response)
+            log.info("setpass PUT failed, retrying (attempt %d of %d)", attempt + 1, self.retries)
+            self._sleep(self.backoff * (2**attempt))
+            attempt += 1
+
+    def _check(self, response: requests.Response) -> requests.Response:
+        status = response.status_code
+        reason = _server_message(response)
+        suffix = f": {reason}" if reason else ""
+        if status == 200:
+            return response
+        if status == 401:
+            raise SetpassUnauthorized(f"setpass got no admin token (401){suffix}")
+        if status == 403:
+            raise SetpassForbidden(
+                "setpass refused the token: the account needs the admin role on the admin"
+                f" project (403){suffix}"
+            )
+        if status == 400:
+            raise SetpassBadRequest(f"setpass rejected the registration (400){suffix}")
+        if status == 404:
+            raise SetpassNotFound(f"no setpass service at {self._root} (404)")
+        if status in RETRIABLE_STATUS or status == 429:
+            raise SetpassUnavailable(f"setpass is unavailable ({status}){suffix}")
+        raise SetpassError(f"setpass answered {status}{suffix}")
