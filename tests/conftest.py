@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.sheets",
     "tests.fixtures.smtp",
     "tests.fixtures.setpass",
+    "tests.fixtures.stack",
 ]

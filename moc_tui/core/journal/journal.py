@@ -158,13 +158,15 @@ class Journal:
         email: str | None = None,
         step: str | None = None,
     ) -> int:
-        """Record a failure; the same unacknowledged failure again is not recorded twice."""
+        """Record a failure; the same unacknowledged failure of a request is kept once, with
+        the row it is on now (rows move up as others leave the tab)."""
         same = self._conn.execute(
             "SELECT id FROM errors WHERE acknowledged_at IS NULL AND request_key IS ?"
-            " AND step IS ? AND message = ? AND row IS ?",
+            " AND step IS ? AND message = ? AND (request_key IS NOT NULL OR row IS ?)",
             (request_key, step, message, row),
         ).fetchone()
         if same is not None:
+            self._conn.execute("UPDATE errors SET row = ? WHERE id = ?", (row, same["id"]))
             return int(same["id"])
         cursor = self._conn.execute(
             "INSERT INTO errors (at, operator, request_key, tab, row, email, step, message)"
