@@ -220,3 +220,55 @@ def test_api_base_may_point_only_at_loopback(tmp_path: Path) -> None:
     sections = {"excelsheet": {"local_store": "a.db", "api_base": "https://sheets.example.org"}}
     [problem] = problems_of(write_settings(tmp_path, sections))
     assert problem.startswith("[excelsheet] api_base: is for the local Sheets stand-in only")
+
+
+def test_the_example_documents_every_section_and_key() -> None:
+    from moc_tui.core.settings.loader import KNOWN_SECTIONS
+
+    text = EXAMPLE.read_text()
+    for section in KNOWN_SECTIONS:
+        assert f"[{section}]" in text, section
+    settings_keys = {
+        "auth": ["user_domain", "project_domain", "member_role", "ca_file", "timeout"],
+        "excelsheet": [
+            "local_store",
+            "auth_file",
+            "worksheet_key",
+            "requests_tab",
+            "done_tab",
+            "api_base",
+        ],
+        "smtp": ["host", "port", "security", "ca_file", "username", "password"],
+        "helpdesk": ["timestamp_format", "priority", "queue"],
+        "backup": ["keep_daily", "keep_weekly"],
+        "activation": ["max_reminders"],
+    }
+    for section, keys in settings_keys.items():
+        body = text.split(f"[{section}]", 1)[1].split("\n[", 1)[0]
+        for key in keys:
+            assert f"{key} =" in body, f"[{section}] {key}"
+
+
+def test_job_sections_are_typed(tmp_path: Path) -> None:
+    path = write_settings(
+        tmp_path,
+        {
+            "helpdesk": {"email": "hd@example.org", "timestamp_format": "%Y-%m-%d"},
+            "backup": {"keep_daily": "3", "keep_weekly": "0"},
+            "activation": {"max_reminders": "0"},
+            "quota_ceilings": {"cores": "64"},
+        },
+    )
+    settings = load_settings(path)
+    assert settings.helpdesk.timestamp_format == "%Y-%m-%d"
+    assert (settings.backup.keep_daily, settings.backup.keep_weekly) == (3, 0)
+    assert settings.activation.max_reminders == 0
+    assert settings.quota_ceilings == {"cores": 64}
+    bad = write_settings(
+        tmp_path, {"helpdesk": {"timestamp_format": "no format"}, "quota_ceilings": {"gpus": "1"}}
+    )
+    problems = problems_of(bad)
+    assert problems[0] == (
+        "[helpdesk] timestamp_format: must be a strftime format such as %d %b %Y %H:%M:%S"
+    )
+    assert problems[1].startswith("[quota_ceilings] gpus: is not a known key")

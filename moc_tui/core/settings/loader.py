@@ -12,12 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from moc_tui.core.quota_keys import QUOTA_ALIASES, QUOTA_SERVICE
+from moc_tui.core.settings import job_sections
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from moc_tui.core.settings.model import (
     AuthSettings,
     EmailSettings,
-    HelpdeskSettings,
-    ReminderSettings,
     Settings,
     SheetSettings,
     SmtpSecurity,
@@ -33,6 +32,7 @@ EMAIL_SECTIONS = (
     "password_reset_email",
     "quota_email",
     "added_to_project_email",
+    "activation_reminder_email",
 )
 DEFAULT_SUBJECTS = {
     "welcome_email": "Welcome to the cloud",
@@ -41,6 +41,7 @@ DEFAULT_SUBJECTS = {
     "password_reset_email": "Your cloud password was reset",
     "quota_email": "Quota change for your cloud project {project}",
     "added_to_project_email": "You were added to a cloud project",
+    "activation_reminder_email": "Reminder: choose your cloud password",
 }
 EMAIL_KEYS = ("template", "subject", "cc_list", "formatting", "sender")
 FORMATTINGS = ("plain", "html")
@@ -74,6 +75,9 @@ KNOWN_SECTIONS = {
     "access_columns",
     "quota_columns",
     "project_aliases",
+    "quota_ceilings",
+    "backup",
+    "activation",
     *EMAIL_SECTIONS,
 }
 DEFAULT_STATE_DIR = Path("/var/lib/moc-tui")
@@ -255,35 +259,6 @@ class _Loader:
         r.refuse_unknown(("directory",))
         return path
 
-    def helpdesk(self) -> HelpdeskSettings:
-        r = self.reader("helpdesk")
-        settings = HelpdeskSettings(email=r.email("email"), template=r.path("template"))
-        r.refuse_unknown(("email", "template"))
-        return settings
-
-    def reminder(self) -> ReminderSettings:
-        r = self.reader("reminder")
-        keys = (
-            "email",
-            "template",
-            "detail_template",
-            "subject",
-            "formatting",
-            "start",
-            "interval",
-        )
-        settings = ReminderSettings(
-            email=r.email("email"),
-            template=r.path("template"),
-            detail_template=r.path("detail_template"),
-            subject=r.text("subject", ReminderSettings.subject) or ReminderSettings.subject,
-            formatting=r.choice("formatting", FORMATTINGS, "html"),
-            start=r.integer("start", 24, minimum=1),
-            interval=r.integer("interval", 24, minimum=1),
-        )
-        r.refuse_unknown(keys)
-        return settings
-
     def email_defaults(self) -> dict[str, str]:
         r = self.reader("email_defaults")
         r.email("sender")
@@ -363,14 +338,17 @@ def load_settings(path: Path) -> Settings:
         quota_sheet=loader.sheet("quota_sheet", required=False),
         smtp=loader.smtp(),
         state_dir=loader.state_dir(),
-        helpdesk=loader.helpdesk(),
-        reminder=loader.reminder(),
+        helpdesk=job_sections.helpdesk(loader.reader("helpdesk")),
+        reminder=job_sections.reminder(loader.reader("reminder")),
         email_defaults=loader.email_defaults(),
         emails={section: loader.email(section) for section in EMAIL_SECTIONS},
         quotas=loader.quotas(),
         access_columns=loader.columns("access_columns", ACCESS_COLUMNS),
         quota_columns=loader.columns("quota_columns", QUOTA_COLUMNS),
         project_aliases=loader.project_aliases(),
+        quota_ceilings=job_sections.quota_ceilings(loader.reader("quota_ceilings")),
+        backup=job_sections.backup(loader.reader("backup")),
+        activation=job_sections.activation(loader.reader("activation")),
         warnings=tuple(loader.warnings),
     )
     if loader.problems:

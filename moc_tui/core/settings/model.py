@@ -98,10 +98,30 @@ class ReminderSettings:
 
 @dataclass(frozen=True)
 class HelpdeskSettings:
-    """`[helpdesk]`: where tickets go and how they look."""
+    """`[helpdesk]`: where tickets go and how they look (fields of the original's tickets)."""
 
     email: str | None = None
     template: Path | None = None
+    timestamp_format: str = "%d %b %Y %H:%M:%S"
+    priority: str = "High"
+    queue: str = "Monitoring"
+    access_subject: str = "MOC Access Request"
+    quota_subject: str = "MOC Change Quota"
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """`[backup]` (new): how many sheet snapshots the backup job keeps."""
+
+    keep_daily: int = 14
+    keep_weekly: int = 8
+
+
+@dataclass(frozen=True)
+class ActivationSettings:
+    """`[activation]` (new): renewed links for users who never set their password."""
+
+    max_reminders: int = 2
 
 
 @dataclass(frozen=True)
@@ -123,4 +143,7 @@ class Settings:
     access_columns: dict[str, str]
     quota_columns: dict[str, str]
     project_aliases: dict[str, str] = field(default_factory=dict)
+    quota_ceilings: dict[str, int] = field(default_factory=dict)
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    activation: ActivationSettings = field(default_factory=ActivationSettings)
     warnings: tuple[str, ...] = ()
