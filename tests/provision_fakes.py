@@ -84,7 +84,12 @@ class FakeCloud:
 
     def get_quotas(self, project_id: str) -> dict[str, int]:
         self._call("get_quotas")
-        return dict(self.quotas.get(project_id, {}))
+        defaults = {"instances": 10, "network": 5, "port": 50}
+        return {**defaults, **self.quotas.get(project_id, {})}
+
+    def ports_in_use(self, project_id: str) -> int:
+        self._call("ports_in_use")
+        return 0
 
     def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
         self.quotas.setdefault(project_id, {}).update(values)

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.events import Event, StepDone
+from moc_tui.core.provision.events import Event, RowWarning, StepDone
+from moc_tui.core.settings import load_settings
 from tests.provision_fakes import DONE, FORM, Crash, World, make_world, standard_rows
 from tests.sample_rows import access_row
+from tests.settings_files import write_settings
 
 
 def outcome(world: World) -> dict[str, Any]:
@@ -52,6 +54,7 @@ def test_an_uninterrupted_run(tmp_path: Path) -> None:
             ("alice@example.org", "carol"),
         ]
     )
+    # instances 10 needs 10 + 0 in use + 5 spare = 15 ports < the default 50: no raise
     assert final["quotas"] == [
         ("carol", (("cores", 20), ("instances", 10))),
         ("wonderland", (("cores", 20), ("instances", 10))),
@@ -214,3 +217,13 @@ def test_crashes_in_the_resumed_setpass_step_too(
         tmp_path, ("call", crash_on("register")), ("call", crash_on("set_password"))
     )
     assert outcome(world) == expected[0]
+
+
+def test_new_project_quotas_raise_the_port_quota_as_the_original_did(tmp_path: Path) -> None:
+    world = make_world(tmp_path, [access_row()])
+    world.settings = load_settings(write_settings(tmp_path, {"quotas": {"instances": "100"}}))
+    assert world.run().ok
+    [quotas] = world.cloud.quotas.values()
+    assert quotas == {"instances": 100, "port": 105}
+    [reason] = [e.message for e in world.events if isinstance(e, RowWarning)]
+    assert reason.startswith("port quota raised from 50 to 105")

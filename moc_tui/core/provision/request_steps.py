@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from moc_tui.core.access import AccessRequest, ProjectAction
+from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import MailError, OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
@@ -104,8 +105,17 @@ class RequestRun:
         return {"project_id": found.id, "name": found.name, "created": True}
 
     def quotas(self, project_id: str) -> dict[str, Any]:
-        applied = self.ctx.cloud.set_quotas(project_id, self.ctx.settings.quotas)
-        return {"applied": applied}
+        """`[quotas]` for the new project, the port quota raised as the original did."""
+        cloud = self.ctx.cloud
+        wanted = self.ctx.settings.quotas
+        values, reason = wanted, None
+        if "port" not in wanted and {"instances", "network"} & wanted.keys():
+            values, reason = adjust_port_quota(
+                wanted, cloud.get_quotas(project_id), cloud.ports_in_use(project_id)
+            )
+        if reason:
+            self.ctx.emit(RowWarning(self.request.row, reason))
+        return {"applied": cloud.set_quotas(project_id, values), "port_reason": reason}
 
     def user(self) -> dict[str, Any]:
         cloud, request = self.ctx.cloud, self.request
