@@ -84,6 +84,8 @@ class KeystoneCloud:
     """CloudBackend on a real cloud: one session, one keystoneclient, roles cached.
 
     `domain` is the domain id users and projects live in; `member_role` the role name granted.
+    It remembers the projects it has seen exist and the users it created in this process, so
+    quota calls need not re-check a project and a new user's grant needs no membership check.
     """
 
     def __init__(
@@ -94,6 +96,13 @@ class KeystoneCloud:
         self.member_role = member_role
         self.client: Any = ks_client.Client(session=session, interface="public")
         self.roles = roles.RoleCache(self.client)
+        self._known_projects: set[str] = set()
+        self._new_users: set[str] = set()
+
+    def _seen(self, project: Project | None) -> Project | None:
+        if project is not None:
+            self._known_projects.add(project.id)
+        return project
 
     @classmethod
     def from_settings(
@@ -104,17 +113,21 @@ class KeystoneCloud:
         return cls(session, domain=auth.project_domain, member_role=auth.member_role)
 
     def find_project(self, name: str) -> Project | None:
-        return projects.find_project(self.client, name, self.domain)
+        return self._seen(projects.find_project(self.client, name, self.domain))
 
     def get_project(self, project_id: str) -> Project:
-        return projects.get_project_by_id(self.client, project_id)
+        project = projects.get_project_by_id(self.client, project_id)
+        self._seen(project)
+        return project
 
     def create_project(
         self, name: str, description: str, *, exist_ok: bool = True
     ) -> Ensured[Project]:
-        return projects.create_project(
+        ensured = projects.create_project(
             self.client, name, description, self.domain, exist_ok=exist_ok
         )
+        self._seen(ensured.item)
+        return ensured
 
     def find_user(self, name: str) -> User | None:
         return users.find_user(self.client, name, self.domain)
@@ -125,12 +138,19 @@ class KeystoneCloud:
     def create_user(
         self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
     ) -> Ensured[User]:
-        return users.create_user(
+        ensured = users.create_user(
             self.client, name, email, description, password, self.domain, exist_ok=exist_ok
         )
+        if ensured.created:
+            self._new_users.add(ensured.item.id)
+        return ensured
 
     def ensure_member(self, user_id: str, project_id: str) -> bool:
-        return roles.ensure_member(self.client, self.roles, user_id, project_id, self.member_role)
+        known_new = user_id in self._new_users
+        self._new_users.discard(user_id)  # holds a role from now on: later grants check
+        return roles.ensure_member(
+            self.client, self.roles, user_id, project_id, self.member_role, known_new=known_new
+        )
 
     def is_admin_user(self, user: User) -> bool:
         return users.is_admin_user(self.client, self.roles, user)
@@ -142,10 +162,16 @@ class KeystoneCloud:
         return roles.project_members(self.client, project_id)
 
     def get_quotas(self, project_id: str) -> dict[str, int]:
-        return quotas.get_quotas(self.session, project_id)
+        known = project_id in self._known_projects
+        quota_values = quotas.get_quotas(self.session, project_id, check_project=not known)
+        self._known_projects.add(project_id)
+        return quota_values
 
     def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
-        return quotas.set_quotas(self.session, project_id, values)
+        known = project_id in self._known_projects
+        applied = quotas.set_quotas(self.session, project_id, values, check_project=not known)
+        self._known_projects.add(project_id)
+        return applied
 
     def ports_in_use(self, project_id: str) -> int:
         return quotas.ports_in_use(self.session, project_id)

@@ -1,9 +1,10 @@
 """Targeted, case-insensitive lookup by name in one domain (projects and users alike).
 
 Never lists everything: Keystone caps listings at 1000 entries without an error, and listing
-is slow. At most two calls: the exact `name=` filter (the common case), then Keystone's inexact
-filters with our own comparison, because on SQLite `name=` is case-sensitive while on MySQL it
-may not be; so the backend's collation is never trusted to decide what "the same name" means.
+is slow. One call: Keystone's inexact filters, with our own comparison, because on SQLite
+`name=` is case-sensitive while on MySQL it may not be; so the backend's collation is never
+trusted to decide what "the same name" means. (An exact `name=` query first would save nothing:
+a miss, the common case when provisioning, would then cost two calls.)
 
 The inexact query is `name__istartswith=X&name__iendswith=X` rather than `name__icontains=X`:
 Keystone applies both, so it returns every case-insensitive match and far fewer neighbours
@@ -23,19 +24,16 @@ from moc_tui.core.identifiers import canonical
 def find_by_name(manager: Any, kind: str, name: str, domain_id: str) -> Any | None:
     """The one `kind` ("project", "user") named `name` ignoring case, or None.
 
-    An exact-case hit wins at once (one call): the requester typed that very spelling, and this
+    An exact-case hit wins among case-twins: the requester typed that very spelling, and this
     tool never creates a case-twin. Otherwise several case-insensitive matches raise
     AmbiguousName naming them all.
     """
     wanted = canonical(name)
-    exact = [r for r in manager.list(domain=domain_id, name=name) if canonical(r.name) == wanted]
-    same_case = [r for r in exact if r.name == name]
-    if len(same_case) == 1:
-        return same_case[0]
-    if len(exact) > 1:  # a case-insensitive collation returned several spellings
-        _ambiguous(kind, name, domain_id, exact)
     found = manager.list(domain=domain_id, name__istartswith=name, name__iendswith=name)
     matches = [r for r in found if canonical(r.name) == wanted]
+    same_case = [r for r in matches if r.name == name]
+    if len(same_case) == 1:
+        return same_case[0]
     if len(matches) > 1:
         _ambiguous(kind, name, domain_id, matches)
     return matches[0] if matches else None

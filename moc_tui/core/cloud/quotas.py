@@ -137,7 +137,11 @@ def check_quota_values(values: Mapping[str, object]) -> dict[str, dict[str, int]
 
 
 def set_quotas(
-    session: ks_session.Session, project_id: str, values: Mapping[str, int]
+    session: ks_session.Session,
+    project_id: str,
+    values: Mapping[str, int],
+    *,
+    check_project: bool = True,
 ) -> dict[str, int]:
     """Apply `values`, each service getting only its own keys; return them as read back.
 
@@ -146,7 +150,8 @@ def set_quotas(
     same values again is harmless, so a rerun completes the change.
     """
     grouped = check_quota_values(values)
-    _require_project(session, project_id)
+    if check_project:
+        _require_project(session, project_id)
     applied: dict[str, int] = {}
     for name, api in APIS.items():
         keys = grouped.get(name)

@@ -51,15 +51,22 @@ def has_role(client: Any, role_id: str, user_id: str, project_id: str) -> bool:
 
 
 def ensure_member(
-    client: Any, roles: RoleCache, user_id: str, project_id: str, role_name: str
+    client: Any,
+    roles: RoleCache,
+    user_id: str,
+    project_id: str,
+    role_name: str,
+    *,
+    known_new: bool = False,
 ) -> bool:
     """Grant the role unless already held; True when this call granted it.
 
     Check first (so the caller can tell "added" from "already a member"), then PUT, which
-    Keystone treats as idempotent anyway: a race between two grants is harmless.
+    Keystone treats as idempotent anyway: a race between two grants is harmless. A user this
+    process has just created (`known_new`) holds no role yet: no check.
     """
     role_id = roles.id_of(role_name)
-    if has_role(client, role_id, user_id, project_id):
+    if not known_new and has_role(client, role_id, user_id, project_id):
         return False
     with cloud_errors(f"granting role {role_name!r} to user {user_id} on project {project_id}"):
         client.roles.grant(role_id, user=user_id, project=project_id)
