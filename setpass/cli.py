@@ -40,14 +40,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    """Delete registrations whose link has expired (run from cron, e.g. hourly)."""
+    """Delete registrations whose link expired more than `--grace-days` ago (run from cron).
+
+    The grace matters: moc-tui's activation job renews expired links and records users who never
+    set a password; a registration purged before that job saw it would look like an activated
+    user. Two weeks covers any sane schedule of that job.
+    """
     from setpass.app import utc_now
     from setpass.db import Store, make_engine
 
     settings = _settings(args)
     store = Store(make_engine(settings.database))
     store.create_schema()
-    removed = store.purge_expired(utc_now(), settings.token_expiration)
+    grace = args.grace_days * 86400
+    removed = store.purge_expired(utc_now(), settings.token_expiration + grace)
     print(f"purged {removed} expired registration(s)")
     return 0
 
@@ -75,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default: config `host`, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: config `port`, 5001; 0 = any)")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("purge", help="delete expired registrations").set_defaults(func=cmd_purge)
+    purge = sub.add_parser("purge", help="delete registrations expired for a while")
+    purge.add_argument(
+        "--grace-days",
+        type=int,
+        default=14,
+        metavar="N",
+        help="keep expired registrations this many days after expiry (default 14)",
+    )
+    purge.set_defaults(func=cmd_purge)
     sub.add_parser("genkey", help="print a new secret_key").set_defaults(func=cmd_genkey)
     sub.add_parser("check", help="validate the config file").set_defaults(func=cmd_check)
     return parser

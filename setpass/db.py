@@ -119,6 +119,13 @@ class Store:
             ).one_or_none()
             return _record(row) if row else None
 
+    def by_user_id(self, user_id: str) -> Record | None:
+        with self._session() as session:
+            row = session.scalars(
+                select(Registration).where(Registration.user_id == user_id)
+            ).one_or_none()
+            return _record(row) if row else None
+
     def exists(self, user_id: str) -> bool:
         with self._session() as session:
             found = session.scalar(select(Registration.id).where(Registration.user_id == user_id))

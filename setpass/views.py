@@ -11,6 +11,7 @@ Deliberate changes from the original, each fixing one of its flaws:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,16 +224,8 @@ def register(user_id: str) -> Response:
     svc = services()
     if (limited := _limited(svc.api_limiter)) is not None:
         return limited
-    admin_token = request.headers.get("X-Auth-Token")
-    if not admin_token:
-        return Response("Unauthorized", 401, mimetype="text/plain")
-    check = svc.keystone.check_admin(admin_token)
-    if check is AdminCheck.UNAVAILABLE:
-        return Response("Keystone is not reachable", 503, mimetype="text/plain")
-    if check is not AdminCheck.ADMIN:
-        return Response("Forbidden", 403, mimetype="text/plain")
-    if not 0 < len(user_id) <= 64 or not user_id.isascii() or not user_id.isprintable():
-        return Response("Invalid user id", 400, mimetype="text/plain")
+    if (refusal := _admin_refusal(svc, user_id)) is not None:
+        return refusal
 
     body = _json_object()
     if body is None:
@@ -257,6 +250,48 @@ def register(user_id: str) -> Response:
         return Response(MISSING, 400, mimetype="text/plain")
     log.info("registration for user %s issued a new link", user_id)
     return Response(token, 200, mimetype="text/plain")
+
+
+def _admin_refusal(svc: Services, user_id: str) -> Response | None:
+    """The answer to a caller without the admin role, or to a malformed user id; None if OK."""
+    admin_token = request.headers.get("X-Auth-Token")
+    if not admin_token:
+        return Response("Unauthorized", 401, mimetype="text/plain")
+    check = svc.keystone.check_admin(admin_token)
+    if check is AdminCheck.UNAVAILABLE:
+        return Response("Keystone is not reachable", 503, mimetype="text/plain")
+    if check is not AdminCheck.ADMIN:
+        return Response("Forbidden", 403, mimetype="text/plain")
+    if not 0 < len(user_id) <= 64 or not user_id.isascii() or not user_id.isprintable():
+        return Response("Invalid user id", 400, mimetype="text/plain")
+    return None
+
+
+@bp.get("/token/<user_id>")
+def status(user_id: str) -> Response:
+    """Whether a registration is waiting (new): {"state": pending|expired|locked, "expires_at"}.
+
+    404 when there is none: the user has set their password (the record is deleted then), or it
+    was never made or was purged. Admin only, like PUT; the answer holds no token or secret.
+    """
+    svc = services()
+    if (limited := _limited(svc.api_limiter)) is not None:
+        return limited
+    if (refusal := _admin_refusal(svc, user_id)) is not None:
+        return refusal
+    record = svc.store.by_user_id(user_id)
+    if record is None:
+        return Response("No registration", 404, mimetype="text/plain")
+    # locked first (unlike the form): a link someone guessed PINs on must not be renewed blindly
+    if record.attempts >= svc.settings.max_attempts:
+        state = "locked"
+    elif _expired(svc, record):
+        state = "expired"
+    else:
+        state = "pending"
+    expires = record.updated_at + timedelta(seconds=svc.settings.token_expiration)
+    body = {"state": state, "expires_at": expires.isoformat(timespec="seconds")}
+    return Response(json.dumps(body), 200, mimetype="application/json")
 
 
 def _json_object() -> dict[str, Any] | None:

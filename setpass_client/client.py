@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRIABLE_STATUS = frozenset({502, 503, 504})
+STATES = frozenset({"pending", "expired", "locked"})
+NO_REGISTRATION = "No registration"
 _MAX_MESSAGE = 300
 
 
@@ -110,19 +112,46 @@ class SetpassClient:
         """A new link token for a registered user, keeping the stored password and PIN."""
         return self.register(user_id, None, None)
 
+    def status(self, user_id: str) -> str | None:
+        """The user's registration: "pending", "expired" or "locked"; None when there is none
+        (the password was set, or it was never registered or was purged).
+
+        Needs this project's setpass service (the original has no such route).
+        """
+        if not user_id:
+            raise ValueError("user_id is empty")
+        url = f"{self._root}/token/{quote(user_id, safe='')}"
+        response = self._send("GET", url, None)
+        if response.status_code == 404 and response.text.strip() == NO_REGISTRATION:
+            return None
+        if response.status_code == 405:
+            raise SetpassError("this setpass service has no status route (an older version?)")
+        self._check(response)
+        try:
+            state = response.json()["state"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SetpassError("setpass answered the status request without a state") from exc
+        if state not in STATES:
+            raise SetpassError(f"setpass answered an unknown state {str(state)[:40]!r}")
+        return str(state)
+
     def _put(self, url: str, body: dict[str, Any]) -> requests.Response:
+        return self._check(self._send("PUT", url, body))
+
+    def _send(self, method: str, url: str, body: dict[str, Any] | None) -> requests.Response:
+        """One request with the retries described on the class (GET and PUT are idempotent)."""
         attempt = 0
         while True:
             try:
                 response = self.session.request(
                     url,
-                    "PUT",
+                    method,
                     json=body,
                     raise_exc=False,
                     log=False,
                     timeout=self.timeout,
                     connect_retries=0,
-                    headers={"Accept": "text/plain"},
+                    headers={"Accept": "text/plain" if body is not None else "application/json"},
                 )
             except ksa_exc.Unauthorized as exc:
                 raise SetpassUnauthorized(
@@ -137,8 +166,10 @@ class SetpassClient:
                 raise SetpassError(f"setpass request failed: {type(exc).__name__}") from exc
             else:
                 if response.status_code not in RETRIABLE_STATUS or attempt >= self.retries:
-                    return self._check(response)
-            log.info("setpass PUT failed, retrying (attempt %d of %d)", attempt + 1, self.retries)
+                    return response
+            log.info(
+                "setpass %s failed, retrying (attempt %d of %d)", method, attempt + 1, self.retries
+            )
             self._sleep(self.backoff * (2**attempt))
             attempt += 1
 

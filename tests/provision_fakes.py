@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from moc_tui.core.access import parse_access_requests
-from moc_tui.core.cloud.models import Ensured, Project, User
+from moc_tui.core.cloud.models import Ensured, Member, Project, User
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
@@ -41,10 +41,27 @@ class FakeCloud:
     quotas: dict[str, dict[str, int]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     hook: Callable[[str], None] = lambda call: None
+    admins: set[str] = field(default_factory=set)  # user ids holding the admin role
+    ports: dict[str, int] = field(default_factory=dict)  # project id -> ports in use
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
         self.hook(name)
+
+    def get_user(self, user_id: str) -> User:
+        self._call("get_user")
+        return next(u for u in self.users.values() if u.id == user_id)
+
+    def is_admin_user(self, user: User) -> bool:
+        from moc_tui.core.identifiers import is_reserved
+
+        self._call("is_admin_user")
+        return is_reserved(user.name) or user.id in self.admins
+
+    def project_members(self, project_id: str) -> list[Member]:
+        self._call("project_members")
+        users = {u.id: u for u in self.users.values()}
+        return [Member(users[u], ("member",)) for u, p in sorted(self.members) if p == project_id]
 
     def find_project(self, name: str) -> Project | None:
         self._call("find_project")
@@ -89,7 +106,7 @@ class FakeCloud:
 
     def ports_in_use(self, project_id: str) -> int:
         self._call("ports_in_use")
-        return 0
+        return self.ports.get(project_id, 0)
 
     def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
         self.quotas.setdefault(project_id, {}).update(values)

@@ -57,7 +57,10 @@ def test_purge_deletes_only_expired_records(
     now = datetime.now(UTC)
     for name, age in (("old", 7200), ("edge", 3700), ("fresh", 60)):
         store.upsert(name, hash_token(name), now - timedelta(seconds=age), "h", "p")
+    # by default expired records are kept two weeks, for moc-tui's activation reminders
     assert main(["-c", str(conf), "purge"]) == 0
+    assert "purged 0" in capsys.readouterr().out
+    assert main(["-c", str(conf), "purge", "--grace-days", "0"]) == 0
     assert "purged 2" in capsys.readouterr().out
     assert store.exists("fresh") and not store.exists("old") and not store.exists("edge")
 

@@ -18,6 +18,10 @@ SUBCOMMAND_MODULES = (
     "moc_tui.cli.check",
     "moc_tui.cli.sheet",
     "moc_tui.cli.provision",
+    "moc_tui.cli.quota",
+    "moc_tui.cli.reset_password",
+    "moc_tui.cli.notify",
+    "moc_tui.cli.backup",
 )
 
 

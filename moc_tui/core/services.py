@@ -14,11 +14,20 @@ from moc_tui.core.access import AccessRequest, ParsedAccessTab, parse_access_req
 from moc_tui.core.cloud import KeystoneCloud
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import Mailer
+from moc_tui.core.password_reset import ResetContext, ResetResult, reset_password
 from moc_tui.core.provision.engine import ProvisionResult, provision
 from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.plan import RequestPlan, plan
 from moc_tui.core.provision.request_steps import RunContext
-from moc_tui.core.settings import Settings
+from moc_tui.core.quota_change import (
+    QuotaContext,
+    QuotaPlan,
+    QuotaResult,
+    apply_quota_requests,
+    plan_quota_changes,
+)
+from moc_tui.core.quota_requests import ParsedQuotaTab, QuotaRequest, parse_quota_requests
+from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.sheets import SheetError, SheetStore, open_store
 from moc_tui.core.table import read_table
 from setpass_client import SetpassClient
@@ -55,6 +64,19 @@ class Services:
             return open_store(self.settings.access_sheet)
         except SheetError as error:
             raise ServicesError(f"access sheet: {error}") from error
+
+    def _quota_sheet(self) -> SheetSettings:
+        if self.settings.quota_sheet is None:
+            raise ServicesError("quota sheet: [quota_sheet] is not configured")
+        return self.settings.quota_sheet
+
+    @cached_property
+    def quota_store(self) -> SheetStore:
+        """The quota sheet (`[quota_sheet]`), opened on first use."""
+        try:
+            return open_store(self._quota_sheet())
+        except SheetError as error:
+            raise ServicesError(f"quota sheet: {error}") from error
 
     @cached_property
     def cloud(self) -> KeystoneCloud:
@@ -106,3 +128,57 @@ class Services:
             on_event,
         )
         return provision(ctx, self.store, requests, tabs)
+
+    # quota change requests -------------------------------------------------------------------
+    def read_quota_tab(self) -> tuple[Tabs, ParsedQuotaTab]:
+        """Both quota tabs in one read, and the pending requests parsed from the first."""
+        sheet = self._quota_sheet()
+        try:
+            tabs = self.quota_store.read_tabs([sheet.requests_tab, sheet.done_tab])
+        except SheetError as error:
+            raise ServicesError(f"quota sheet: {error}") from error
+        table = read_table(
+            sheet.requests_tab,
+            tabs[sheet.requests_tab],
+            self.settings.quota_columns,
+            "quota_columns",
+        )
+        return tabs, parse_quota_requests(table, self.settings.quota_ceilings)
+
+    def quota_plan(self, requests: Sequence[QuotaRequest]) -> list[QuotaPlan]:
+        """current -> requested -> applied for each request; changes nothing."""
+        return plan_quota_changes(requests, self.settings, self.cloud, self.journal)
+
+    def apply_quotas(
+        self,
+        requests: Sequence[QuotaRequest],
+        tabs: Tabs,
+        on_event: Callable[[Event], None] = lambda event: None,
+    ) -> QuotaResult:
+        """Apply, mail the applied values, move the finished rows to the done tab."""
+        ctx = QuotaContext(
+            self.settings, self.cloud, self.mailer, self.journal, self.operator, on_event
+        )
+        return apply_quota_requests(ctx, self.quota_store, requests, tabs)
+
+    # password reset --------------------------------------------------------------------------
+    def reset_password(
+        self,
+        username: str,
+        pin: str,
+        on_event: Callable[[Event], None] = lambda event: None,
+    ) -> ResetResult:
+        """New random password (setpass first, then Keystone), link to the address on file.
+
+        Refusals and failures come back in the result (and the errors log), not as exceptions.
+        """
+        ctx = ResetContext(
+            self.settings,
+            self.cloud,
+            self.setpass,
+            self.mailer,
+            self.journal,
+            self.operator,
+            on_event,
+        )
+        return reset_password(ctx, username, pin)

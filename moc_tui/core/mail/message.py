@@ -68,10 +68,17 @@ def build_message(
     *,
     subject_project: str = "",
     extra_cc: Sequence[str] = (),
+    raw_html: Mapping[str, str] | None = None,
 ) -> OutgoingMail:
-    """Fill `template` from `[email_defaults]` < the section's own keys < runtime `values`."""
+    """Fill `template` from `[email_defaults]` < the section's own keys < runtime `values`.
+
+    `raw_html` holds placeholders whose values are HTML the caller built (and escaped) itself;
+    they are inserted unescaped and win over every other layer, so a settings key or a form
+    value can never smuggle raw HTML in under their names.
+    """
     is_html = section.formatting == "html"
-    merged = placeholder_values(defaults, section.placeholders, values)
+    raw = dict(raw_html or {})
+    merged = {**placeholder_values(defaults, section.placeholders, values), **raw}
     sender = section.sender or defaults.get("sender") or "root@localhost"
     subject = section.subject.replace("{project}", subject_project)
     recipients = {a.lower() for a in to}
@@ -83,6 +90,6 @@ def build_message(
         to=tuple(to),
         cc=cc,
         subject=subject,
-        body=fill_placeholders(template, merged, html_body=is_html),
+        body=fill_placeholders(template, merged, html_body=is_html, raw=raw.keys()),
         html=is_html,
     )

@@ -4,13 +4,16 @@ One pass matters: a value that itself contains `<SETPASS_TOKEN_URL>` (a name typ
 stays literal instead of being expanded by a later replacement. No `str.format` or `%` either, so
 `{admin_pwd}` or `%(admin_pwd)s` in a value is just text. Unknown placeholders stay as they are,
 like the original did, so a missing setting shows in the mail instead of vanishing.
+
+HTML bodies escape every value, except the keys named in `raw`: those carry HTML the program built
+itself, from escaped cells (the quota table), and are inserted as they are.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 
 from moc_tui.core.settings import EmailSettings
@@ -18,14 +21,22 @@ from moc_tui.core.settings import EmailSettings
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)>")
 
 
-def fill_placeholders(template: str, values: Mapping[str, str], *, html_body: bool) -> str:
-    """Replace each `<KEY>` with `values[KEY]` (escaped for HTML bodies); others stay."""
+def fill_placeholders(
+    template: str,
+    values: Mapping[str, str],
+    *,
+    html_body: bool,
+    raw: Collection[str] = frozenset(),
+) -> str:
+    """Replace each `<KEY>` with `values[KEY]` (escaped for HTML bodies unless KEY is in `raw`,
+    which must then hold already-escaped HTML); others stay."""
 
     def replace(match: re.Match[str]) -> str:
-        value = values.get(match.group(1))
+        key = match.group(1)
+        value = values.get(key)
         if value is None:
             return match.group(0)
-        return html.escape(value) if html_body else value
+        return html.escape(value) if html_body and key not in raw else value
 
     return PLACEHOLDER.sub(replace, template)
 

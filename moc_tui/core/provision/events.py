@@ -1,52 +1,15 @@
-"""Progress of a provisioning run, one small event per thing that happened.
-
-The CLI prints them, the backend streams them to the TUI as JSON lines. They carry no secret:
-no password, PIN, token or link.
-"""
+"""Progress events of a provisioning run (shared by every workflow; defined in workflow.events)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from moc_tui.core.workflow.events import (
+    Event,
+    RowDone,
+    RowFailed,
+    RowsMoved,
+    RowStarted,
+    RowWarning,
+    StepDone,
+)
 
-
-@dataclass(frozen=True)
-class RowStarted:
-    row: int
-    email: str
-    request_key: str
-
-
-@dataclass(frozen=True)
-class StepDone:
-    row: int
-    step: str
-    detail: dict[str, Any] = field(default_factory=dict)
-    resumed: bool = False
-
-
-@dataclass(frozen=True)
-class RowWarning:
-    row: int
-    message: str
-
-
-@dataclass(frozen=True)
-class RowDone:
-    row: int
-
-
-@dataclass(frozen=True)
-class RowFailed:
-    row: int
-    step: str
-    message: str
-
-
-@dataclass(frozen=True)
-class RowsMoved:
-    rows: tuple[int, ...]
-    target: str
-
-
-Event = RowStarted | StepDone | RowWarning | RowDone | RowFailed | RowsMoved
+__all__ = ["Event", "RowDone", "RowFailed", "RowStarted", "RowWarning", "RowsMoved", "StepDone"]

@@ -6,8 +6,7 @@ where the link goes, and the marker is replaced by a fresh link only at the mome
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +14,9 @@ from moc_tui.core.access import AccessRequest
 from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
 from moc_tui.core.settings import Settings
+from moc_tui.core.workflow.steps import link_marker, with_link
+
+__all__ = ["ADDED", "NEW_PROJECT", "PASSWORD", "SECTIONS", "WELCOME", "compose", "with_link"]
 
 WELCOME, PASSWORD, NEW_PROJECT, ADDED = "welcome", "password", "new_project", "added"
 SECTIONS = {
@@ -53,7 +55,7 @@ def compose(
     )
     payload_extra: dict[str, Any] = {}
     if kind == PASSWORD:
-        marker = f"[[setpass-link-{secrets.token_hex(12)}]]"
+        marker = link_marker()
         values["SETPASS_TOKEN_URL"] = marker
         payload_extra = {"link_marker": marker, "setpass_user_id": setpass_user_id}
     mail = build_message(
@@ -68,10 +70,3 @@ def compose(
         # the link goes to the user alone, whatever cc the section names
         mail = replace(mail, cc=())
     return {**mail.to_payload(), **payload_extra}
-
-
-def with_link(payload: Mapping[str, Any], link: str) -> dict[str, Any]:
-    """The payload with the link marker replaced by the real link (at send time only)."""
-    marker = payload.get("link_marker")
-    body = str(payload["body"])
-    return {**payload, "body": body.replace(marker, link) if marker else body}

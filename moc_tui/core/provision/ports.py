@@ -7,10 +7,13 @@ small fake. `Cloud` is the part of `moc_tui.core.cloud.CloudBackend` that provis
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Protocol
 
 from moc_tui.core.cloud.models import Ensured, Project, User
+from moc_tui.core.workflow.batch import RowMover
+
+__all__ = ["Cloud", "RowMover", "Setpass"]
 
 
 class Cloud(Protocol):
@@ -37,15 +40,3 @@ class Setpass(Protocol):
     def register(self, user_id: str, password: str, pin: str) -> str: ...
     def renew(self, user_id: str) -> str: ...
     def link(self, token: str) -> str: ...
-
-
-class RowMover(Protocol):
-    """The one sheet operation the engine does: the atomic move of finished rows."""
-
-    def move_rows(
-        self,
-        source: str,
-        target: str,
-        rows: Sequence[int],
-        expected: Sequence[Sequence[str]],
-    ) -> None: ...

@@ -9,33 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from moc_tui.core.access import AccessRequest, ProjectAction
 from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
-from moc_tui.core.mail import MailError, OutgoingMail
-from moc_tui.core.mail.smtp import SendResult
 from moc_tui.core.provision import mails
-from moc_tui.core.provision.events import Event, RowWarning, StepDone
 from moc_tui.core.provision.ports import Cloud, Setpass
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
+from moc_tui.core.workflow.events import Event, RowWarning
+from moc_tui.core.workflow.steps import MailSender, Payload, StepFailed, Steps, describe
 
-
-class MailSender(Protocol):
-    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
-
-    def send(self, mail: OutgoingMail) -> SendResult: ...
-
-
-class StepFailed(Exception):
-    """A step could not be done; the request stops here and its row stays in the form tab."""
-
-    def __init__(self, step: str, message: str) -> None:
-        super().__init__(message)
-        self.step = step
-        self.message = message
+__all__ = ["MailSender", "RequestRun", "RunContext", "StepFailed", "describe"]
 
 
 @dataclass
@@ -62,24 +48,14 @@ class RequestRun:
     key: str
     done: dict[str, dict[str, Any]]
 
+    def __post_init__(self) -> None:
+        self.steps = Steps(self.ctx.journal, self.key, self.request.row, self.ctx.emit, self.done)
+
     def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        if name in self.done:
-            self.ctx.emit(StepDone(self.request.row, name, self.done[name], resumed=True))
-            return self.done[name]
-        try:
-            data = action()
-        except StepFailed:
-            raise
-        except Exception as error:  # one request's failure never stops the others
-            raise StepFailed(name, describe(error)) from error
-        self.ctx.journal.step_done(self.key, name, data)
-        self.done[name] = data
-        self.ctx.emit(StepDone(self.request.row, name, data))
-        return data
+        return self.steps.step(name, action)
 
     def intent(self, name: str, data: dict[str, Any]) -> None:
-        self.ctx.journal.step_done(self.key, name, data)
-        self.done[name] = data
+        self.steps.intent(name, data)
 
     # steps -----------------------------------------------------------------------------------
     def project(self) -> dict[str, Any]:
@@ -172,65 +148,32 @@ class RequestRun:
     def queue_mails(self, project: dict[str, Any], user: dict[str, Any], extra: list[str]) -> None:
         if "mails_queued" in self.done:
             return
-        settings, request, journal = self.ctx.settings, self.request, self.ctx.journal
-        queued: list[str] = []
-
-        def enqueue(kind: str, payload: dict[str, Any]) -> None:
-            journal.enqueue_mail(self.key, kind, payload)
-            queued.append(kind)
-
+        settings, request = self.ctx.settings, self.request
+        queued: dict[str, Payload] = {}
         to = [request.email]
-        with journal.transaction():
-            if user["created"]:
-                enqueue(mails.WELCOME, mails.compose(settings, mails.WELCOME, request, to))
-                enqueue(
-                    mails.PASSWORD,
-                    mails.compose(
-                        settings, mails.PASSWORD, request, to, setpass_user_id=user["user_id"]
-                    ),
-                )
-            else:
-                enqueue(mails.ADDED, mails.compose(settings, mails.ADDED, request, to))
-            if project["created"]:
-                enqueue(mails.NEW_PROJECT, mails.compose(settings, mails.NEW_PROJECT, request, to))
-            for name in extra:
-                payload = mails.compose(
-                    settings, mails.ADDED, request, [name], fullname=name, username=name
-                )
-                enqueue(f"{mails.ADDED}:{name}", payload)
-            journal.step_done(self.key, "mails_queued", {"kinds": queued})
-        self.done["mails_queued"] = {"kinds": queued}
-        self.ctx.emit(StepDone(request.row, "mails_queued", {"kinds": queued}))
+        if user["created"]:
+            queued[mails.WELCOME] = mails.compose(settings, mails.WELCOME, request, to)
+            queued[mails.PASSWORD] = mails.compose(
+                settings, mails.PASSWORD, request, to, setpass_user_id=user["user_id"]
+            )
+        else:
+            queued[mails.ADDED] = mails.compose(settings, mails.ADDED, request, to)
+        if project["created"]:
+            queued[mails.NEW_PROJECT] = mails.compose(settings, mails.NEW_PROJECT, request, to)
+        for name in extra:
+            queued[f"{mails.ADDED}:{name}"] = mails.compose(
+                settings, mails.ADDED, request, [name], fullname=name, username=name
+            )
+        self.steps.queue_mails(queued)
 
     def send_mails(self) -> None:
-        """Send what the outbox holds for this request; failures stay queued for the next run."""
-        failures = []
-        for item in self.ctx.journal.pending_mail(self.key):
-            try:
-                payload = item.payload
-                if payload.get("link_marker"):
-                    user_id = str(payload["setpass_user_id"])
-                    token = self.ctx.tokens.pop(user_id, None) or self.ctx.setpass.renew(user_id)
-                    payload = mails.with_link(payload, self.ctx.setpass.link(token))
-                mail = OutgoingMail.from_payload(payload)
-                result = self.ctx.mailer.send(mail)
-            except Exception as error:
-                message = describe(error)
-                self.ctx.journal.mail_failed(item.id, message)
-                failures.append(f"{item.kind} mail not sent: {message}")
-                continue
-            self.ctx.journal.mail_sent(item.id)
-            self.ctx.emit(StepDone(self.request.row, f"mail:{item.kind}", {"to": list(mail.to)}))
-            for address, reason in result.refused.items():
-                self.ctx.emit(RowWarning(self.request.row, f"{address} refused: {reason}"))
-        if failures:
-            raise StepFailed("mail", "; ".join(failures) + " (kept to send on the next run)")
+        """Send what the outbox holds; the set-password link is made only now, never stored."""
 
+        def prepare(payload: Payload) -> Payload:
+            if not payload.get("link_marker"):
+                return payload
+            user_id = str(payload["setpass_user_id"])
+            token = self.ctx.tokens.pop(user_id, None) or self.ctx.setpass.renew(user_id)
+            return mails.with_link(payload, self.ctx.setpass.link(token))
 
-def describe(error: BaseException) -> str:
-    """A plain message for the operator; our own errors already are, others get their type."""
-    if isinstance(error, MailError | StepFailed) or type(error).__module__.startswith(
-        ("moc_tui", "setpass_client")
-    ):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+        self.steps.send_mails(self.ctx.mailer, prepare)

@@ -1,0 +1,128 @@
+"""`moc-tui quota`: the original set-quotas, journaled, resumable, with a dry run.
+
+    moc-tui quota --config PATH (--all | --project NAME) [--dry-run]
+
+Prints each row's progress, then a table of done and failed rows (applied values or the
+reason); the exit status is 1 when any row failed (or, with --dry-run, would be refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Mapping, Sequence
+
+from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.core.identifiers import canonical
+from moc_tui.core.quota_change.plan import label, shown
+from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.services import Services, ServicesError
+from moc_tui.core.text import visible
+from moc_tui.core.workflow.events import Event, RowFailed, RowsMoved, RowStarted, RowWarning
+
+Line = tuple[str, str, str, str]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "quota",
+        help="apply approved quota change requests",
+        description="Change the quotas of approved, ticketed quota requests, mail the applied "
+        "values to the requester and the project's members, and move the rows to the done tab.",
+    )
+    add_config_option(parser)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every pending request")
+    which.add_argument(
+        "--project", metavar="NAME", help="the pending request(s) of this project (any case)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
+    parser.add_argument(
+        "--operator",
+        default=getpass.getuser(),
+        help="who is acting, for the audit trail (default: the login name)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _select(requests: Sequence[QuotaRequest], project: str | None) -> list[QuotaRequest]:
+    if project is None:
+        return list(requests)
+    wanted = canonical(project.strip())
+    return [r for r in requests if canonical(r.project) == wanted]
+
+
+def _table(rows: list[Line]) -> str:
+    header: Line = ("ROW", "PROJECT", "RESULT", "DETAIL")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for row in [header, *rows]
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _print_event(event: Event) -> None:
+    if isinstance(event, RowStarted):
+        print(f"row {event.row}: {visible(event.email, 60)}", file=sys.stderr)
+    elif isinstance(event, RowWarning):
+        print(f"row {event.row}: note: {visible(event.message, 300)}", file=sys.stderr)
+    elif isinstance(event, RowFailed):
+        print(
+            f"row {event.row}: failed at {event.step}: {visible(event.message, 300)}",
+            file=sys.stderr,
+        )
+    elif isinstance(event, RowsMoved):
+        print(f"moved rows {', '.join(map(str, event.rows))} to {event.target!r}", file=sys.stderr)
+
+
+def _applied(values: Mapping[str, int]) -> str:
+    return ", ".join(f"{label(k)} {shown(v)}" for k, v in values.items())
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_or_report(args.config)
+    if settings is None:
+        return 1
+    try:
+        with Services(settings, operator=args.operator) as services:
+            tabs, parsed = services.read_quota_tab()
+            for problem in parsed.tab_problems:
+                print(f"warning: {problem}", file=sys.stderr)
+            selected = _select(parsed.requests, args.project)
+            if not selected:
+                what = args.project or "any project"
+                print(f"No approved/ticketed quota requests found for: {what}", file=sys.stderr)
+                return 1
+            if args.dry_run:
+                return _dry_run(services, selected)
+            result = services.apply_quotas(selected, tabs, on_event=_print_event)
+    except ServicesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    by_row = {r.row: r for r in selected}
+    rows: list[Line] = [
+        (str(r.row), visible(r.project, 60), "done", visible(_applied(result.applied[r.row]), 300))
+        for r in result.done
+    ]
+    rows += [
+        (
+            str(f.row),
+            visible(by_row[f.row].project if f.row in by_row else "", 60),
+            f"failed ({f.step})",
+            visible(f.message, 300),
+        )
+        for f in result.failed
+    ]
+    print(_table(sorted(rows, key=lambda r: int(r[0]))))
+    return 0 if result.ok else 1
+
+
+def _dry_run(services: Services, selected: list[QuotaRequest]) -> int:
+    plans = services.quota_plan(selected)
+    for planned in plans:
+        print(f"row {planned.row} ({visible(planned.email, 60)}):")
+        for line in planned.lines():
+            print(f"  - {visible(line, 300)}")
+    return 0 if all(p.ok for p in plans) else 1

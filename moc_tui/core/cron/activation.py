@@ -1,0 +1,237 @@
+"""Activation reminders: users who never chose their password get a renewed link, a few times.
+
+Provisioning journals step "setpass" for every user it registered (user id in step "user").
+For each such request not yet settled, the setpass service says whether the registration is
+still waiting. Expired: renew the link (PUT again, keeping password and PIN) and mail it, at most
+`[activation] max_reminders` times. After that, or when the link is locked by wrong PINs, the
+request is recorded as not activated (step "not_activated") for the helpdesk to see. No record
+at all: the user set their password (setpass deletes the record then): step "activated".
+
+Exactly once: each reminder is an outbox mail keyed (request, "activation_reminder:<n>"), queued
+with a marker where the link goes; the link is made (and the old one invalidated) only when the
+mail is sent, and never written anywhere.
+
+Caveat: `setpass purge` deletes expired registrations; a purged one looks like an activated user.
+Run this job more often than the purge, or purge with a delay longer than the reminders need.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from moc_tui.core.cloud.models import User
+from moc_tui.core.cron.notify import Sender
+from moc_tui.core.journal import Journal
+from moc_tui.core.journal.db import connect
+from moc_tui.core.mail import OutgoingMail, build_message
+from moc_tui.core.mail.templates import load_template
+from moc_tui.core.settings import Settings
+
+SECTION = "activation_reminder_email"
+KIND = "activation_reminder"
+ACTIVATED, NOT_ACTIVATED = "activated", "not_activated"
+OPERATOR = "cron"
+
+
+class Registrations(Protocol):
+    """The setpass calls this job makes (the real one is `setpass_client.SetpassClient`)."""
+
+    def status(self, user_id: str) -> str | None: ...
+    def renew(self, user_id: str) -> str: ...
+    def link(self, token: str) -> str: ...
+
+
+class Users(Protocol):
+    def get_user(self, user_id: str) -> User: ...
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A provisioned request whose user had a set-password link, not settled yet."""
+
+    request_key: str
+    user_id: str
+    username: str
+
+
+@dataclass(frozen=True)
+class NotActivated:
+    """A request the helpdesk should follow up: the user never set a password."""
+
+    request_key: str
+    user_id: str
+    username: str
+    reminders: int
+    reason: str
+    at: str
+
+
+@dataclass
+class ActivationReport:
+    reminded: list[str] = field(default_factory=list)
+    activated: list[str] = field(default_factory=list)
+    not_activated: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _read(journal_path: Path, query: str, args: Sequence[str] = ()) -> list[sqlite3.Row]:
+    conn = connect(journal_path)
+    try:
+        return list(conn.execute(query, tuple(args)))
+    finally:
+        conn.close()
+
+
+def waiting(journal_path: Path) -> list[Waiting]:
+    """Requests with a setpass registration and neither "activated" nor "not_activated"."""
+    rows = _read(
+        journal_path,
+        "SELECT s.request_key, u.data FROM steps s JOIN steps u"
+        " ON u.request_key = s.request_key AND u.step = 'user'"
+        " WHERE s.step = 'setpass' AND s.status = 'done' AND NOT EXISTS (SELECT 1 FROM steps c"
+        " WHERE c.request_key = s.request_key AND c.step IN (?, ?))"
+        " ORDER BY s.at, s.request_key",
+        (ACTIVATED, NOT_ACTIVATED),
+    )
+    found = []
+    for row in rows:
+        user = json.loads(row["data"])
+        found.append(Waiting(row["request_key"], str(user["user_id"]), str(user.get("name", ""))))
+    return found
+
+
+def not_activated(journal_path: Path) -> list[NotActivated]:
+    """Every request recorded as not activated, oldest first (for the TUI and the backend)."""
+    rows = _read(
+        journal_path,
+        "SELECT request_key, data, at FROM steps WHERE step = ? ORDER BY at",
+        (NOT_ACTIVATED,),
+    )
+    result = []
+    for row in rows:
+        data: dict[str, Any] = json.loads(row["data"])
+        result.append(
+            NotActivated(
+                row["request_key"],
+                str(data.get("user_id", "")),
+                str(data.get("username", "")),
+                int(data.get("reminders", 0)),
+                str(data.get("reason", "")),
+                row["at"],
+            )
+        )
+    return result
+
+
+def _compose(settings: Settings, user: User) -> dict[str, Any]:
+    section = settings.emails[SECTION]
+    marker = f"[[setpass-link-{secrets.token_hex(12)}]]"
+    values = {
+        "FULLNAME": user.description or user.name,
+        "USERNAME": user.name,
+        "EMAIL": user.email or user.name,
+        "SETPASS_TOKEN_URL": marker,
+    }
+    mail = build_message(
+        section, load_template(section), settings.email_defaults, values, [user.email or user.name]
+    )
+    return {**mail.to_payload(), "cc": [], "link_marker": marker, "setpass_user_id": user.id}
+
+
+@dataclass
+class ActivationRun:
+    settings: Settings
+    journal: Journal
+    setpass: Registrations
+    users: Users
+    mailer: Sender
+    report: ActivationReport
+
+    def sent_count(self, key: str) -> tuple[int, int | None]:
+        """Reminders sent for a request, and the number of one queued but not sent."""
+        sent, pending = 0, None
+        for n in range(1, self.settings.activation.max_reminders + 1):
+            status = self.journal.mail_status(key, f"{KIND}:{n}")
+            if status == "sent":
+                sent += 1
+            elif status == "pending" and pending is None:
+                pending = n
+        return sent, pending
+
+    def settle(self, item: Waiting, step: str, data: dict[str, Any]) -> None:
+        with self.journal.transaction():
+            self.journal.step_done(item.request_key, step, {"user_id": item.user_id, **data})
+            self.journal.audit(OPERATOR, step.replace("_", "-"), item.request_key, data)
+
+    def one(self, item: Waiting) -> None:
+        state = self.setpass.status(item.user_id)
+        if state is None:
+            self.settle(item, ACTIVATED, {"username": item.username})
+            self.report.activated.append(item.username)
+            return
+        if state == "pending":
+            return
+        sent, pending = self.sent_count(item.request_key)
+        limit = self.settings.activation.max_reminders
+        if state == "locked" or (pending is None and sent >= limit):
+            reason = "link locked by wrong PINs" if state == "locked" else "link expired unused"
+            data = {"username": item.username, "reminders": sent, "reason": reason}
+            self.settle(item, NOT_ACTIVATED, data)
+            self.report.not_activated.append(item.username)
+            return
+        if pending is None:
+            pending = sent + 1
+            payload = _compose(self.settings, self.users.get_user(item.user_id))
+            self.journal.enqueue_mail(item.request_key, f"{KIND}:{pending}", payload)
+        self.flush(item, f"{KIND}:{pending}")
+
+    def flush(self, item: Waiting, kind: str) -> None:
+        for queued in self.journal.pending_mail(item.request_key):
+            if queued.kind != kind:
+                continue
+            marker = str(queued.payload["link_marker"])
+            try:
+                link = self.setpass.link(self.setpass.renew(item.user_id))
+                payload = {**queued.payload, "body": queued.payload["body"].replace(marker, link)}
+                self.mailer.send(OutgoingMail.from_payload(payload))
+            except Exception as error:
+                self.journal.mail_failed(queued.id, str(error))
+                raise
+            self.journal.mail_sent(queued.id)
+            self.journal.audit(OPERATOR, "activation-reminder", item.request_key, {"kind": kind})
+            self.report.reminded.append(item.username)
+
+
+def remind_activation(
+    settings: Settings,
+    journal: Journal,
+    setpass: Registrations,
+    users: Users,
+    mailer: Sender,
+    only: Sequence[Waiting] | None = None,
+) -> ActivationReport:
+    """One pass over every unsettled registration; a failure on one never stops the others."""
+    report = ActivationReport()
+    if settings.activation.max_reminders == 0:
+        return report
+    run = ActivationRun(settings, journal, setpass, users, mailer, report)
+    for item in waiting(journal.path) if only is None else only:
+        try:
+            run.one(item)
+        except Exception as error:
+            message = f"activation reminder for {item.username}: {error}"
+            report.problems.append(message)
+            journal.record_error(
+                OPERATOR, message, request_key=item.request_key, email=item.username, step=KIND
+            )
+    return report

@@ -1,0 +1,224 @@
+"""`notify`: a ticket per newly approved row, a digest of rows waiting too long for approval.
+
+Per sheet this costs one read of the form tab and at most one write (every Helpdesk Notified and
+Reminder Sent stamp in one RAW batch). The original mailed every ticket before writing any stamp,
+so a failure in between sent duplicate tickets on the next run (anchors §3.1 item 2). Here each
+ticket goes through the journal's outbox, keyed by the row's Timestamp and email: a row whose
+ticket the journal holds as sent is only stamped on the next run, never mailed again.
+
+One window is left, as in any outbox: a crash after the mail server accepted a ticket and before
+the journal recorded it resends that ticket (with the same Message-ID).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from moc_tui.core.cron.tickets import (
+    SheetKind,
+    digest_mail,
+    request_values,
+    sheet_kinds,
+    ticket_mail,
+)
+from moc_tui.core.cron.times import Now, local_now, parse_sheet_time, stamp
+from moc_tui.core.journal import Journal
+from moc_tui.core.mail import OutgoingMail
+from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.provision.keys import request_key
+from moc_tui.core.settings import Settings
+from moc_tui.core.sheets import SheetStore
+from moc_tui.core.table import Table, read_table
+from moc_tui.core.text import trim, visible
+
+TICKET = "ticket"
+OPERATOR = "cron"
+
+
+class Sender(Protocol):
+    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
+
+    def send(self, mail: OutgoingMail) -> SendResult: ...
+
+
+@dataclass
+class SheetReport:
+    """What one run did to one sheet; `problems` are plain-words lines for the operator."""
+
+    kind: str
+    ticketed: list[int] = field(default_factory=list)
+    stamped_only: list[int] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """False when a ticket, a reminder or the sheet failed (warnings do not count)."""
+        return not self.problems
+
+
+def ticket_key(kind: str, timestamp: str, email: str) -> str:
+    """The journal key of a row's ticket: stable while the row moves, distinct per sheet."""
+    return request_key(f"ticket-{kind}", timestamp, email)
+
+
+def is_approved(table: Table, cells: Sequence[str]) -> bool:
+    return trim(table.cell(cells, "approved")).casefold() == "approved"
+
+
+@dataclass
+class NotifyRun:
+    """One sheet's pass: collect tickets and reminders, mail them, stamp in one write."""
+
+    settings: Settings
+    kind: SheetKind
+    journal: Journal
+    mailer: Sender
+    now: datetime
+    report: SheetReport
+    stamps: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def stamp_text(self) -> str:
+        return stamp(self.now, self.settings.helpdesk.timestamp_format)
+
+    def problem(
+        self, message: str, row: int | None = None, email: str | None = None, *, warn: bool = False
+    ) -> None:
+        """Report and keep in the errors log (the same open record is not repeated)."""
+        (self.report.warnings if warn else self.report.problems).append(message)
+        self.journal.record_error(
+            OPERATOR, message, tab=self.kind.sheet.requests_tab, row=row, email=email, step="notify"
+        )
+
+    def tickets(self, table: Table) -> None:
+        if self.settings.helpdesk.email is None:
+            self.problem("no tickets sent: set [helpdesk] email")
+            return
+        column = table.columns["notified"] + 1
+        for row, cells in table.rows:
+            if not is_approved(table, cells) or trim(table.cell(cells, "notified")):
+                continue
+            email, timestamp = table.cell(cells, "email"), table.cell(cells, "timestamp")
+            if not trim(email) and not trim(timestamp):  # no identity: the row's content is one
+                timestamp = "\x1f".join(cells)
+            key = ticket_key(self.kind.kind, timestamp, email)
+            if self.journal.mail_status(key, TICKET) is None:
+                mail = ticket_mail(self.settings, self.kind, table, cells)
+                self.journal.enqueue_mail(key, TICKET, mail.to_payload())
+            elif self.journal.mail_status(key, TICKET) == "sent":
+                self.report.stamped_only.append(row)
+                self.stamps[(row, column)] = self.stamp_text
+                continue
+            if self._flush(key, row, email):
+                self.report.ticketed.append(row)
+                self.stamps[(row, column)] = self.stamp_text
+
+    def _flush(self, key: str, row: int, email: str) -> bool:
+        """Send the row's queued ticket; True once the journal holds it as sent."""
+        for item in self.journal.pending_mail(key):
+            if item.kind != TICKET:
+                continue
+            try:
+                self.mailer.send(OutgoingMail.from_payload(item.payload))
+            except Exception as error:  # one failed ticket never stops the others
+                self.journal.mail_failed(item.id, str(error))
+                self.problem(
+                    f"row {row}: ticket not sent ({error}); it is kept and sent on the next run",
+                    row,
+                    email,
+                )
+                return False
+            self.journal.mail_sent(item.id)
+            self.journal.audit(OPERATOR, "ticket-sent", key, {"row": row, "sheet": self.kind.kind})
+        return self.journal.mail_status(key, TICKET) == "sent"
+
+    def reminders(self, table: Table) -> None:
+        reminder = self.settings.reminder
+        if reminder.email is None:
+            return
+        start, interval = timedelta(hours=reminder.start), timedelta(hours=reminder.interval)
+        stamp_format = self.settings.helpdesk.timestamp_format
+        due: list[tuple[int, dict[str, str]]] = []
+        for row, cells in table.rows:
+            if trim(table.cell(cells, "approved")):
+                continue  # approved, denied or anything else: never reminded about
+            raw = table.cell(cells, "timestamp")
+            submitted = parse_sheet_time(raw)
+            if submitted is None:
+                self.problem(
+                    f"row {row}: cannot read the Timestamp {visible(raw, 60)!r}; "
+                    "no approval reminder for it",
+                    row,
+                    table.cell(cells, "email"),
+                    warn=True,
+                )
+                continue
+            if self.now < submitted + start:
+                continue
+            last = parse_sheet_time(table.cell(cells, "reminder_sent"), stamp_format)
+            if last is not None and self.now < last + interval:
+                continue
+            due.append((row, request_values(self.kind, table, cells)))
+        if not due:
+            return
+        try:
+            self.mailer.send(digest_mail(self.settings, self.kind, [d for _, d in due]))
+        except Exception as error:
+            self.problem(f"approval reminder not sent ({error}); it is tried on the next run")
+            return
+        column = table.columns["reminder_sent"] + 1
+        for row, _ in due:
+            self.report.reminded.append(row)
+            self.stamps[(row, column)] = self.stamp_text
+
+
+def notify_sheet(
+    settings: Settings,
+    kind: SheetKind,
+    store: SheetStore,
+    journal: Journal,
+    mailer: Sender,
+    now: Now = local_now,
+) -> SheetReport:
+    """Tickets, reminders and their stamps for one sheet: one read, at most one write."""
+    report = SheetReport(kind.kind)
+    tab = kind.sheet.requests_tab
+    rows = store.read_tabs([tab])[tab]
+    needed = {f: kind.columns[f] for f in ("approved", "notified", "reminder_sent", "timestamp")}
+    table = read_table(tab, rows, {**kind.columns, **needed}, kind.columns_section)
+    run = NotifyRun(settings, kind, journal, mailer, now(), report)
+    missing_needed = [m for m in table.missing if any(f"(field {f})" in m for f in needed)]
+    if missing_needed:
+        for message in missing_needed:
+            run.problem(f"{kind.kind} sheet: {message}")
+        return report
+    run.tickets(table)
+    run.reminders(table)
+    if run.stamps:
+        store.write_cells(tab, run.stamps)
+    return report
+
+
+def notify(
+    settings: Settings,
+    journal: Journal,
+    mailer: Sender,
+    open_sheet: Callable[[SheetKind], SheetStore],
+    now: Now = local_now,
+) -> list[SheetReport]:
+    """Both sheets; a sheet that cannot be read is reported and the other still runs."""
+    reports = []
+    for kind in sheet_kinds(settings):
+        try:
+            store = open_sheet(kind)
+            reports.append(notify_sheet(settings, kind, store, journal, mailer, now))
+        except Exception as error:
+            report = SheetReport(kind.kind, problems=[f"{kind.kind} sheet: {error}"])
+            journal.record_error(OPERATOR, report.problems[0], step="notify")
+            reports.append(report)
+    return reports

@@ -1,0 +1,232 @@
+"""Reset a user's password: a new random password registered with setpass FIRST, then set in
+Keystone, then the link mailed to the address Keystone holds (never one typed by anyone).
+
+The order fixes the original's: a setpass failure leaves the user's current password working.
+
+Resuming. A user has at most one *open* reset: the journal key `reset-user-<user id>` points at
+it (step `open`). A rerun for that user (after a crash, a setpass or mail failure) resumes it:
+steps journaled as done are not redone, and the link is minted at send time with the PIN typed
+in the latest run, so exactly one mail is sent and its link works with that PIN. The reset closes
+once its mail is sent; the next reset of that user is a new one. An open reset older than
+`RESUME_WINDOW` is not resumed but replaced (setpass may have purged its registration, and the
+user has surely asked again). What is journaled: the user's
+id, name and address, and which steps are done; never the PIN, the password, the token or the
+link (the queued mail holds a random marker where the link goes).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from moc_tui.core.cloud.models import User
+from moc_tui.core.identifiers import email_problems, pin_problems
+from moc_tui.core.journal import Journal
+from moc_tui.core.mail import build_message
+from moc_tui.core.mail.templates import load_template
+from moc_tui.core.provision.keys import request_key
+from moc_tui.core.secrets_gen import random_password
+from moc_tui.core.settings import Settings
+from moc_tui.core.text import visible
+from moc_tui.core.workflow import MailSender, StepFailed, Steps, describe, link_marker, with_link
+from moc_tui.core.workflow.events import Event
+from moc_tui.core.workflow.steps import Payload
+
+SECTION = "password_reset_email"
+KIND = "password_reset"
+NO_ROW = 0
+RESUME_WINDOW = timedelta(hours=24)
+
+
+class ResetCloud(Protocol):
+    """What a reset needs from the cloud (KeystoneCloud satisfies it)."""
+
+    def find_user(self, name: str) -> User | None: ...
+    def get_user(self, user_id: str) -> User: ...
+    def is_admin_user(self, user: User) -> bool: ...
+    def set_password(self, user_id: str, password: str) -> User: ...
+
+
+class ResetSetpass(Protocol):
+    """setpass: `register` with a None password or PIN keeps the stored one."""
+
+    def register(self, user_id: str, password: str | None, pin: str | None) -> str: ...
+    def link(self, token: str) -> str: ...
+
+
+@dataclass
+class ResetContext:
+    settings: Settings
+    cloud: ResetCloud
+    setpass: ResetSetpass
+    mailer: MailSender
+    journal: Journal
+    operator: str
+    emit: Callable[[Event], None] = lambda event: None
+    tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    """How a reset ended; `mailed_to` is the address on file the link went to."""
+
+    username: str
+    ok: bool
+    request_key: str | None = None
+    mailed_to: str | None = None
+    resumed: bool = False
+    step: str | None = None
+    message: str = ""
+
+
+def open_key(user_id: str) -> str:
+    return f"reset-user-{user_id}"
+
+
+class _Refused(Exception):
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.message = message
+
+
+def _check_user(ctx: ResetContext, username: str, pin: str) -> User:
+    """Everything that can refuse the reset, before anything is changed or journaled."""
+    if pin_problems(pin):
+        raise _Refused("validate", "the PIN must be exactly four digits 0-9")
+    try:
+        found = ctx.cloud.find_user(username)
+        if found is None:
+            domain = ctx.settings.auth.project_domain
+            raise _Refused("user", f"no user named {username!r} in domain {domain!r}")
+        if ctx.cloud.is_admin_user(found):
+            raise _Refused(
+                "user",
+                f"user {found.name!r} is an administrator or a reserved account; its password "
+                "is never reset through the helpdesk",
+            )
+        user = ctx.cloud.get_user(found.id)
+    except _Refused:
+        raise
+    except Exception as error:
+        raise _Refused("user", describe(error)) from error
+    if not user.enabled:
+        raise _Refused("user", f"user {user.name!r} is disabled; enable it first")
+    if not user.email:
+        raise _Refused(
+            "user",
+            f"user {user.name!r} has no email address stored in Keystone, so the link has "
+            "nowhere to go; set it in Keystone first (the link never goes to a typed address)",
+        )
+    if email_problems(user.email):
+        raise _Refused(
+            "user",
+            f"the address stored for {user.name!r} is not usable: "
+            + "; ".join(email_problems(user.email)),
+        )
+    return user
+
+
+def _open(ctx: ResetContext, user: User) -> tuple[str, bool]:
+    """The user's open reset (resumed) or a new one."""
+    pointer = ctx.journal.steps(open_key(user.id)).get("open", {})
+    now = ctx.now()
+    if pointer.get("key"):
+        opened = datetime.fromisoformat(str(pointer.get("opened") or now.isoformat()))
+        if now - opened <= RESUME_WINDOW:
+            return str(pointer["key"]), True
+        ctx.journal.audit(ctx.operator, "reset-password-replaced", str(pointer["key"]), {})
+    started = now.isoformat(timespec="seconds")
+    key = request_key("reset", f"{started} {secrets.token_hex(4)}", user.name)
+    with ctx.journal.transaction():
+        ctx.journal.step_done(open_key(user.id), "open", {"key": key, "opened": started})
+        ctx.journal.step_done(key, "user", {"user_id": user.id, "name": user.name})
+    return key, False
+
+
+def _compose(ctx: ResetContext, user: User, address: str) -> Payload:
+    section = ctx.settings.emails[SECTION]
+    marker = link_marker()
+    mail = build_message(
+        section,
+        load_template(section),
+        ctx.settings.email_defaults,
+        {
+            "FULLNAME": user.description or user.name,
+            "USERNAME": user.name,
+            "EMAIL": address,
+            "SETPASS_TOKEN_URL": marker,
+        },
+        [address],
+    )
+    # the link goes to the user alone, whatever cc the section names
+    mail = replace(mail, cc=())
+    return {**mail.to_payload(), "link_marker": marker, "setpass_user_id": user.id}
+
+
+def _run(ctx: ResetContext, steps: Steps, user: User, pin: str, address: str) -> None:
+    passwords: dict[str, str] = {}
+
+    def register() -> dict[str, Any]:
+        passwords[user.id] = random_password()
+        ctx.tokens[user.id] = ctx.setpass.register(user.id, passwords[user.id], pin)
+        return {"registered": True}
+
+    def set_password() -> dict[str, Any]:
+        password = passwords.pop(user.id, None)
+        if password is None:
+            # resumed after a crash: the registered password is lost, so register a new one
+            register()
+            password = passwords.pop(user.id)
+        ctx.cloud.set_password(user.id, password)
+        return {"changed": True}
+
+    def prepare(payload: Payload) -> Payload:
+        user_id = str(payload["setpass_user_id"])
+        token = ctx.tokens.pop(user_id, None) or ctx.setpass.register(user_id, None, pin)
+        return with_link(payload, ctx.setpass.link(token))
+
+    if "password" not in steps.done:
+        steps.step("setpass", register)
+    steps.step("password", set_password)
+    if "mails_queued" not in steps.done:
+        steps.queue_mails({KIND: _compose(ctx, user, address)})
+    steps.send_mails(ctx.mailer, prepare)
+
+
+def reset_password(ctx: ResetContext, username: str, pin: str) -> ResetResult:
+    """Reset `username`'s password with `pin` (which is never stored or shown)."""
+    name = username.strip()
+    try:
+        user = _check_user(ctx, name, pin)
+    except _Refused as refused:
+        ctx.journal.record_error(ctx.operator, refused.message, email=name, step=refused.step)
+        ctx.journal.audit(
+            ctx.operator, "reset-password-refused", None, {"user": visible(name, 100)}
+        )
+        return ResetResult(name, False, step=refused.step, message=refused.message)
+    address = str(user.email)
+    key, resumed = _open(ctx, user)
+    ctx.journal.audit(ctx.operator, "reset-password", key, {"user": user.name, "resumed": resumed})
+    steps = Steps(ctx.journal, key, NO_ROW, ctx.emit, ctx.journal.steps(key))
+    try:
+        _run(ctx, steps, user, pin, address)
+    except StepFailed as failure:
+        ctx.journal.record_error(
+            ctx.operator, failure.message, request_key=key, email=user.name, step=failure.step
+        )
+        ctx.journal.audit(
+            ctx.operator, "reset-password-failed", key, {"user": user.name, "step": failure.step}
+        )
+        return ResetResult(
+            user.name, False, key, None, resumed, step=failure.step, message=failure.message
+        )
+    with ctx.journal.transaction():
+        ctx.journal.step_done(key, "closed", {})
+        ctx.journal.step_done(open_key(user.id), "open", {"key": None})
+    ctx.journal.audit(ctx.operator, "reset-password-done", key, {"mailed_to": address})
+    return ResetResult(user.name, True, key, address, resumed)

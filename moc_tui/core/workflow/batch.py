@@ -1,0 +1,121 @@
+"""A batch of sheet rows going through one workflow: failure records and the done-rows move.
+
+One failing request never stops the others; it gets an errors-log record (row, email, step,
+message), an audit entry, and its row stays in the form tab. The rows that finished move to the
+done tab in one atomic write, after a local snapshot of the tabs as they were read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
+
+from moc_tui.core.journal import Journal
+from moc_tui.core.settings import SheetSettings
+from moc_tui.core.snapshots import write_snapshot
+from moc_tui.core.workflow.events import Event, RowFailed, RowsMoved
+from moc_tui.core.workflow.steps import describe
+
+
+class SheetRow(Protocol):
+    """A request read from a sheet row (AccessRequest, QuotaRequest)."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def cells(self) -> tuple[str, ...]: ...
+    @property
+    def email(self) -> str: ...
+
+
+R = TypeVar("R", bound=SheetRow)
+
+
+class RowMover(Protocol):
+    """The one sheet operation a batch does: the atomic move of finished rows."""
+
+    def move_rows(
+        self,
+        source: str,
+        target: str,
+        rows: Sequence[int],
+        expected: Sequence[Sequence[str]],
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    row: int
+    email: str
+    step: str
+    message: str
+
+
+@dataclass
+class BatchResult(Generic[R]):
+    done: list[R] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class Batch(Generic[R]):
+    """How one kind of batch (`action`: "provision", "quota") records and moves its rows."""
+
+    journal: Journal
+    operator: str
+    emit: Callable[[Event], None]
+    sheet: SheetSettings
+    state_dir: Path
+    action: str
+    key_of: Callable[[R], str]
+
+    def fail(self, result: BatchResult[R], request: R, key: str, step: str, message: str) -> None:
+        self.journal.record_error(
+            self.operator,
+            message,
+            request_key=key,
+            tab=self.sheet.requests_tab,
+            row=request.row,
+            email=request.email,
+            step=step,
+        )
+        self.journal.audit(
+            self.operator, f"{self.action}-failed", key, {"row": request.row, "step": step}
+        )
+        self.emit(RowFailed(request.row, step, message))
+        result.failed.append(Failure(request.row, request.email, step, message))
+
+    def move_done_rows(
+        self,
+        store: RowMover,
+        tabs_as_read: Mapping[str, Sequence[Sequence[str]]],
+        result: BatchResult[R],
+    ) -> None:
+        """Snapshot the tabs as read, then move every finished row in one atomic write."""
+        if not result.done:
+            return
+        sheet = self.sheet
+        write_snapshot(self.state_dir / "snapshots", self.action, tabs_as_read)
+        rows = [r.row for r in result.done]
+        try:
+            store.move_rows(
+                sheet.requests_tab, sheet.done_tab, rows, [r.cells for r in result.done]
+            )
+        except Exception as error:
+            moved, result.done = result.done, []
+            for request in moved:
+                self.fail(result, request, self.key_of(request), "sheet", describe(error))
+            return
+        for request in result.done:
+            key = self.key_of(request)
+            self.journal.step_done(key, "sheet", {"tab": sheet.done_tab})
+            self.journal.audit(
+                self.operator, "moved", key, {"from": request.row, "to": sheet.done_tab}
+            )
+        self.emit(RowsMoved(tuple(rows), sheet.done_tab))

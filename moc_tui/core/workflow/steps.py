@@ -1,0 +1,125 @@
+"""Journaled steps and the mail outbox: what makes every workflow resumable after a crash.
+
+Each step is recorded in the journal before the next one starts, so a rerun skips what is done.
+An `intent` record is written just before an action whose effect a rerun must recognise (an
+object created, quotas about to change), so the rerun knows the effect was its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from moc_tui.core.journal import Journal
+from moc_tui.core.mail import MailError, OutgoingMail
+from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.workflow.events import Event, RowWarning, StepDone
+
+Payload = dict[str, Any]
+
+
+class MailSender(Protocol):
+    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
+
+    def send(self, mail: OutgoingMail) -> SendResult: ...
+
+
+class StepFailed(Exception):
+    """A step could not be done; the request stops here (its row, if any, stays where it is)."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.message = message
+
+
+def describe(error: BaseException) -> str:
+    """A plain message for the operator; our own errors already are, others get their type."""
+    if isinstance(error, MailError | StepFailed) or type(error).__module__.startswith(
+        ("moc_tui", "setpass_client")
+    ):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+@dataclass
+class Steps:
+    """The journaled steps of one request (`key`); `done` is what the journal already holds."""
+
+    journal: Journal
+    key: str
+    row: int
+    emit: Callable[[Event], None]
+    done: dict[str, dict[str, Any]]
+
+    def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run `action` unless the journal has `name`; journal what it returns."""
+        if name in self.done:
+            self.emit(StepDone(self.row, name, self.done[name], resumed=True))
+            return self.done[name]
+        try:
+            data = action()
+        except StepFailed:
+            raise
+        except Exception as error:  # one request's failure never stops the others
+            raise StepFailed(name, describe(error)) from error
+        self.journal.step_done(self.key, name, data)
+        self.done[name] = data
+        self.emit(StepDone(self.row, name, data))
+        return data
+
+    def intent(self, name: str, data: dict[str, Any]) -> None:
+        """Record what is about to be done, before doing it (never emitted: nothing happened)."""
+        self.journal.step_done(self.key, name, data)
+        self.done[name] = data
+
+    def queue_mails(self, mails: Mapping[str, Payload]) -> list[str]:
+        """Queue `kind -> payload` and mark the step `mails_queued`, all in one transaction."""
+        if "mails_queued" in self.done:
+            return list(self.done["mails_queued"].get("kinds", []))
+        kinds = list(mails)
+        with self.journal.transaction():
+            for kind, payload in mails.items():
+                self.journal.enqueue_mail(self.key, kind, payload)
+            self.journal.step_done(self.key, "mails_queued", {"kinds": kinds})
+        self.done["mails_queued"] = {"kinds": kinds}
+        self.emit(StepDone(self.row, "mails_queued", {"kinds": kinds}))
+        return kinds
+
+    def send_mails(
+        self, mailer: MailSender, prepare: Callable[[Payload], Payload] = lambda p: p
+    ) -> None:
+        """Send what the outbox holds for this request; failures stay queued for the next run.
+
+        `prepare` turns a stored payload into the one sent (it fills in a link at send time).
+        """
+        failures = []
+        for item in self.journal.pending_mail(self.key):
+            try:
+                mail = OutgoingMail.from_payload(prepare(item.payload))
+                result = mailer.send(mail)
+            except Exception as error:
+                message = describe(error)
+                self.journal.mail_failed(item.id, message)
+                failures.append(f"{item.kind} mail not sent: {message}")
+                continue
+            self.journal.mail_sent(item.id)
+            self.emit(StepDone(self.row, f"mail:{item.kind}", {"to": list(mail.to)}))
+            for address, reason in result.refused.items():
+                self.emit(RowWarning(self.row, f"{address} refused: {reason}"))
+        if failures:
+            raise StepFailed("mail", "; ".join(failures) + " (kept to send on the next run)")
+
+
+def link_marker() -> str:
+    """A random stand-in for a set-password link: the journal holds this, never the link."""
+    return f"[[setpass-link-{secrets.token_hex(12)}]]"
+
+
+def with_link(payload: Mapping[str, Any], link: str) -> Payload:
+    """The payload with its link marker replaced by the real link (at send time only)."""
+    marker = payload.get("link_marker")
+    body = str(payload["body"])
+    return {**payload, "body": body.replace(marker, link) if marker else body}

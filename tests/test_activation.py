@@ -1,0 +1,216 @@
+"""Activation reminders and the setpass status route, against real Keystone, setpass and SMTP."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from moc_tui.cli import main
+from moc_tui.core.cloud.models import User
+from moc_tui.core.cron.activation import (
+    Waiting,
+    not_activated,
+    remind_activation,
+    waiting,
+)
+from moc_tui.core.journal import Journal
+from moc_tui.core.mail import OutgoingMail
+from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.settings import load_settings
+from moc_tui.devstack.mail_sink import ReceivedMail
+from setpass_client import SetpassClient
+from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.setpass import (
+    PIN,
+    FakeClock,
+    FormUser,
+    SetpassServer,
+    new_user,
+)
+from tests.fixtures.stack import MakeStack
+from tests.sample_rows import access_row
+from tests.settings_files import write_settings
+
+LIFETIME = 48 * 3600
+
+
+def link_in(mail: ReceivedMail) -> str:
+    found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", mail.text)
+    assert found, mail.text
+    return found.group(0)
+
+
+@pytest.mark.keystone
+def test_status_route_and_client(
+    setpass_server: SetpassServer,
+    keystone_admin: KeystoneAdmin,
+    unique_name: Callable[[str], str],
+    clock: FakeClock,
+) -> None:
+    user, temporary = new_user(keystone_admin, unique_name)
+    client = SetpassClient(keystone_admin.session, setpass_server.url)
+    assert client.status(user.id) is None  # never registered
+    link = client.link(client.register(user.id, temporary, PIN))
+    assert client.status(user.id) == "pending"
+    clock.advance(LIFETIME)
+    assert client.status(user.id) == "expired"
+    link = client.link(client.renew(user.id))
+    assert client.status(user.id) == "pending"
+    browser = FormUser()
+    browser.open(link)
+    for _ in range(3):
+        browser.set_password(link, "9999", "Some-new-pass-1")
+    assert client.status(user.id) == "locked"
+    link = client.link(client.renew(user.id))
+    browser.open(link)
+    assert browser.set_password(link, PIN, "My-own-pass-12345").status_code == 200
+    assert client.status(user.id) is None  # set: the record is gone
+
+    # admin only, like PUT; the answer never holds a token
+    url = f"{setpass_server.url.rstrip('/')}/token/{user.id}"
+    assert requests.get(url, timeout=10).status_code == 401
+    answer = requests.get(url, headers={"X-Auth-Token": "not-a-token"}, timeout=10)
+    assert answer.status_code in (401, 403)
+
+
+@pytest.mark.keystone
+def test_activation_reminders_then_not_activated(
+    make_stack: MakeStack,
+    keystone_admin: KeystoneAdmin,
+    clock: FakeClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    s = secrets.token_hex(4)
+    una, val = f"una.{s}@example.org", f"val.{s}@example.org"
+    stack = make_stack(
+        [
+            access_row(email=una, new_project=f"una-{s}", timestamp="11/1/2026 9:01:00"),
+            access_row(email=val, new_project=f"val-{s}", timestamp="11/1/2026 9:02:00"),
+        ]
+    )
+    config = str(stack.settings_path)
+    assert main(["provision", "--config", config, "--all"]) == 0
+    password_mails = [m for m in stack.mail.wait_for(6) if "token=" in m.text]
+    val_link = link_in(next(m for m in password_mails if m.rcpt_tos == (val,)))
+    browser = FormUser()
+    browser.open(val_link)
+    assert browser.set_password(val_link, "0123", "Val-own-pass-123").status_code == 200
+    stack.mail.clear()
+    journal_path = stack.settings.state_dir / "journal.sqlite3"
+    assert {w.username for w in waiting(journal_path)} == {una, val}
+
+    # links still valid: val is settled as activated, una waits
+    capsys.readouterr()
+    assert main(["activation", "--config", config]) == 0
+    assert f"password set: {val}" in capsys.readouterr().out
+    assert stack.mail.received == []
+    assert [w.username for w in waiting(journal_path)] == [una]
+
+    for _ in (1, 2):
+        clock.advance(LIFETIME)
+        assert main(["activation", "--config", config]) == 0
+        assert f"new link sent: {una}" in capsys.readouterr().out
+        (reminder,) = stack.mail.wait_for(1)
+        assert reminder.rcpt_tos == (una,)
+        assert reminder.message["Subject"] == "Reminder: choose your cloud password"
+        link = link_in(reminder)
+        assert FormUser().open(link).status_code == 200  # the renewed link works
+        stack.mail.clear()
+        # a rerun while the new link is valid sends nothing
+        assert main(["activation", "--config", config]) == 0
+        assert stack.mail.received == []
+    # the link was never stored: not in the journal
+    assert link.split("token=")[1].encode() not in journal_path.read_bytes()
+
+    clock.advance(LIFETIME)
+    assert main(["activation", "--config", config]) == 0
+    assert f"NOT ACTIVATED (helpdesk: follow up): {una}" in capsys.readouterr().out
+    assert stack.mail.received == []
+    (record,) = not_activated(journal_path)
+    assert (record.username, record.reminders, record.reason) == (una, 2, "link expired unused")
+    assert waiting(journal_path) == []
+    assert main(["activation", "--config", config]) == 0
+    assert stack.mail.received == []
+
+
+# -- unit level: fakes for setpass and mail, a real journal ---------------------------------------
+
+
+class FakeSetpass:
+    def __init__(self, state: str | None) -> None:
+        self.state = state
+        self.renewed = 0
+
+    def status(self, user_id: str) -> str | None:
+        return self.state
+
+    def renew(self, user_id: str) -> str:
+        self.renewed += 1
+        return f"tok{self.renewed}"
+
+    def link(self, token: str) -> str:
+        return f"https://setpass.example.org/?token={token}"
+
+
+class Users:
+    def get_user(self, user_id: str) -> User:
+        return User(user_id, "una@example.org", "una@example.org", "Una Ode")
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMail] = []
+
+    def send(self, mail: OutgoingMail) -> SendResult:
+        self.sent.append(mail)
+        return SendResult({})
+
+
+def journal_with_registration(tmp_path: Path) -> tuple[Journal, Any]:
+    settings = load_settings(write_settings(tmp_path))
+    journal = Journal(settings.state_dir / "journal.sqlite3")
+    journal.step_done("access-1", "user", {"user_id": "u1", "name": "una@example.org"})
+    journal.step_done("access-1", "setpass", {"registered": True})
+    journal.step_done("access-2", "user", {"user_id": "u2", "name": "old@example.org"})
+    return journal, settings
+
+
+def test_locked_link_is_not_renewed(tmp_path: Path) -> None:
+    journal, settings = journal_with_registration(tmp_path)
+    setpass, outbox = FakeSetpass("locked"), Outbox()
+    report = remind_activation(settings, journal, setpass, Users(), outbox)
+    assert report.not_activated == ["una@example.org"] and outbox.sent == []
+    assert setpass.renewed == 0
+    assert not_activated(journal.path)[0].reason == "link locked by wrong PINs"
+
+
+def test_reminders_are_counted_from_the_outbox_and_the_link_never_stored(tmp_path: Path) -> None:
+    journal, settings = journal_with_registration(tmp_path)
+    setpass, outbox = FakeSetpass("expired"), Outbox()
+    (item,) = waiting(journal.path)
+    assert item == Waiting("access-1", "u1", "una@example.org")
+    report = remind_activation(settings, journal, setpass, Users(), outbox)
+    assert report.reminded == ["una@example.org"]
+    assert "https://setpass.example.org/?token=tok1" in outbox.sent[0].body
+    assert "Una Ode" in outbox.sent[0].body
+    assert "tok1" not in journal.path.read_bytes().decode("utf-8", "replace")
+    # still expired on the next run (the fake never changes): the second and last reminder
+    remind_activation(settings, journal, setpass, Users(), outbox)
+    remind_activation(settings, journal, setpass, Users(), outbox)
+    assert len(outbox.sent) == 2
+    assert [r.reminders for r in not_activated(journal.path)] == [2]
+
+
+def test_max_reminders_zero_is_off(tmp_path: Path) -> None:
+    settings = load_settings(write_settings(tmp_path, {"activation": {"max_reminders": "0"}}))
+    journal = Journal(settings.state_dir / "journal.sqlite3")
+    journal.step_done("access-1", "user", {"user_id": "u1", "name": "una@example.org"})
+    journal.step_done("access-1", "setpass", {"registered": True})
+    report = remind_activation(settings, journal, FakeSetpass("expired"), Users(), Outbox())
+    assert report.reminded == [] and report.not_activated == []

@@ -1,0 +1,281 @@
+"""Password reset orchestration with in-memory ports: order, refusals, PIN rules, crashes.
+
+The outcome that matters after any crash and rerun: Keystone holds the password setpass holds
+(so the link works), setpass holds the PIN typed last, exactly one mail went to the address on
+file, its link carries the token setpass accepts now, and the reset is closed.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moc_tui.core.journal import Journal
+from moc_tui.core.password_reset import ResetContext, ResetResult, reset_password
+from moc_tui.core.settings import Settings, load_settings
+from moc_tui.core.workflow.events import Event, StepDone
+from tests.provision_fakes import Crash, FakeCloud, FakeMailer
+from tests.settings_files import write_settings
+
+PIN = "9731"
+NAME, ADDRESS = "dora@example.org", "dora.home@mail.example.org"
+
+
+@dataclass
+class ResetSetpass:
+    """Like the service: PUT keeps the stored password or PIN when None; one valid token."""
+
+    records: dict[str, tuple[str, str]] = field(default_factory=dict)
+    valid_token: dict[str, str] = field(default_factory=dict)
+    hook: Callable[[str], None] = lambda call: None
+    fail_with: Exception | None = None
+
+    def register(self, user_id: str, password: str | None, pin: str | None) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        old = self.records.get(user_id)
+        if old is None and (password is None or pin is None):
+            raise AssertionError("renewing a user that was never registered")
+        self.records[user_id] = (
+            password if password is not None else old[0],  # type: ignore[index]
+            pin if pin is not None else old[1],  # type: ignore[index]
+        )
+        self.valid_token[user_id] = uuid.uuid4().hex
+        self.hook("register")
+        return self.valid_token[user_id]
+
+    def link(self, token: str) -> str:
+        return f"https://setpass.example.org/?token={token}"
+
+
+@dataclass
+class ResetWorld:
+    settings: Settings
+    cloud: FakeCloud
+    setpass: ResetSetpass
+    mailer: FakeMailer
+    journal: Journal
+    events: list[Event]
+    user_id: str
+
+    def run(self, username: str = NAME, pin: str = PIN, emit_hook: Any = None) -> ResetResult:
+        def emit(event: Event) -> None:
+            self.events.append(event)
+            if emit_hook is not None:
+                emit_hook(event)
+
+        ctx = ResetContext(
+            self.settings, self.cloud, self.setpass, self.mailer, self.journal, "op", emit
+        )
+        return reset_password(ctx, username, pin)
+
+    def set_hooks(self, hook: Callable[[str], None]) -> None:
+        self.cloud.hook = self.setpass.hook = self.mailer.hook = hook
+
+
+def make_reset_world(tmp_path: Path) -> ResetWorld:
+    settings = load_settings(write_settings(tmp_path))
+    cloud = FakeCloud()
+    user = cloud.create_user(NAME, ADDRESS, "Dora Explorer", "old-password").item
+    admin = cloud.create_user("ops-admin@example.org", "ops@example.org", "", "x").item
+    cloud.admins.add(admin.id)
+    cloud.create_user("nomail@example.org", "", "", "x")
+    journal = Journal(settings.state_dir / "journal.sqlite3")
+    return ResetWorld(settings, cloud, ResetSetpass(), FakeMailer(), journal, [], user.id)
+
+
+def outcome(world: ResetWorld) -> dict[str, Any]:
+    uid = world.user_id
+    password, pin = world.setpass.records[uid]
+    [mail] = world.mailer.sent
+    token = re.search(r"token=(\w+)", mail.body)
+    return {
+        "keystone_matches_setpass": world.cloud.passwords[uid] == password,
+        "password_changed": password != "old-password",
+        "pin": pin,
+        "to": mail.to,
+        "cc": mail.cc,
+        "link_valid": token is not None and token.group(1) == world.setpass.valid_token[uid],
+        "open": world.journal.steps(f"reset-user-{uid}")["open"]["key"],
+    }
+
+
+EXPECTED = {
+    "keystone_matches_setpass": True,
+    "password_changed": True,
+    "pin": PIN,
+    "to": (ADDRESS,),
+    "cc": (),
+    "link_valid": True,
+    "open": None,
+}
+
+
+def test_a_reset_registers_first_then_sets_then_mails_the_address_on_file(
+    tmp_path: Path,
+) -> None:
+    world = make_reset_world(tmp_path)
+    order: list[str] = []
+    world.set_hooks(order.append)
+    result = world.run(username="DORA@Example.org")
+    assert result.ok and result.mailed_to == ADDRESS and not result.resumed
+    assert outcome(world) == EXPECTED
+    assert order.index("register") < order.index("set_password") < order.index("send")
+    assert "Dora Explorer" in world.mailer.sent[0].body
+    # a later reset is a new one: a second mail
+    second = world.run()
+    assert second.ok and second.request_key != result.request_key
+    assert len(world.mailer.sent) == 2
+    actions = [a.action for a in world.journal.audit_trail()]
+    assert actions.count("reset-password-done") == 2
+
+
+def test_a_setpass_failure_leaves_the_current_password_working(tmp_path: Path) -> None:
+    world = make_reset_world(tmp_path)
+    world.setpass.fail_with = RuntimeError("setpass is down")
+    result = world.run()
+    assert not result.ok and result.step == "setpass"
+    assert world.cloud.passwords[world.user_id] == "old-password"
+    assert world.mailer.sent == []
+    [error] = world.journal.errors()
+    assert (error.step, error.email) == ("setpass", NAME)
+    world.setpass.fail_with = None
+    again = world.run()
+    assert again.ok and again.resumed and again.request_key == result.request_key
+    assert outcome(world) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("username", "reason"),
+    [
+        ("ops-admin@example.org", "is an administrator or a reserved account"),
+        ("admin", "is an administrator or a reserved account"),
+        ("nomail@example.org", "has no email address stored in Keystone"),
+        ("ghost@example.org", "no user named 'ghost@example.org' in domain 'default'"),
+    ],
+)
+def test_refusals_change_nothing(tmp_path: Path, username: str, reason: str) -> None:
+    world = make_reset_world(tmp_path)
+    world.cloud.create_user("admin", "root@example.org", "", "x")
+    result = world.run(username=username)
+    assert not result.ok and reason in result.message
+    assert world.setpass.records == {} and "set_password" not in world.cloud.calls
+    assert world.mailer.sent == []
+    assert [e.step for e in world.journal.errors()] == ["user"]
+
+
+HOSTILE_PINS = [
+    "1234\n", "١٢٣٤", "１２３４", "12345", "123", " 1234", "1234 ", "+123", "-123", "0x1F",
+    "1e3", "12 34", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pin", HOSTILE_PINS)
+def test_only_four_ascii_digits_are_a_pin(tmp_path: Path, pin: str) -> None:
+    world = make_reset_world(tmp_path)
+    result = world.run(pin=pin)
+    assert not result.ok and result.step == "validate"
+    assert result.message == "the PIN must be exactly four digits 0-9"
+    assert world.cloud.calls.count("find_user") == 0 and world.setpass.records == {}
+
+
+def test_no_pin_password_token_or_link_in_the_journal(tmp_path: Path) -> None:
+    world = make_reset_world(tmp_path)
+    world.setpass.fail_with = RuntimeError("down")
+    world.run()
+    world.setpass.fail_with = None
+    world.run()
+    raw = world.journal.path.read_bytes()
+    for wal in world.journal.path.parent.glob("*-wal"):
+        raw += wal.read_bytes()
+    password, _ = world.setpass.records[world.user_id]
+    assert not re.search(rb"(?<![0-9A-Za-z])9731(?![0-9A-Za-z])", raw)
+    assert password.encode() not in raw
+    assert world.setpass.valid_token[world.user_id].encode() not in raw
+    assert b"token=" not in raw
+
+
+def boundary_count(tmp_path: Path) -> int:
+    world = make_reset_world(tmp_path)
+    world.run()
+    return sum(isinstance(e, StepDone) and not e.resumed for e in world.events)
+
+
+def crash_after_step(n: int) -> Callable[[Event], None]:
+    """An event hook that dies right after the n-th step is journaled."""
+    seen = [0]
+
+    def crash(event: Event) -> None:
+        if isinstance(event, StepDone) and not event.resumed:
+            seen[0] += 1
+            if seen[0] == n:
+                raise Crash(f"after step {n}")
+
+    return crash
+
+
+def test_a_crash_at_every_step_boundary_then_a_rerun(tmp_path: Path) -> None:
+    count = boundary_count(tmp_path / "count")
+    assert count == 4  # setpass, password, mails_queued, mail
+    for n in range(1, count + 1):
+        world = make_reset_world(tmp_path / f"boundary-{n}")
+        crash = crash_after_step(n)
+        # the PIN typed in the rerun wins, unless the mail went out already (boundary 4)
+        with pytest.raises(Crash):
+            world.run(pin="1111" if n < count else PIN, emit_hook=crash)
+        world.journal = Journal(world.journal.path)  # a new process
+        result = world.run()
+        assert result.ok and result.resumed, n
+        assert outcome(world) == EXPECTED, f"crash after step boundary {n}"
+
+
+@pytest.mark.parametrize("call", ["register", "set_password"])
+def test_a_crash_right_after_each_changing_call_with_a_new_pin_on_the_rerun(
+    tmp_path: Path, call: str
+) -> None:
+    """The rerun resumes the open reset; the PIN typed in the rerun is the one that works."""
+    world = make_reset_world(tmp_path)
+
+    def crash(name: str) -> None:
+        if name == call:
+            raise Crash(name)
+
+    world.set_hooks(crash)
+    with pytest.raises(Crash):
+        world.run(pin="1111")
+    world.set_hooks(lambda name: None)
+    world.journal = Journal(world.journal.path)
+    assert world.run().resumed
+    assert outcome(world) == EXPECTED
+
+
+def test_an_open_reset_older_than_a_day_is_replaced_not_resumed(tmp_path: Path) -> None:
+    world = make_reset_world(tmp_path)
+    world.setpass.fail_with = RuntimeError("setpass is down")
+    clock = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
+    first = reset_password(
+        ResetContext(
+            world.settings, world.cloud, world.setpass, world.mailer, world.journal, "op",
+            now=lambda: clock[0],
+        ),
+        NAME,
+        PIN,
+    )  # fmt: skip
+    assert not first.ok
+    world.setpass.fail_with = None
+    clock[0] += timedelta(hours=25)
+    ctx = ResetContext(
+        world.settings, world.cloud, world.setpass, world.mailer, world.journal, "op",
+        now=lambda: clock[0],
+    )  # fmt: skip
+    second = reset_password(ctx, NAME, PIN)
+    assert second.ok and not second.resumed and second.request_key != first.request_key
+    assert outcome(world) == EXPECTED
+    assert "reset-password-replaced" in [a.action for a in world.journal.audit_trail()]

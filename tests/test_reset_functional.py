@@ -1,0 +1,214 @@
+"""`moc-tui reset-password` end to end: real Keystone, setpass service and SMTP; the PIN on
+standard input, never in argv, the journal or any output; `admin` refused; a killed process
+resumed by the rerun with one mail."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moc_tui.cli import main
+from moc_tui.core.journal import Journal
+from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.setpass import FormUser, can_log_in
+from tests.fixtures.stack import MakeStack, Stack
+
+pytestmark = pytest.mark.keystone
+PIN = "9731"  # the canary of security.md #39
+OLD = "Old-Passw0rd-x"
+PIN_ALONE = re.compile(rb"(?<![0-9A-Za-z])9731(?![0-9A-Za-z])")
+
+
+def make_user(stack: Stack, admin: KeystoneAdmin) -> tuple[Any, str]:
+    """A user whose stored address differs from its name: the link must go to the address."""
+    s = stack.suffix
+    address = f"dora.{s}@mail.example.org"
+    user = admin.cleanup(
+        admin.client.users.create(
+            name=f"dora.{s}@example.org",
+            domain="default",
+            email=address,
+            password=OLD,
+            description="Dora Explorer",
+        )
+    )
+    return user, address
+
+
+def journal_bytes(stack: Stack) -> bytes:
+    state = stack.settings.state_dir
+    return b"".join(p.read_bytes() for p in state.glob("journal.sqlite3*"))
+
+
+def start_cli(stack: Stack, username: str, config: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "moc_tui",
+            "reset-password",
+            "--config",
+            str(config or stack.settings_path),
+            username,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def argv_of(pid: int) -> bytes:
+    """/proc/<pid>/cmdline once the child has exec'd (it is empty between fork and exec)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"moc_tui" in cmdline:
+            return cmdline
+        time.sleep(0.01)  # polling a condition, with a deadline
+    raise TimeoutError(f"process {pid} never showed its argv")
+
+
+def link_in(text: str) -> str:
+    found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", text)
+    assert found, text
+    return found.group(0)
+
+
+def test_a_reset_through_the_cli(make_stack: MakeStack, keystone_admin: KeystoneAdmin) -> None:
+    stack = make_stack([])
+    user, address = make_user(stack, keystone_admin)
+    proc = start_cli(stack, user.name.upper())
+    # the process waits for its PIN: its argv, as every local user sees it, holds no PIN
+    cmdline = argv_of(proc.pid)
+    assert b"reset-password" in cmdline and not PIN_ALONE.search(cmdline)
+    out, err = proc.communicate(PIN + "\n", timeout=120)
+    assert proc.returncode == 0, err
+    assert f"link mailed to {address}" in out
+    assert PIN not in out and PIN not in err
+
+    [mail] = stack.mail.wait_for(1)
+    assert mail.rcpt_tos == (address,)
+    assert "Dora Explorer" in mail.text and PIN not in mail.text
+    assert not can_log_in(keystone_admin, user.id, OLD)  # the old password is gone
+    browser = FormUser()
+    link = link_in(mail.text)
+    browser.open(link)
+    assert browser.set_password(link, PIN, "Dora-New-Passw0rd").status_code == 200
+    assert can_log_in(keystone_admin, user.id, "Dora-New-Passw0rd")
+
+    raw = journal_bytes(stack)
+    assert not PIN_ALONE.search(raw) and b"token=" not in raw
+    trail = Journal(stack.settings.state_dir / "journal.sqlite3").audit_trail()
+    assert [a.action for a in trail] == ["reset-password", "reset-password-done"]
+
+
+def test_a_reset_for_admin_is_refused(
+    make_stack: MakeStack,
+    keystone_admin: KeystoneAdmin,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stack = make_stack([])
+    admin = keystone_admin.keystone.admin_credentials()
+    for name in ("admin", "ADMIN", admin["username"]):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PIN + "\n"))
+        assert main(["reset-password", "--config", str(stack.settings_path), name]) == 1
+        out, err = capsys.readouterr()
+        assert "reserved" in out, out
+        assert PIN not in out + err + caplog.text
+    assert stack.mail.received == []
+    # the admin's password still works
+    keystone_admin.keystone.admin_session().get_token()
+    errors = Journal(stack.settings.state_dir / "journal.sqlite3").errors()
+    assert {e.step for e in errors} == {"user"}
+    assert not PIN_ALONE.search(journal_bytes(stack))
+
+
+def test_a_bad_pin_on_stdin_is_refused_before_any_lookup(
+    make_stack: MakeStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = make_stack([])
+    for given in ["1234 \n", "１２３４\n", " 1234\n", "12345\n", "\n"]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(given))
+        assert main(["reset-password", "--config", str(stack.settings_path), "x@y.org"]) == 1
+        out, err = capsys.readouterr()
+        assert "PIN" in out + err and "no user named" not in out
+
+
+def settings_with_hung_smtp(stack: Stack, tmp_path: Path, port: int) -> Path:
+    """The same settings (and journal) with [smtp] pointing at a server that never answers,
+    so the killed process can never get past its mail, whatever the timing."""
+    text = stack.settings_path.read_text(encoding="utf-8")
+    assert text.count(f"port = {stack.mail.port}\n") == 1
+    path = tmp_path / "hung" / "settings.ini"
+    path.parent.mkdir()
+    path.write_text(text.replace(f"port = {stack.mail.port}\n", f"port = {port}\n"))
+    path.chmod(0o600)
+    return path
+
+
+@pytest.mark.parametrize("after", ["setpass", "password", "mails_queued"])
+def test_a_killed_process_then_a_rerun_sends_one_mail(
+    make_stack: MakeStack, keystone_admin: KeystoneAdmin, tmp_path: Path, after: str
+) -> None:
+    stack = make_stack([])
+    user, address = make_user(stack, keystone_admin)
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen()
+        config = settings_with_hung_smtp(stack, tmp_path, hung.getsockname()[1])
+        proc = start_cli(stack, user.name, config)
+        assert proc.stdin is not None and proc.stderr is not None
+        proc.stdin.write(PIN + "\n")
+        proc.stdin.close()
+        # "setpass: done", "password: done" (Keystone changed), "mails_queued: done"
+        for line in proc.stderr:
+            if line.startswith(after):
+                break
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=120) == -signal.SIGKILL
+
+    again = start_cli(stack, user.name)
+    out, err = again.communicate(PIN + "\n", timeout=120)
+    assert again.returncode == 0, err
+    assert "resumed an interrupted reset" in out
+    [mail] = stack.mail.wait_for(1)
+    assert mail.rcpt_tos == (address,)
+    link = link_in(mail.text)
+    browser = FormUser()
+    browser.open(link)
+    assert browser.set_password(link, PIN, "Dora-Other-Passw0rd").status_code == 200
+    assert can_log_in(keystone_admin, user.id, "Dora-Other-Passw0rd")
+    assert stack.mail.received == [mail]
+
+
+def test_no_pin_or_link_in_debug_logs_of_a_reset(
+    make_stack: MakeStack,
+    keystone_admin: KeystoneAdmin,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stack = make_stack([])
+    user, _address = make_user(stack, keystone_admin)
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PIN + "\n"))
+    assert main(["reset-password", "--config", str(stack.settings_path), user.name]) == 0
+    out, err = capsys.readouterr()
+    [mail] = stack.mail.wait_for(1)
+    token = link_in(mail.text).split("token=")[1]
+    assert caplog.records, "keystoneauth logs its requests at DEBUG"
+    for text in (out, err, caplog.text):
+        assert not PIN_ALONE.search(text.encode()) and token not in text
