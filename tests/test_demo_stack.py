@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import mailbox
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +66,30 @@ def test_a_restart_starts_from_the_same_state(demo: DemoStack) -> None:
     rows = open_store(settings.access_sheet).read_tabs(["Form Responses 1"])["Form Responses 1"]
     assert len(rows) == 10
     assert demo.settings_path.read_text() != first  # new ports and a new admin password
+
+
+def test_the_demo_command_runs_until_interrupted(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    cache = Path(request.config.cache.mkdir("demo-cache")) if request.config.cache else tmp_path
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache.parent))
+    home = tmp_path / "home"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moc_tui", "demo", "--no-tui", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("running"):
+            break
+    assert main(["check", "--config", str(home / "settings.ini")]) == 0
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=60) == 0
+    assert "demo stopped" in rest, "".join(lines) + rest
+    assert any(line.startswith("  mail:") for line in lines)

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "moc_tui.cli.reset_password",
     "moc_tui.cli.notify",
     "moc_tui.cli.backup",
+    "moc_tui.cli.demo",
 )
 
 
