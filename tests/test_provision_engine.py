@@ -227,3 +227,14 @@ def test_new_project_quotas_raise_the_port_quota_as_the_original_did(tmp_path: P
     assert quotas == {"instances": 100, "port": 105}
     [reason] = [e.message for e in world.events if isinstance(e, RowWarning)]
     assert reason.startswith("port quota raised from 50 to 105")
+
+
+def test_every_step_is_an_audit_record_naming_the_operator(tmp_path: Path) -> None:
+    world = make_world(tmp_path, [access_row()])
+    assert world.run().ok
+    actions = [(r.operator, r.action) for r in world.journal.audit_trail()]
+    assert ("alice-operator", "provision") in actions
+    assert ("alice-operator", "step:project") in actions
+    assert ("alice-operator", "step:user") in actions
+    assert ("alice-operator", "moved") in actions
+    assert all(operator == "alice-operator" for operator, _ in actions)

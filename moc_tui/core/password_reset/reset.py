@@ -212,7 +212,7 @@ def reset_password(ctx: ResetContext, username: str, pin: str) -> ResetResult:
     address = str(user.email)
     key, resumed = _open(ctx, user)
     ctx.journal.audit(ctx.operator, "reset-password", key, {"user": user.name, "resumed": resumed})
-    steps = Steps(ctx.journal, key, NO_ROW, ctx.emit, ctx.journal.steps(key))
+    steps = Steps(ctx.journal, key, NO_ROW, ctx.emit, ctx.journal.steps(key), ctx.operator)
     try:
         _run(ctx, steps, user, pin, address)
     except StepFailed as failure:

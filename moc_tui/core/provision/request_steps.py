@@ -49,7 +49,14 @@ class RequestRun:
     done: dict[str, dict[str, Any]]
 
     def __post_init__(self) -> None:
-        self.steps = Steps(self.ctx.journal, self.key, self.request.row, self.ctx.emit, self.done)
+        self.steps = Steps(
+            self.ctx.journal,
+            self.key,
+            self.request.row,
+            self.ctx.emit,
+            self.done,
+            self.ctx.operator,
+        )
 
     def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return self.steps.step(name, action)

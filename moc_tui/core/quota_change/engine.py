@@ -148,7 +148,7 @@ def apply_one(ctx: QuotaContext, request: QuotaRequest, result: QuotaResult) -> 
         key,
         {"row": request.row, "project": request.project, "requested": request.requested},
     )
-    steps = Steps(ctx.journal, key, request.row, ctx.emit, ctx.journal.steps(key))
+    steps = Steps(ctx.journal, key, request.row, ctx.emit, ctx.journal.steps(key), ctx.operator)
     run = QuotaRun(ctx, request, steps)
     try:
         project = steps.step("project", run.project)

@@ -53,6 +53,7 @@ class Steps:
     row: int
     emit: Callable[[Event], None]
     done: dict[str, dict[str, Any]]
+    operator: str = ""  # when set, every completed step is also an audit record naming them
 
     def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run `action` unless the journal has `name`; journal what it returns."""
@@ -66,6 +67,8 @@ class Steps:
         except Exception as error:  # one request's failure never stops the others
             raise StepFailed(name, describe(error)) from error
         self.journal.step_done(self.key, name, data)
+        if self.operator:
+            self.journal.audit(self.operator, f"step:{name}", self.key, data)
         self.done[name] = data
         self.emit(StepDone(self.row, name, data))
         return data
