@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 
 from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.cli.report import print_event, print_plans, summary_table
 from moc_tui.core.access import AccessRequest
-from moc_tui.core.provision.events import Event, RowFailed, RowsMoved, RowStarted, RowWarning
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
 
@@ -47,17 +47,6 @@ def _select(requests: Sequence[AccessRequest], user: str | None) -> list[AccessR
     return [r for r in requests if r.username == wanted]
 
 
-def _table(rows: list[tuple[str, str, str, str]]) -> str:
-    header = ("ROW", "EMAIL", "RESULT", "REASON")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-    lines = []
-    for row in [header, *rows]:
-        lines.append(
-            "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
-        )
-    return "\n".join(line.rstrip() for line in lines)
-
-
 def run(args: argparse.Namespace) -> int:
     settings = load_or_report(args.config)
     if settings is None:
@@ -79,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
             if args.dry_run:
-                return _dry_run(services, selected)
-            result = services.provision(selected, tabs, on_event=_print_event)
+                return print_plans(services.plan(selected))
+            result = services.provision(selected, tabs, on_event=print_event)
     except ServicesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -89,28 +78,5 @@ def run(args: argparse.Namespace) -> int:
         (str(f.row), visible(f.email, 60), f"failed ({f.step})", visible(f.message, 300))
         for f in result.failed
     ]
-    print(_table(sorted(rows, key=lambda r: int(r[0]))))
+    print(summary_table(("ROW", "EMAIL", "RESULT", "REASON"), rows))
     return 0 if result.ok else 1
-
-
-def _dry_run(services: Services, selected: list[AccessRequest]) -> int:
-    plans = services.plan(selected)
-    for planned in plans:
-        print(f"row {planned.row} ({visible(planned.email, 60)}):")
-        for line in planned.lines():
-            print(f"  - {visible(line, 300)}")
-    return 0 if all(p.ok for p in plans) else 1
-
-
-def _print_event(event: Event) -> None:
-    if isinstance(event, RowStarted):
-        print(f"row {event.row}: {visible(event.email, 60)}", file=sys.stderr)
-    elif isinstance(event, RowWarning):
-        print(f"row {event.row}: warning: {visible(event.message, 300)}", file=sys.stderr)
-    elif isinstance(event, RowFailed):
-        print(
-            f"row {event.row}: failed at {event.step}: {visible(event.message, 300)}",
-            file=sys.stderr,
-        )
-    elif isinstance(event, RowsMoved):
-        print(f"moved rows {', '.join(map(str, event.rows))} to {event.target!r}", file=sys.stderr)

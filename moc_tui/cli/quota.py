@@ -14,14 +14,12 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.cli.report import Line, print_event, print_plans, summary_table
 from moc_tui.core.identifiers import canonical
 from moc_tui.core.quota_change.plan import label, shown
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
-from moc_tui.core.workflow.events import Event, RowFailed, RowsMoved, RowStarted, RowWarning
-
-Line = tuple[str, str, str, str]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,30 +51,6 @@ def _select(requests: Sequence[QuotaRequest], project: str | None) -> list[Quota
     return [r for r in requests if canonical(r.project) == wanted]
 
 
-def _table(rows: list[Line]) -> str:
-    header: Line = ("ROW", "PROJECT", "RESULT", "DETAIL")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
-        for row in [header, *rows]
-    ]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _print_event(event: Event) -> None:
-    if isinstance(event, RowStarted):
-        print(f"row {event.row}: {visible(event.email, 60)}", file=sys.stderr)
-    elif isinstance(event, RowWarning):
-        print(f"row {event.row}: note: {visible(event.message, 300)}", file=sys.stderr)
-    elif isinstance(event, RowFailed):
-        print(
-            f"row {event.row}: failed at {event.step}: {visible(event.message, 300)}",
-            file=sys.stderr,
-        )
-    elif isinstance(event, RowsMoved):
-        print(f"moved rows {', '.join(map(str, event.rows))} to {event.target!r}", file=sys.stderr)
-
-
 def _applied(values: Mapping[str, int]) -> str:
     return ", ".join(f"{label(k)} {shown(v)}" for k, v in values.items())
 
@@ -96,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"No approved/ticketed quota requests found for: {what}", file=sys.stderr)
                 return 1
             if args.dry_run:
-                return _dry_run(services, selected)
-            result = services.apply_quotas(selected, tabs, on_event=_print_event)
+                return print_plans(services.quota_plan(selected))
+            result = services.apply_quotas(selected, tabs, on_event=print_event)
     except ServicesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -115,14 +89,5 @@ def run(args: argparse.Namespace) -> int:
         )
         for f in result.failed
     ]
-    print(_table(sorted(rows, key=lambda r: int(r[0]))))
+    print(summary_table(("ROW", "PROJECT", "RESULT", "DETAIL"), rows))
     return 0 if result.ok else 1
-
-
-def _dry_run(services: Services, selected: list[QuotaRequest]) -> int:
-    plans = services.quota_plan(selected)
-    for planned in plans:
-        print(f"row {planned.row} ({visible(planned.email, 60)}):")
-        for line in planned.lines():
-            print(f"  - {visible(line, 300)}")
-    return 0 if all(p.ok for p in plans) else 1

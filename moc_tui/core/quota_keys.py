@@ -40,3 +40,16 @@ QUOTA_ALIASES: dict[str, str] = {
     "per_volume_gigabyte": "per_volume_gigabytes",
     "inject_file_path_bytes": "injected_file_path_bytes",
 }
+
+# The quotas the MOC quota form asks for, in its order (RAM in GB there, MB in the services).
+QUOTA_FORM_FIELDS = (
+    "instances",
+    "cores",
+    "ram",
+    "floatingip",
+    "network",
+    "port",
+    "volumes",
+    "snapshots",
+    "gigabytes",
+)

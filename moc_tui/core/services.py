@@ -29,7 +29,7 @@ from moc_tui.core.quota_change import (
 from moc_tui.core.quota_requests import ParsedQuotaTab, QuotaRequest, parse_quota_requests
 from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.sheets import SheetError, SheetStore, open_store
-from moc_tui.core.table import read_table
+from moc_tui.core.table import Table, read_table
 from setpass_client import SetpassClient
 
 Tabs = Mapping[str, Sequence[Sequence[str]]]
@@ -96,14 +96,10 @@ class Services:
 
     def read_access_tab(self) -> tuple[Tabs, ParsedAccessTab]:
         """Both access tabs in one read, and the pending requests parsed from the first."""
-        sheet = self.settings.access_sheet
-        try:
-            tabs = self.store.read_tabs([sheet.requests_tab, sheet.done_tab])
-        except SheetError as error:
-            raise ServicesError(f"access sheet: {error}") from error
-        table = read_table(
-            sheet.requests_tab,
-            tabs[sheet.requests_tab],
+        tabs, table = _read_requests(
+            "access sheet",
+            self.store,
+            self.settings.access_sheet,
             self.settings.access_columns,
             "access_columns",
         )
@@ -132,14 +128,10 @@ class Services:
     # quota change requests -------------------------------------------------------------------
     def read_quota_tab(self) -> tuple[Tabs, ParsedQuotaTab]:
         """Both quota tabs in one read, and the pending requests parsed from the first."""
-        sheet = self._quota_sheet()
-        try:
-            tabs = self.quota_store.read_tabs([sheet.requests_tab, sheet.done_tab])
-        except SheetError as error:
-            raise ServicesError(f"quota sheet: {error}") from error
-        table = read_table(
-            sheet.requests_tab,
-            tabs[sheet.requests_tab],
+        tabs, table = _read_requests(
+            "quota sheet",
+            self.quota_store,
+            self._quota_sheet(),
             self.settings.quota_columns,
             "quota_columns",
         )
@@ -182,3 +174,19 @@ class Services:
             on_event,
         )
         return reset_password(ctx, username, pin)
+
+
+def _read_requests(
+    what: str,
+    store: SheetStore,
+    sheet: SheetSettings,
+    columns: Mapping[str, str],
+    columns_section: str,
+) -> tuple[Tabs, Table]:
+    """The requests tab and the done tab in one read; the first mapped by header names."""
+    try:
+        tabs = store.read_tabs([sheet.requests_tab, sheet.done_tab])
+    except SheetError as error:
+        raise ServicesError(f"{what}: {error}") from error
+    rows = tabs[sheet.requests_tab]
+    return tabs, read_table(sheet.requests_tab, rows, columns, columns_section)

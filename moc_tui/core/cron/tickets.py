@@ -14,7 +14,7 @@ from pathlib import Path
 
 from moc_tui.core.mail import OutgoingMail, build_message, fill_placeholders
 from moc_tui.core.mail.templates import placeholder_values
-from moc_tui.core.quota_requests.parse import QUOTA_FIELDS
+from moc_tui.core.quota_keys import QUOTA_FORM_FIELDS
 from moc_tui.core.settings import EmailSettings, Settings, SheetSettings
 from moc_tui.core.table import Table
 from moc_tui.core.text import trim, visible
@@ -98,7 +98,7 @@ def _quota_comment(table: Table, cells: Sequence[str]) -> tuple[str, str]:
     """The requested quotas as the form asked them (RAM and storage in GB), blanks left out."""
     project = shown(table.cell(cells, "project"))
     lines = [f"New quota request for project: {project}", "", "Request Details:"]
-    for field in QUOTA_FIELDS:
+    for field in QUOTA_FORM_FIELDS:
         value = shown(table.cell(cells, field))
         if value:
             label = table.header[table.columns[field]] if field in table.columns else field

@@ -14,22 +14,10 @@ from decimal import Decimal
 
 from moc_tui.core.access.parse import is_pending
 from moc_tui.core.identifiers import canonical, email_problems, project_name_problems
+from moc_tui.core.quota_keys import QUOTA_FORM_FIELDS
 from moc_tui.core.quota_requests.request import QuotaRequest
 from moc_tui.core.table import Table
 from moc_tui.core.text import trim
-
-# Form fields that are quotas, in the order the form asks them.
-QUOTA_FIELDS = (
-    "instances",
-    "cores",
-    "ram",
-    "floatingip",
-    "network",
-    "port",
-    "volumes",
-    "snapshots",
-    "gigabytes",
-)
 
 # Largest value accepted per quota (in the form's units: RAM in GB); -1 means unlimited.
 DEFAULT_CEILINGS: dict[str, int] = {
@@ -69,7 +57,7 @@ def _parse_row(
     project = value.get("project", "")
     problems += project_name_problems(project, new=False)
     requested: dict[str, int] = {}
-    for field in QUOTA_FIELDS:
+    for field in QUOTA_FORM_FIELDS:
         raw = value.get(field, "")
         if not raw:
             continue

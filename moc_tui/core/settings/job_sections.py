@@ -3,6 +3,7 @@ activation reminders, quota ceilings. Split from the loader to keep each module 
 
 from __future__ import annotations
 
+from moc_tui.core.quota_keys import QUOTA_FORM_FIELDS
 from moc_tui.core.settings.model import (
     ActivationSettings,
     BackupSettings,
@@ -12,18 +13,6 @@ from moc_tui.core.settings.model import (
 from moc_tui.core.settings.reader import SectionReader
 
 FORMATTINGS = ("plain", "html")
-# Fields of the quota form that can have a ceiling (RAM in GB, as the form asks).
-CEILING_KEYS = (
-    "instances",
-    "cores",
-    "ram",
-    "floatingip",
-    "network",
-    "port",
-    "volumes",
-    "snapshots",
-    "gigabytes",
-)
 
 
 def helpdesk(r: SectionReader) -> HelpdeskSettings:
@@ -90,5 +79,7 @@ def activation(r: SectionReader) -> ActivationSettings:
 
 
 def quota_ceilings(r: SectionReader) -> dict[str, int]:
-    r.refuse_unknown(CEILING_KEYS)
-    return {key: r.integer(key, 0, minimum=1) for key in CEILING_KEYS if r.raw(key) is not None}
+    r.refuse_unknown(QUOTA_FORM_FIELDS)
+    return {
+        key: r.integer(key, 0, minimum=1) for key in QUOTA_FORM_FIELDS if r.raw(key) is not None
+    }
