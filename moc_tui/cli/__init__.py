@@ -23,6 +23,10 @@ SUBCOMMAND_MODULES = (
     "moc_tui.cli.notify",
     "moc_tui.cli.backup",
     "moc_tui.cli.demo",
+    "moc_tui.cli.backend",
+    "moc_tui.cli.setup_host",
+    "moc_tui.cli.doctor",
+    "moc_tui.cli.operator",
 )
 
 

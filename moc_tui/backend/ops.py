@@ -1,0 +1,238 @@
+"""The operations behind the protocol: each re-reads the sheet, re-checks, then acts.
+
+The TUI's picture of a row is a fingerprint; an op that acts on a row first re-reads the tab and
+refuses when the row no longer holds what the operator saw. Mutating ops take the request's lock
+(see `locks`) so a second session is told who holds the row instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from moc_tui import __version__
+from moc_tui.backend import views
+from moc_tui.backend.locks import Busy, Locks
+from moc_tui.backend.ops_more import QuotaResetOps
+from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
+from moc_tui.backend.protocol import ProtocolError as Refused
+from moc_tui.core.access import AccessRequest, ParsedAccessTab
+from moc_tui.core.provision.events import Event
+from moc_tui.core.provision.keys import request_key
+from moc_tui.core.services import Services, Tabs
+from moc_tui.core.settings import Settings
+from moc_tui.core.table import read_table
+from moc_tui.core.text import hidden_characters, trim
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+def _key(request: AccessRequest) -> str:
+    return request_key("access", request.timestamp, request.email)
+
+
+class Session(QuotaResetOps):
+    """One TUI session: the operator named by `hello`, the services, the locks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.operator: str | None = None
+        self.services: Services | None = None
+        self.sudo_user = os.environ.get("SUDO_USER", "")
+
+    def close(self) -> None:
+        if self.services is not None:
+            self.services.__exit__(None, None, None)
+
+    @property
+    def tab(self) -> str:
+        return self.settings.access_sheet.requests_tab
+
+    def handle(self, op: str, params: dict[str, Any], emit: Emit) -> dict[str, Any]:
+        if op == "hello":
+            return self.hello(params["operator"], params.get("session", ""))
+        if self.services is None:
+            raise Refused("hello_first", "say hello (with the operator's name) first")
+        handler: Callable[[Services, dict[str, Any], Emit], dict[str, Any]] = getattr(
+            self, f"op_{op}"
+        )
+        return handler(self.services, params, emit)
+
+    # session -------------------------------------------------------------------------------
+    def hello(self, operator: str, session: str = "") -> dict[str, Any]:
+        if self.operator is not None and operator != self.operator:
+            raise Refused("bad_params", "this session already belongs to another operator")
+        self.operator = operator
+        if self.services is None:
+            self.services = Services(self.settings, operator)
+            self.services.journal.audit(
+                operator,
+                "session",
+                None,
+                {"sudo_user": self.sudo_user, "pid": os.getpid(), "login_session": session},
+            )
+        auth = urlsplit(self.settings.auth.auth_url)
+        quota = self.settings.quota_sheet
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "version": __version__,
+            "operator": operator,
+            "service_user": pwd.getpwuid(os.geteuid()).pw_name,
+            "cloud": views.clean(auth.hostname or "", views.SHORT),
+            "access_tab": views.clean(self.tab, views.SHORT),
+            "done_tab": views.clean(self.settings.access_sheet.done_tab, views.SHORT),
+            "quota_tab": None if quota is None else views.clean(quota.requests_tab, views.SHORT),
+            "ops": sorted(SCHEMAS),
+            "limits": {"max_message": MAX_MESSAGE, "max_rows": MAX_ROWS},
+        }
+
+    @property
+    def locks(self) -> Locks:
+        return Locks(self.settings.state_dir / "locks", self.operator or "?")
+
+    # reading -------------------------------------------------------------------------------
+    def _read(self, services: Services) -> tuple[Tabs, ParsedAccessTab]:
+        return services.read_access_tab()
+
+    def op_list_access(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        _, parsed = self._read(services)
+        return {
+            "tab": views.clean(self.tab, views.SHORT),
+            "requests": [views.access_view(r, self.tab) for r in parsed.requests],
+            "tab_problems": [views.clean(p) for p in parsed.tab_problems],
+        }
+
+    def _selected(
+        self, parsed: ParsedAccessTab, rows: Sequence[tuple[int, str]]
+    ) -> list[AccessRequest]:
+        """The requests at `rows`, each still holding what the operator saw, or refuse."""
+        by_row = {r.row: r for r in parsed.requests}
+        selected = []
+        for row, seen in rows:
+            request = by_row.get(row)
+            if request is None:
+                raise Refused(
+                    "row_changed",
+                    f"row {row} is no longer a pending request (moved, edited or unapproved); "
+                    "reload the list",
+                    row=row,
+                )
+            if views.fingerprint(self.tab, row, request.cells) != seen:
+                raise Refused(
+                    "row_changed",
+                    f"row {row} changed since it was shown (or rows moved); reload the list",
+                    row=row,
+                )
+            selected.append(request)
+        return selected
+
+    def op_plan_access(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        _, parsed = self._read(services)
+        selected = self._selected(parsed, params["rows"])
+        return {"plans": [views.plan_view(p) for p in services.plan(selected)]}
+
+    # acting --------------------------------------------------------------------------------
+    def _busy(self, error: Busy, keys: dict[str, int]) -> Refused:
+        return Refused(
+            "busy",
+            f"row {keys.get(error.key, '?')}: {error}",
+            row=keys.get(error.key),
+            holder=views.clean(error.holder, views.SHORT),
+        )
+
+    def op_provision(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        rows = params["rows"]
+        _, parsed = self._read(services)
+        keys = {_key(r): r.row for r in self._selected(parsed, rows)}
+        try:
+            with self.locks.hold(keys):
+                tabs, parsed = self._read(services)  # again, now that nobody else can act
+                selected = self._selected(parsed, rows)
+
+                def on_event(item: Event) -> None:
+                    emit(*views.event_view(item))
+
+                result = services.provision(selected, tabs, on_event=on_event)
+        except Busy as error:
+            raise self._busy(error, keys) from None
+        return {
+            "done": [r.row for r in result.done],
+            "failed": [
+                {
+                    "row": f.row,
+                    "email": views.clean(f.email, views.SHORT),
+                    "step": f.step,
+                    "message": views.clean(f.message),
+                }
+                for f in result.failed
+            ],
+        }
+
+    def op_edit_access_field(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        row, field = params["row"], params["field"]
+        value = trim(params["value"])
+        hidden = hidden_characters(value)
+        if hidden:
+            raise Refused(
+                "bad_value",
+                "the value contains control or invisible characters: " + ", ".join(hidden[:5]),
+            )
+        _, parsed = self._read(services)
+        [request] = self._selected(parsed, [(row, params["fingerprint"])])
+        key = _key(request)
+        try:
+            with self.locks.hold([key]):
+                tabs, parsed = self._read(services)
+                [request] = self._selected(parsed, [(row, params["fingerprint"])])
+                table = read_table(
+                    self.tab, tabs[self.tab], self.settings.access_columns, "access_columns"
+                )
+                column = table.columns.get(field)
+                if column is None:
+                    raise Refused("bad_params", f"the tab has no column for {field}")
+                services.store.write_cells(self.tab, {(row, column + 1): value})
+                services.journal.audit(
+                    services.operator,
+                    "edit",
+                    key,
+                    {"row": row, "field": field, "value": views.clean(value, views.SHORT)},
+                )
+        except Busy as error:
+            raise self._busy(error, {key: row}) from None
+        _, parsed = self._read(services)
+        fresh = [r for r in parsed.requests if r.row == row and _key(r) == key]
+        return {"request": views.access_view(fresh[0], self.tab) if fresh else None}
+
+    # journal -------------------------------------------------------------------------------
+    def op_list_errors(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        include = bool(params.get("include_acknowledged", False))
+        records = services.journal.errors(include_acknowledged=include)
+        return {"errors": [views.error_view(r) for r in records[:500]]}
+
+    def op_ack_error(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        error_id = params["error_id"]
+        done = services.journal.acknowledge_error(error_id, services.operator)
+        if done:
+            services.journal.audit(services.operator, "ack-error", None, {"error_id": error_id})
+        return {"acknowledged": done}
+
+    def op_audit_trail(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        records = services.journal.audit_trail(params["request_key"])
+        return {"records": [views.audit_view(r) for r in records[-500:]]}

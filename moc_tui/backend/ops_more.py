@@ -1,0 +1,165 @@
+"""Quota change requests and password resets behind the protocol (same rules as `ops`).
+
+A reset's PIN arrives in the request body only: it is handed to the core and dropped. It is never
+echoed in a reply, logged, journaled or put on a command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from moc_tui.backend import views
+from moc_tui.backend.locks import Busy, Locks
+from moc_tui.backend.protocol import ProtocolError as Refused
+from moc_tui.core.provision.events import Event
+from moc_tui.core.provision.keys import request_key
+from moc_tui.core.quota_change.plan import QuotaPlan, quota_key
+from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.services import Services
+from moc_tui.core.settings import Settings
+from moc_tui.core.text import looks_like_formula
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+def quota_view(request: QuotaRequest, tab: str) -> dict[str, Any]:
+    texts = ("email", "first_name", "last_name", "project", "comment", "timestamp")
+    view: dict[str, Any] = {
+        "row": request.row,
+        "request_key": quota_key(request),
+        "fingerprint": views.fingerprint(tab, request.row, request.cells),
+        "requested": dict(request.requested),
+        "problems": [views.clean(p) for p in request.problems],
+        "formulas": [f for f in texts if looks_like_formula(str(getattr(request, f)))],
+    }
+    for name in texts:
+        view[name] = views.clean(str(getattr(request, name)))
+    return view
+
+
+def quota_plan_view(planned: QuotaPlan) -> dict[str, Any]:
+    return {
+        "row": planned.row,
+        "request_key": planned.request_key,
+        "email": views.clean(planned.email, views.SHORT),
+        "project": views.clean(planned.project, views.SHORT),
+        "changes": [
+            {"name": c.name, "current": c.current, "requested": c.requested, "applied": c.applied}
+            for c in planned.changes
+        ],
+        "port_reason": views.clean(planned.port_reason),
+        "mail_to": views.clean(planned.mail_to, views.SHORT),
+        "move_to": views.clean(planned.move_to, views.SHORT),
+        "done_steps": list(planned.done_steps),
+        "problems": [views.clean(p) for p in planned.problems],
+        "ok": planned.ok,
+        "lines": [views.clean(line) for line in planned.lines()],
+    }
+
+
+class QuotaResetOps:
+    """Mixed into `ops.Session`, which provides these attributes."""
+
+    settings: Settings
+
+    @property
+    def locks(self) -> Locks:
+        raise NotImplementedError
+
+    def _busy(self, error: Busy, keys: dict[str, int]) -> Refused:
+        raise NotImplementedError
+
+    def _quota_tab(self) -> str:
+        if self.settings.quota_sheet is None:
+            raise Refused("not_configured", "quota requests are not configured ([quota_sheet])")
+        return self.settings.quota_sheet.requests_tab
+
+    def _quota_selected(
+        self, services: Services, rows: Sequence[tuple[int, str]]
+    ) -> tuple[Any, list[QuotaRequest]]:
+        tab = self._quota_tab()
+        tabs, parsed = services.read_quota_tab()
+        by_row = {r.row: r for r in parsed.requests}
+        selected = []
+        for row, seen in rows:
+            request = by_row.get(row)
+            if request is None or views.fingerprint(tab, row, request.cells) != seen:
+                raise Refused(
+                    "row_changed",
+                    f"quota row {row} changed or is no longer pending; reload the list",
+                    row=row,
+                )
+            selected.append(request)
+        return tabs, selected
+
+    def op_list_quota(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        tab = self._quota_tab()
+        _, parsed = services.read_quota_tab()
+        return {
+            "tab": views.clean(tab, views.SHORT),
+            "requests": [quota_view(r, tab) for r in parsed.requests],
+            "tab_problems": [views.clean(p) for p in parsed.tab_problems],
+        }
+
+    def op_plan_quota(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        _, selected = self._quota_selected(services, params["rows"])
+        return {"plans": [quota_plan_view(p) for p in services.quota_plan(selected)]}
+
+    def op_apply_quota(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        _, selected = self._quota_selected(services, params["rows"])
+        keys = {quota_key(r): r.row for r in selected}
+        try:
+            with self.locks.hold(keys):
+                tabs, selected = self._quota_selected(services, params["rows"])
+
+                def on_event(item: Event) -> None:
+                    emit(*views.event_view(item))
+
+                result = services.apply_quotas(selected, tabs, on_event=on_event)
+        except Busy as error:
+            raise self._busy(error, keys) from None
+        return {
+            "done": [r.row for r in result.done],
+            "applied": {str(row): values for row, values in result.applied.items()},
+            "failed": [
+                {
+                    "row": f.row,
+                    "email": views.clean(f.email, views.SHORT),
+                    "step": f.step,
+                    "message": views.clean(f.message),
+                }
+                for f in result.failed
+            ],
+        }
+
+    def op_reset_password(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        username = params["username"].strip().lower()
+        key = request_key("reset", "", username)
+        try:
+            with self.locks.hold([key]):
+
+                def on_event(item: Event) -> None:
+                    emit(*views.event_view(item))
+
+                result = services.reset_password(username, params.pop("pin"), on_event=on_event)
+        except Busy as error:
+            raise Refused(
+                "busy", f"{username}: {error}", holder=views.clean(error.holder, views.SHORT)
+            ) from None
+        return {
+            "ok": result.ok,
+            "username": views.clean(result.username, views.SHORT),
+            "mailed_to": views.clean(result.mailed_to, views.SHORT),
+            "resumed": result.resumed,
+            "step": result.step,
+            "message": views.clean(result.message),
+        }

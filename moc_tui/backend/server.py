@@ -1,0 +1,274 @@
+"""The backend's main loop: read a line, validate, run the op, write events and one reply.
+
+Failures are split in two: the operator gets a short message and a reference; the details (with
+the traceback) go to `<state dir>/backend.log` (mode 0600, secrets redacted). A malformed,
+oversized or unknown request gets an error reply and the loop goes on. When stdin closes (the TUI
+went away) the op in hand has already finished and been journaled; the loop then ends.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import logging
+import os
+import secrets
+import signal
+import stat
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from moc_tui.backend.ops import Session
+from moc_tui.backend.protocol import (
+    MAX_MESSAGE,
+    ProtocolError,
+    encode,
+    error_reply,
+    event,
+    parse_line,
+    reply,
+)
+from moc_tui.backend.views import load_fingerprint_key
+from moc_tui.core.services import ServicesError
+from moc_tui.core.settings import Settings, SettingsError, load_settings
+from moc_tui.core.text import visible
+
+EX_CONFIG = 78
+_QUIET_LOGGERS = ("keystoneauth", "keystoneclient", "urllib3", "requests", "gspread", "google")
+
+
+class Redactor:
+    """Replaces every known secret value (and its JSON-escaped form) with a marker."""
+
+    def __init__(self, values: Iterable[str | None]) -> None:
+        found: set[str] = set()
+        for value in values:
+            if value and len(value) >= 6:
+                found |= {value, json.dumps(value, ensure_ascii=True)[1:-1]}
+        self.values = sorted(found, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for value in self.values:
+            text = text.replace(value, "[redacted]")
+        return text
+
+
+def secrets_of(path: Path, settings: Settings | None) -> list[str | None]:
+    """Secret values to keep out of replies and logs, also from a file that failed validation."""
+    values: list[str | None] = []
+    if settings is not None:
+        values += [settings.auth.admin_pwd, settings.smtp.password]
+        for sheet in (settings.access_sheet, settings.quota_sheet):
+            if sheet is not None and sheet.auth_file is not None:
+                values += _key_file_secrets(sheet.auth_file)
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return values
+    for section, key in (("auth", "admin_pwd"), ("smtp", "password")):
+        values.append(parser.get(section, key, fallback=None))
+    return values
+
+
+def _key_file_secrets(path: Path) -> list[str | None]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    return [str(data.get("private_key") or "") or None, str(data.get("private_key_id") or "")]
+
+
+class _JsonFormatter(logging.Formatter):
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "pid": record.process,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+        return self.redact(json.dumps(entry, ensure_ascii=True, default=str))
+
+
+def open_log(state_dir: Path, redact: Redactor) -> logging.Logger:
+    """`<state dir>/backend.log`, private; third-party loggers only at WARNING and above."""
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = state_dir / "backend.log"
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW, 0o600))
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_JsonFormatter(redact))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    log = logging.getLogger("moc_tui.backend")
+    log.setLevel(logging.INFO)
+    return log
+
+
+def path_problems(path: Path) -> list[str]:
+    """What `load_settings` does not check: a symlinked settings file, a writable folder."""
+    problems = []
+    try:
+        info = path.lstat()
+    except OSError:
+        return []  # load_settings reports a missing file
+    if stat.S_ISLNK(info.st_mode):
+        problems.append(f"settings file {path} is a symbolic link; use the real file")
+    folder = path.parent.stat()
+    if stat.S_IMODE(folder.st_mode) & 0o022:
+        problems.append(
+            f"folder {path.parent} is writable by group or others; run: chmod go-w {path.parent}"
+        )
+    return problems
+
+
+class Output:
+    """Writes redacted lines; a closed pipe (TUI gone) is noted, never fatal mid-operation."""
+
+    def __init__(self, stream: IO[bytes], redact: Redactor) -> None:
+        self.stream = stream
+        self.redact = redact
+        self.gone = False
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self.gone:
+            return
+        line = self.redact(encode(message).decode("ascii")).encode("ascii")
+        try:
+            self.stream.write(line)
+            self.stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self.gone = True
+
+
+def read_request(stream: IO[bytes]) -> bytes | None:
+    """The next line (b"" for an oversized one, whose rest is discarded), None at end of input."""
+    line = stream.readline(MAX_MESSAGE + 1)
+    if not line:
+        return None
+    if len(line) <= MAX_MESSAGE:
+        return line
+    while not line.endswith(b"\n"):
+        line = stream.readline(1 << 16)
+        if not line:
+            break
+    return b""
+
+
+def serve(session: Session, stdin: IO[bytes], out: Output, log: logging.Logger) -> None:
+    while not out.gone:
+        line = read_request(stdin)
+        if line is None:
+            break
+        if line == b"":
+            out.send(
+                error_reply(None, ProtocolError("too_large", f"messages are at most {MAX_MESSAGE}"))
+            )
+            continue
+        if not line.strip():
+            continue
+        handle_line(session, line, out, log)
+
+
+def handle_line(session: Session, line: bytes, out: Output, log: logging.Logger) -> None:
+    request_id: Any = None
+    op = "?"
+    try:
+        request_id, op, params = parse_line(line)
+
+        def emit(kind: str, data: dict[str, Any]) -> None:
+            out.send(event(request_id, kind, data))
+
+        result = session.handle(op, params, emit)
+        out.send(reply(request_id, result))
+        log.info("op", extra={"fields": {"op": op, "operator": session.operator, "ok": True}})
+    except ProtocolError as error:
+        request_id = error.extra.pop("request_id", request_id)
+        out.send(error_reply(request_id, error))
+        log.info(
+            "refused",
+            extra={"fields": {"op": op, "operator": session.operator, "code": error.code}},
+        )
+    except ServicesError as error:  # a sheet or the cloud could not be reached: say which
+        log.warning("unavailable", extra={"fields": {"op": op, "error": str(error)}})
+        out.send(error_reply(request_id, ProtocolError("unavailable", visible(str(error), 500))))
+    except Exception as error:
+        ref = secrets.token_hex(4)
+        log.exception(
+            "failed",
+            extra={"fields": {"op": op, "operator": session.operator, "ref": ref}},
+        )
+        _record_failure(session, op, ref, error, log)
+        out.send(
+            error_reply(
+                request_id,
+                ProtocolError(
+                    "internal", f"the operation failed; details are in the backend log (ref {ref})"
+                ),
+            )
+        )
+
+
+def _record_failure(
+    session: Session, op: str, ref: str, error: Exception, log: logging.Logger
+) -> None:
+    """An errors-log record the operators see; the class only, never the message (may hold data)."""
+    if session.services is None or session.operator is None:
+        return
+    try:
+        session.services.journal.record_error(
+            session.operator,
+            f"backend operation {op} failed ({type(error).__name__}); backend log ref {ref}",
+            step=op,
+        )
+    except Exception:
+        log.exception("could not record the failure in the journal")
+
+
+def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
+    """Check the settings, then serve until stdin closes. Exit status 78 when settings are bad."""
+    os.umask(0o077)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a tty hangup must not cut a step in half
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    problems = path_problems(config)
+    settings: Settings | None = None
+    try:
+        settings = load_settings(config)
+    except SettingsError as error:
+        problems += [str(p) for p in error.problems]
+    redact = Redactor(secrets_of(config, settings))
+    out = Output(stdout, redact)
+    if problems or settings is None:
+        message = "the backend cannot start: " + "; ".join(problems)
+        out.send(error_reply(None, ProtocolError("startup", message[:4000])))
+        return EX_CONFIG
+    log = open_log(settings.state_dir, redact)
+    load_fingerprint_key(settings.state_dir)
+    log.info("start", extra={"fields": {"sudo_user": os.environ.get("SUDO_USER", "")}})
+    session = Session(settings)
+    try:
+        serve(session, stdin, out, log)
+    finally:
+        session.close()
+        log.info("end", extra={"fields": {"operator": session.operator, "tui_gone": out.gone}})
+        if out.gone:  # nobody reads: let the interpreter's last flush go nowhere, not fail
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stdout.fileno())
+            os.close(null)
+    return 0

@@ -1,0 +1,141 @@
+"""What the TUI may see of a request, a plan, an event or a journal record: sanitised, no secrets.
+
+Every string that came from the sheet goes through `visible()` (control, bidi and zero-width
+characters become escapes; long values are cut), so the TUI never receives a terminal escape.
+The PIN and the raw cells are never part of a view: the TUI gets `pin_provided` and a row
+fingerprint instead. The fingerprint is an HMAC under a key only the service user can read
+(`<state dir>/fingerprint.key`), so it cannot be brute-forced back to a 4-digit PIN, and it is the
+same in every session, so two operators' fingerprints of one row compare equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from moc_tui.core.access import AccessRequest
+from moc_tui.core.journal import AuditRecord, ErrorRecord
+from moc_tui.core.provision.events import Event
+from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.plan import RequestPlan
+from moc_tui.core.text import looks_like_formula, visible
+
+SHORT = 200
+LONG = 2000
+_KEY = {"fingerprint": secrets.token_bytes(32)}
+_TEXT_FIELDS = (
+    "email",
+    "username",
+    "first_name",
+    "last_name",
+    "organization",
+    "role",
+    "phone",
+    "sponsor",
+    "comment",
+    "project",
+    "description",
+    "timestamp",
+)
+
+
+def load_fingerprint_key(state_dir: Path) -> None:
+    """Use the state directory's key, creating it (0600) on first use."""
+    path = state_dir / "fingerprint.key"
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "wb") as new:
+            new.write(secrets.token_bytes(32))
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as existing:
+        key = existing.read()
+    if len(key) >= 32:
+        _KEY["fingerprint"] = key
+
+
+def fingerprint(tab: str, row: int, cells: Sequence[str]) -> str:
+    """HMAC of the row as read; equal fingerprints mean the row still holds what was shown."""
+    material = "\0".join([tab, str(row), *cells]).encode("utf-8", "surrogatepass")
+    return hmac.new(_KEY["fingerprint"], material, hashlib.sha256).hexdigest()
+
+
+def clean(value: Any, limit: int = LONG) -> Any:
+    """Sanitise a JSON-able value recursively: strings shown visibly and cut to `limit`."""
+    if isinstance(value, str):
+        return visible(value, limit)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {visible(str(k), SHORT): clean(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v, limit) for v in value]
+    return visible(str(value), limit)
+
+
+def access_view(request: AccessRequest, tab: str) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "row": request.row,
+        "request_key": request_key("access", request.timestamp, request.email),
+        "fingerprint": fingerprint(tab, request.row, request.cells),
+        "project_action": str(request.project_action),
+        "project_derived": request.project_derived,
+        "expects_new_user": request.expects_new_user,
+        "pin_provided": bool(request.pin),
+        "extra_users": [visible(u, SHORT) for u in request.extra_users],
+        "problems": [visible(p, LONG) for p in request.problems],
+        "formulas": [f for f in _TEXT_FIELDS if looks_like_formula(str(getattr(request, f)))],
+    }
+    for name in _TEXT_FIELDS:
+        view[name] = visible(str(getattr(request, name)), LONG)
+    return view
+
+
+def plan_view(planned: RequestPlan) -> dict[str, Any]:
+    return {
+        "row": planned.row,
+        "request_key": planned.request_key,
+        "email": visible(planned.email, SHORT),
+        "project": visible(planned.project, SHORT),
+        "creates_project": planned.creates_project,
+        "user": visible(planned.user, SHORT),
+        "creates_user": planned.creates_user,
+        "role": visible(planned.role, SHORT),
+        "quota_changes": [
+            {"name": c.name, "current": c.current, "target": c.target}
+            for c in planned.quota_changes
+        ],
+        "extra_users": [[visible(n, SHORT), exists] for n, exists in planned.extra_users],
+        "mails": [[kind, visible(to, SHORT)] for kind, to in planned.mails],
+        "move_to": visible(planned.move_to, SHORT),
+        "done_steps": list(planned.done_steps),
+        "problems": [visible(p, LONG) for p in planned.problems],
+        "ok": planned.ok,
+        "lines": [visible(line, LONG) for line in planned.lines()],
+    }
+
+
+def event_view(item: Event) -> tuple[str, dict[str, Any]]:
+    """(kind, data): `RowStarted` -> `row_started`; fields sanitised."""
+    name = type(item).__name__
+    kind = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    return kind, clean(dataclasses.asdict(item))
+
+
+def error_view(record: ErrorRecord) -> dict[str, Any]:
+    data: dict[str, Any] = clean(dataclasses.asdict(record))
+    return data
+
+
+def audit_view(record: AuditRecord) -> dict[str, Any]:
+    data: dict[str, Any] = clean(dataclasses.asdict(record))
+    return data

