@@ -72,12 +72,18 @@ def _message(driver: Any) -> str:
 
 
 def _fill(driver: Any, pin: str, password: str, confirm: str) -> None:
+    """Submit the form and wait until the answer page replaced this one (the old page may carry
+    a #message too, so waiting for #message alone could read the old page)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, "pin").send_keys(pin)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "confirm_password").send_keys(confirm)
     driver.find_element(By.ID, "submit").click()
+    WebDriverWait(driver, 20).until(ec.staleness_of(page))
 
 
 def test_set_password_in_headless_chromium(
