@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from moc_tui.backend.client import BackendClient, BackendError, dev_command
+from moc_tui.core.cron.activation import NOT_ACTIVATED
+from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
 from moc_tui.core.sheets import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
@@ -256,3 +258,27 @@ def test_one_client_many_threads(config: Path) -> None:
             results = list(pool.map(lambda _: c.call("list_access"), range(24)))
     assert all([r["row"] for r in result["requests"]] == [2, 3] for result in results)
     assert events == []
+
+
+def test_users_who_never_activated_are_listed(config: Path) -> None:
+    settings = load_settings(config)
+    journal = Journal(settings.state_dir / "journal.sqlite3")
+    journal.step_done(
+        "access-" + "0" * 20,
+        NOT_ACTIVATED,
+        {
+            "user_id": "u1",
+            "username": "eve\x1b]2;x\x07@example.org",
+            "reminders": 2,
+            "reason": "expired",
+        },
+    )
+    journal.close()
+    with BackendClient(dev_command(config)) as client:
+        client.call("hello", {"operator": "alice"})
+        [user] = client.call("list_not_activated")["users"]
+    assert (user["username"], user["reminders"], user["reason"]) == (
+        "eve\\x1b]2;x\\x07@example.org",
+        2,
+        "expired",
+    )

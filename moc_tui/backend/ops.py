@@ -7,6 +7,7 @@ refuses when the row no longer holds what the operator saw. Mutating ops take th
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pwd
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
+from moc_tui.core.cron.activation import not_activated
 from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.services import Services, Tabs
@@ -236,3 +238,10 @@ class Session(QuotaResetOps):
     ) -> dict[str, Any]:
         records = services.journal.audit_trail(params["request_key"])
         return {"records": [views.audit_view(r) for r in records[-500:]]}
+
+    def op_list_not_activated(
+        self, services: Services, params: dict[str, Any], emit: Emit
+    ) -> dict[str, Any]:
+        """Users who never set their password, after every renewed link (the cron job's list)."""
+        found = not_activated(services.journal.path)
+        return {"users": [views.clean(dataclasses.asdict(u)) for u in found[-500:]]}

@@ -92,6 +92,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "list_errors": {"include_acknowledged": Field("bool", required=False)},
     "ack_error": {"error_id": Field("int", minimum=1, maximum=2**62)},
     "audit_trail": {"request_key": Field("str", max_len=40, pattern=REQUEST_KEY_PATTERN)},
+    "list_not_activated": {},
     "list_quota": {},
     "plan_quota": {"rows": ROW_REF},
     "apply_quota": {"rows": ROW_REF},
