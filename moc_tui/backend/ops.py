@@ -168,15 +168,7 @@ class Session(QuotaResetOps):
             raise self._busy(error, keys) from None
         return {
             "done": [r.row for r in result.done],
-            "failed": [
-                {
-                    "row": f.row,
-                    "email": views.clean(f.email, views.SHORT),
-                    "step": f.step,
-                    "message": views.clean(f.message),
-                }
-                for f in result.failed
-            ],
+            "failed": [views.failure_view(f) for f in result.failed],
         }
 
     def op_edit_access_field(

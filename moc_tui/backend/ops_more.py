@@ -128,15 +128,7 @@ class QuotaResetOps:
         return {
             "done": [r.row for r in result.done],
             "applied": {str(row): values for row, values in result.applied.items()},
-            "failed": [
-                {
-                    "row": f.row,
-                    "email": views.clean(f.email, views.SHORT),
-                    "step": f.step,
-                    "message": views.clean(f.message),
-                }
-                for f in result.failed
-            ],
+            "failed": [views.failure_view(f) for f in result.failed],
         }
 
     def op_reset_password(

@@ -25,6 +25,7 @@ from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.provision.plan import RequestPlan
 from moc_tui.core.text import looks_like_formula, visible
+from moc_tui.core.workflow.batch import Failure
 
 SHORT = 200
 LONG = 2000
@@ -139,3 +140,13 @@ def error_view(record: ErrorRecord) -> dict[str, Any]:
 def audit_view(record: AuditRecord) -> dict[str, Any]:
     data: dict[str, Any] = clean(dataclasses.asdict(record))
     return data
+
+
+def failure_view(failure: Failure) -> dict[str, Any]:
+    """A failed row of a provisioning or quota run, as the TUI may see it."""
+    return {
+        "row": failure.row,
+        "email": clean(failure.email, SHORT),
+        "step": failure.step,
+        "message": clean(failure.message),
+    }
