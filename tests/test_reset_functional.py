@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from moc_tui.core.journal import Journal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FormUser, can_log_in
 from tests.fixtures.stack import MakeStack, Stack
+from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone
 PIN = "9731"  # the canary of security.md #39
@@ -70,13 +70,12 @@ def start_cli(stack: Stack, username: str, config: Path | None = None) -> subpro
 
 def argv_of(pid: int) -> bytes:
     """/proc/<pid>/cmdline once the child has exec'd (it is empty between fork and exec)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if b"moc_tui" in cmdline:
-            return cmdline
-        time.sleep(0.01)  # polling a condition, with a deadline
-    raise TimeoutError(f"process {pid} never showed its argv")
+
+    def cmdline() -> bytes | None:
+        found = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return found if b"moc_tui" in found else None
+
+    return wait_for_value(cmdline, 30, f"process {pid} to show its argv")
 
 
 def link_in(text: str) -> str:

@@ -23,9 +23,9 @@ from tests.fixtures.sshd import (
     deployed_host,
     fill_sheet,
     free_port,
-    wait_until,
 )
 from tests.sample_rows import access_row
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
