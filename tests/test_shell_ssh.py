@@ -269,7 +269,7 @@ def test_backend_over_sudo_refuses_group_readable_settings(host: HelpdeskHost) -
     try:
         refused = host.as_user(host.user, argv, hello)
         session = host.open_terminal(" ".join(map(_quote, host.ssh_args("-tt"))))
-        screen = host.wait_screen(session, "backend:")
+        screen = host.wait_screen(session, "cannot start")
         host.tmux("send-keys", "-t", session, "q")
         host.wait_screen(session, "SSH-EXIT=0")
     finally:

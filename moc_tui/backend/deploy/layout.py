@@ -203,7 +203,7 @@ UI_LAUNCHER = """\
 \"\"\"moc-tui terminal UI (written by `moc-tui setup-host`); started by helpdesk-login.\"\"\"
 import sys
 {site}
-from moc_tui.ui.__main__ import main
+from moc_tui.tui.__main__ import main
 
 sys.exit(main(sys.argv[1:]))
 """

@@ -1,0 +1,115 @@
+"""The helpdesk App: global keys, the backend link, and every door of a default Textual app shut.
+
+The app receives a `connect` callable (the login wrapper builds the sudo command; tests pass a
+fake) and never creates a client at import time. Closed doors (security.md §2.3, §6.5): no
+command palette, no screenshots or file deliveries, no `open_url`, no suspend, and an unexpected
+exception ends the app with one short line instead of Textual's traceback with locals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar, Literal, TextIO
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from moc_tui.tui.backend_link import Backend, BackendLink
+from moc_tui.tui.screens.help import HelpScreen
+from moc_tui.tui.screens.pending import PendingScreen
+
+CRASH_LINE = "The helpdesk stopped on an unexpected error. Nothing was lost; log in again."
+
+
+class HelpdeskTui(App[None]):
+    """`HelpdeskTui(operator, connect, session)`: the same arguments as the login wrapper's."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "MOC helpdesk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        operator: str,
+        connect: Callable[[], Backend],
+        session: str = "",
+        *,
+        link: BackendLink | None = None,
+    ) -> None:
+        super().__init__()
+        self.operator = operator
+        self.link = link or BackendLink(connect, operator, session)
+
+    def on_mount(self) -> None:
+        self.push_screen(PendingScreen(self.link))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def on_unmount(self) -> None:
+        self.link.close()
+
+    # an unexpected exception: one short line, no traceback, no locals (security.md T6) ---------
+    def _fatal_error(self) -> None:
+        self._exit_renderables.append(Text(CRASH_LINE))
+        self._close_messages_no_wait()
+
+    # closed doors -------------------------------------------------------------------------------
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        self.notify("Links are not opened here.", markup=False)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify("Screenshots are disabled.", markup=False)
+
+    def save_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str:
+        raise PermissionError("screenshots are disabled")
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        return None
+
+    def deliver_text(
+        self,
+        path_or_file: str | Path | TextIO,
+        *,
+        save_directory: str | Path | None = None,
+        save_filename: str | None = None,
+        open_method: Literal["browser", "download"] = "download",
+        encoding: str | None = None,
+        mime_type: str | None = None,
+        name: str | None = None,
+    ) -> str | None:
+        return None
+
+    def deliver_binary(
+        self,
+        path_or_file: str | Path | BinaryIO,
+        *,
+        save_directory: str | Path | None = None,
+        save_filename: str | None = None,
+        open_method: Literal["browser", "download"] = "download",
+        mime_type: str | None = None,
+        name: str | None = None,
+    ) -> str | None:
+        return None
+
+    def action_suspend_process(self) -> None:
+        return None
+
+    def action_command_palette(self) -> None:
+        return None
+
+    def get_system_commands(self, screen: Any) -> Any:
+        return iter(())

@@ -1,0 +1,124 @@
+"""A thin, Textual-free adapter over `BackendClient`: one method per protocol op.
+
+Thread workers call it (every call blocks) and only post messages back to the UI. It holds no
+secret: a reset PIN passes straight through `reset_password` and is not kept. Errors stay
+`BackendError`; anything else becomes a short generic text via `explain()`, because the
+details belong in the backend's log, not on the operator's screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from moc_tui.backend.client import BackendError
+
+View = dict[str, Any]
+EventCallback = Callable[[str, dict[str, Any]], None]
+
+
+class Backend(Protocol):
+    """What the link needs of `BackendClient` (tests pass an in-process fake)."""
+
+    def call(
+        self,
+        op: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_event: EventCallback | None = None,
+    ) -> dict[str, Any]: ...
+
+    def close(self, timeout: float = ...) -> int: ...
+
+
+def ref(view: View) -> dict[str, Any]:
+    """The `{row, fingerprint}` the backend needs to act on a row the operator saw."""
+    return {"row": view["row"], "fingerprint": view["fingerprint"]}
+
+
+def explain(error: BaseException) -> str:
+    """Words for the operator: the backend's own message, or a generic line for a bug."""
+    if isinstance(error, BackendError):
+        return error.message or error.code
+    return f"unexpected error ({type(error).__name__}); the details are in the backend log"
+
+
+class BackendLink:
+    """One backend session for the app: connected lazily, greeted once, closed on exit."""
+
+    def __init__(self, connect: Callable[[], Backend], operator: str, session: str = "") -> None:
+        self._connect = connect
+        self.operator = operator
+        self.session = session
+        self._backend: Backend | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.hello_info: View = {}
+
+    def _call(
+        self, op: str, params: dict[str, Any] | None = None, on_event: EventCallback | None = None
+    ) -> dict[str, Any]:
+        with self._lock:
+            if self._closed:  # the app is exiting: a worker must not start a new backend
+                raise BackendError("closed", "the session is closing")
+            if self._backend is None:
+                self._backend = self._connect()
+            backend = self._backend
+        if on_event is None:
+            return backend.call(op, params or {})
+        return backend.call(op, params or {}, on_event=on_event)
+
+    def close(self) -> None:
+        with self._lock:
+            backend, self._backend = self._backend, None
+            self._closed = True
+        if backend is not None:
+            backend.close(timeout=600)
+
+    # session and access requests -------------------------------------------------------------
+    def hello(self) -> View:
+        params = {"operator": self.operator}
+        if self.session:
+            params["session"] = self.session
+        self.hello_info = self._call("hello", params)
+        return self.hello_info
+
+    def list_access(self) -> list[View]:
+        return list(self._call("list_access").get("requests", []))
+
+    def edit_field(self, view: View, field: str, value: str) -> View | None:
+        """Write one cell; returns the row as re-read (None when it left the pending list)."""
+        params = {**ref(view), "field": field, "value": value}
+        request: View | None = self._call("edit_access_field", params).get("request")
+        return request
+
+    def plan_access(self, views: list[View]) -> list[View]:
+        return list(self._call("plan_access", {"rows": [ref(v) for v in views]})["plans"])
+
+    def provision(self, view: View, on_event: EventCallback) -> View:
+        return self._call("provision", {"rows": [ref(view)]}, on_event)
+
+    # quota requests ---------------------------------------------------------------------------
+    def list_quota(self) -> list[View]:
+        return list(self._call("list_quota").get("requests", []))
+
+    def plan_quota(self, views: list[View]) -> list[View]:
+        return list(self._call("plan_quota", {"rows": [ref(v) for v in views]})["plans"])
+
+    def apply_quota(self, view: View, on_event: EventCallback) -> View:
+        return self._call("apply_quota", {"rows": [ref(view)]}, on_event)
+
+    # journal and resets -----------------------------------------------------------------------
+    def list_errors(self, include_acknowledged: bool = False) -> list[View]:
+        params = {"include_acknowledged": include_acknowledged}
+        return list(self._call("list_errors", params).get("errors", []))
+
+    def ack_error(self, error_id: int) -> bool:
+        return bool(self._call("ack_error", {"error_id": error_id}).get("acknowledged"))
+
+    def audit_trail(self, request_key: str) -> list[View]:
+        return list(self._call("audit_trail", {"request_key": request_key}).get("records", []))
+
+    def reset_password(self, username: str, pin: str, on_event: EventCallback) -> View:
+        return self._call("reset_password", {"username": username, "pin": pin}, on_event)

@@ -1,0 +1,97 @@
+"""Past-tense messages that thread workers post back to the UI (the harlequin pattern).
+
+Workers never touch widgets: they call the backend link and post one of these; the screen
+that started the worker handles it on the UI thread. Tests assert on them via `message_hook`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+View = dict[str, Any]
+
+
+class WorkerMessage(Message, bubble=False):
+    """Handled by the screen whose worker posted it; it has no business further up."""
+
+
+class Greeted(WorkerMessage):
+    """`hello` answered: cloud, tabs, operator."""
+
+    def __init__(self, info: View) -> None:
+        super().__init__()
+        self.info = info
+
+
+class RequestsLoaded(WorkerMessage):
+    """A list op answered (`kind` is "access" or "quota")."""
+
+    def __init__(self, kind: str, views: list[View]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.views = views
+
+
+class CallFailed(WorkerMessage):
+    """A backend call failed; `text` is already operator-safe words."""
+
+    def __init__(self, what: str, text: str) -> None:
+        super().__init__()
+        self.what = what
+        self.text = text
+
+
+class PlansReady(WorkerMessage):
+    def __init__(self, kind: str, plans: list[View]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.plans = plans
+
+
+class RowEventReceived(WorkerMessage):
+    """One streamed progress event of the row `key` (row_started, step_done, ...)."""
+
+    def __init__(self, key: str, event: str, data: View) -> None:
+        super().__init__()
+        self.key = key
+        self.event = event
+        self.data = data
+
+
+class RowFinished(WorkerMessage):
+    """The backend answered for one row: done, failed (with the step) or not sent."""
+
+    def __init__(self, key: str, status: str, message: str = "", step: str = "") -> None:
+        super().__init__()
+        self.key = key
+        self.status = status
+        self.message = message
+        self.step = step
+
+
+class RunFinished(WorkerMessage):
+    def __init__(self, cancelled: bool) -> None:
+        super().__init__()
+        self.cancelled = cancelled
+
+
+class ErrorsLoaded(WorkerMessage):
+    def __init__(self, records: list[View]) -> None:
+        super().__init__()
+        self.records = records
+
+
+class TrailLoaded(WorkerMessage):
+    def __init__(self, records: list[View]) -> None:
+        super().__init__()
+        self.records = records
+
+
+class PasswordResetDone(WorkerMessage):
+    """The reset answered (`result` as the backend sent it, no PIN)."""
+
+    def __init__(self, result: View) -> None:
+        super().__init__()
+        self.result = result

@@ -1,0 +1,70 @@
+"""The main screen: approved, notified access requests waiting for an account."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from moc_tui.tui.screens.edit import EditModal
+from moc_tui.tui.screens.errors import ErrorsScreen, TrailModal
+from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.screens.requests import RequestsScreen
+from moc_tui.tui.screens.reset import ResetModal
+from moc_tui.tui.widgets.requests_table import ACCESS_COLUMNS, FAILED, PROBLEM, READY
+
+
+class PendingScreen(RequestsScreen):
+    """Review, fix, provision; the other screens are one key away."""
+
+    kind = "access"
+    sheet_key = "access_tab"
+    columns = ACCESS_COLUMNS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *RequestsScreen.BINDINGS,
+        Binding("e", "edit", "Edit"),
+        Binding("t", "trail", "Audit trail", show=False),
+        Binding("Q", "quota", "Quota"),
+        Binding("x", "reset", "Reset pw"),
+        Binding("E", "errors", "Errors"),
+        Binding("q", "app.quit", "Quit", show=False),
+    ]
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row (the table's own binding) opens it for editing."""
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        state = self.table.cursor_state()
+        if state is None or state.status not in (READY, PROBLEM, FAILED):
+            self.notify("Only pending rows can be edited.", markup=False)
+            return
+        projects = sorted(
+            {str(s.view.get("project", "")) for s in self.table.states if s.view.get("project")}
+        )
+
+        def edited(changed: bool | None) -> None:
+            if changed:
+                self.action_reload()
+
+        self.app.push_screen(EditModal(self.link, state.view, projects), edited)
+
+    def action_trail(self) -> None:
+        view = self.selected_view()
+        if view is not None and view.get("request_key"):
+            self.app.push_screen(TrailModal(self.link, str(view["request_key"])))
+
+    def action_quota(self) -> None:
+        if not self.link.hello_info.get("quota_tab"):
+            self.notify("Quota requests are not configured.", markup=False)
+            return
+        self.app.push_screen(QuotaScreen(self.link))
+
+    def action_reset(self) -> None:
+        self.app.push_screen(ResetModal(self.link))
+
+    def action_errors(self) -> None:
+        self.app.push_screen(ErrorsScreen(self.link))

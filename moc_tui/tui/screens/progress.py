@@ -1,0 +1,282 @@
+"""Progress of a run: per row and per step from the streamed events, an overall bar.
+
+Decision (the protocol has no cancel op): the screen sends ONE row per `provision`/`apply_quota`
+call. Cancel (`c`) stops sending further rows; the row in hand finishes all its steps (the
+backend's journal makes every step resumable, so nothing is half-done either way). Because a
+finished row moves to the done tab and the rows below shift, the list is re-read after each row
+and the next request is found again by its request key; if anything the operator saw in the
+plan changed, that row is not sent. `r` retries failed rows through a fresh plan and confirm.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, ProgressBar
+
+from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
+from moc_tui.tui.screens.plan import PlanModal
+from moc_tui.tui.text import cell
+from moc_tui.tui.widgets.bars import StatusLine
+from moc_tui.tui.widgets.requests_table import DONE, FAILED, GLYPHS, RUNNING, STYLES, RowState
+
+QUEUED, NOT_SENT = "queued", "not sent"
+_VOLATILE = ("row", "fingerprint")
+
+
+def same_request(seen: View, now: View) -> bool:
+    """True when the row still holds what the plan showed (row number and fingerprint aside)."""
+    return {k: v for k, v in seen.items() if k not in _VOLATILE} == {
+        k: v for k, v in now.items() if k not in _VOLATILE
+    }
+
+
+class ProgressScreen(Screen[dict[str, RowState]]):
+    """Runs the chosen rows; dismisses with the outcome of every row it touched."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "cancel_run", "Cancel after this row"),
+        Binding("r", "retry", "Retry failed"),
+        Binding("escape", "back", "Back"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, link: BackendLink, kind: str, states: list[RowState]) -> None:
+        super().__init__()
+        self.link = link
+        self.kind = kind
+        self.states = {s.key: RowState(s.key, dict(s.view), QUEUED) for s in states}
+        self.steps: dict[str, list[str]] = {s.key: [] for s in states}
+        self.running = False
+        self.cancel = threading.Event()
+        self.retrying: list[RowState] = []
+
+    def compose(self) -> ComposeResult:
+        verb = "Provisioning" if self.kind == "access" else "Applying quota changes"
+        yield StatusLine(Text(verb, style="bold"), id="progress-title")
+        yield ProgressBar(total=len(self.states), show_eta=False, id="overall")
+        yield DataTable(cursor_type="row", id="rows")
+        yield StatusLine(id="progress-detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#rows", DataTable)
+        table.add_column(Text("Row"), key="row", width=4)
+        table.add_column(Text("Email"), key="email", width=22)
+        table.add_column(Text("Status"), key="status", width=13)
+        table.add_column(Text("Steps"), key="steps", width=29)
+        for state in self.states.values():
+            table.add_row(
+                cell(state.view.get("row"), 6),
+                cell(state.view.get("email"), 22),
+                self._status(state),
+                Text(""),
+                key=state.key,
+            )
+        table.focus()
+        self.start(list(self.states.values()))
+
+    def _status(self, state: RowState) -> Text:
+        return cell(
+            f"{GLYPHS.get(state.status, '·')} {state.status}", 13, STYLES.get(state.status, "")
+        )
+
+    def start(self, states: list[RowState]) -> None:
+        self.running = True
+        self.cancel.clear()
+        for state in states:
+            state.status, state.reason = QUEUED, ""
+            self._refresh_row(state.key)
+        self._summarise()
+        self.run_rows([(s.key, dict(s.view)) for s in states])
+
+    # the worker ----------------------------------------------------------------------------------
+    def _list(self) -> dict[str, View]:
+        views = self.link.list_access() if self.kind == "access" else self.link.list_quota()
+        return {str(v.get("request_key")): v for v in views}
+
+    def _send(self, view: View, key: str) -> View:
+        def on_event(event: str, data: dict[str, Any]) -> None:
+            self.post_message(RowEventReceived(key, event, data))
+
+        if self.kind == "access":
+            return self.link.provision(view, on_event)
+        return self.link.apply_quota(view, on_event)
+
+    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
+    def run_rows(self, rows: list[tuple[str, View]]) -> None:
+        fresh: dict[str, View] | None = None
+        for index, (key, seen) in enumerate(rows):
+            if self.cancel.is_set():
+                self.post_message(RowFinished(key, NOT_SENT, "cancelled before it was sent"))
+                continue
+            try:
+                if fresh is None and index > 0:
+                    fresh = self._list()
+                now = seen if fresh is None else fresh.get(key.split("@")[0])
+                if now is None:
+                    raise LookupError("no longer pending (moved or unapproved); reload")
+                if not same_request(seen, now):
+                    raise LookupError("changed since the plan; review it again")
+                self.post_message(RowEventReceived(key, "sending", {}))
+                result = self._send(now, key)
+            except LookupError as gone:
+                self.post_message(RowFinished(key, FAILED, str(gone)))
+                continue
+            except Exception as error:
+                self.post_message(RowFinished(key, FAILED, explain(error)))
+                fresh = None
+                continue
+            failed = result.get("failed") or []
+            if failed:
+                first = failed[0]
+                message = str(first.get("message", ""))
+                self.post_message(RowFinished(key, FAILED, message, str(first.get("step", ""))))
+            else:
+                self.post_message(RowFinished(key, DONE))
+            fresh = None  # rows moved: find the next one again by its key
+        self.post_message(RunFinished(self.cancel.is_set()))
+
+    # messages ------------------------------------------------------------------------------------
+    def on_row_event_received(self, message: RowEventReceived) -> None:
+        state = self.states.get(message.key)
+        if state is None:
+            return
+        if message.event in ("sending", "row_started"):
+            state.status = RUNNING
+        elif message.event == "step_done":
+            step = str(message.data.get("step", "?"))
+            self.steps[message.key].append(
+                step + (" (earlier)" if message.data.get("resumed") else "")
+            )
+        elif message.event == "row_warning" or message.event == "row_failed":
+            state.reason = str(message.data.get("message", ""))
+        self._refresh_row(message.key)
+        self._summarise()
+
+    def on_row_finished(self, message: RowFinished) -> None:
+        state = self.states.get(message.key)
+        if state is None:
+            return
+        state.status = message.status
+        if message.message:
+            where = f"at {message.step}: " if message.step else ""
+            state.reason = where + message.message
+        self.query_one("#overall", ProgressBar).advance(1)
+        self._refresh_row(message.key)
+        self._summarise()
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.running = False
+        counts = self._summarise()
+        failed = counts.get(FAILED, 0)
+        tail = " — press r to retry" if failed else ""
+        self.notify(
+            f"{counts.get(DONE, 0)} done, {failed} failed{tail}",
+            severity="warning" if failed else "information",
+            markup=False,
+        )
+
+    def _refresh_row(self, key: str) -> None:
+        table = self.query_one("#rows", DataTable)
+        state = self.states[key]
+        table.update_cell(key, "status", self._status(state))
+        steps = " › ".join(self.steps[key][-4:])
+        if state.status in (FAILED, NOT_SENT) and state.reason:
+            steps = state.reason  # why, rather than how far
+        table.update_cell(key, "steps", cell(steps, 40))
+        self._show_detail()
+
+    def _summarise(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for state in self.states.values():
+            counts[state.status] = counts.get(state.status, 0) + 1
+        words = " · ".join(f"{n} {status}" for status, n in counts.items())
+        prefix = "running" if self.running else "finished"
+        if self.cancel.is_set():
+            prefix = "cancelling after the current row" if self.running else "cancelled"
+        self.query_one("#progress-title", StatusLine).say(f"{prefix}: {words}", "bold")
+        return counts
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        table = self.query_one("#rows", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        state = self.states.get(str(key))
+        if state is not None:
+            steps = ", ".join(self.steps[state.key]) or "no step yet"
+            message = f"row {state.view.get('row')}: {steps}"
+            self.query_one("#progress-detail", StatusLine).say(
+                message + (f" — {state.reason}" if state.reason else "")
+            )
+
+    # keys -------------------------------------------------------------------------------------
+    def action_cursor_down(self) -> None:
+        self.query_one("#rows", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#rows", DataTable).action_cursor_up()
+
+    def action_cancel_run(self) -> None:
+        if self.running:
+            self.cancel.set()
+            self._summarise()
+
+    def action_back(self) -> None:
+        if self.running:
+            self.notify("Still running: press c to stop after this row.", markup=False)
+            return
+        self.dismiss({k: s for k, s in self.states.items() if s.status in (DONE, FAILED)})
+
+    def action_retry(self) -> None:
+        failed = [s for s in self.states.values() if s.status in (FAILED, NOT_SENT)]
+        if self.running or not failed:
+            self.notify("Nothing to retry." if not self.running else "Still running.", markup=False)
+            return
+        self.retrying = failed
+        self.plan_again([s.key for s in failed])
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def plan_again(self, keys: list[str]) -> None:
+        try:
+            fresh = self._list()
+            views = [fresh[k.split("@")[0]] for k in keys if k.split("@")[0] in fresh]
+            if not views:
+                raise LookupError("the failed rows are no longer pending; reload the list")
+            plans = (
+                self.link.plan_access(views)
+                if self.kind == "access"
+                else self.link.plan_quota(views)
+            )
+            for state in self.retrying:
+                state.view = fresh.get(state.key.split("@")[0], state.view)
+            self.post_message(PlansReady(self.kind, plans))
+        except Exception as error:
+            text = str(error) if isinstance(error, LookupError) else explain(error)
+            self.post_message(CallFailed("retry", text))
+
+    def on_call_failed(self, message: CallFailed) -> None:
+        self.notify(message.text, title=f"{message.what} failed", severity="error", markup=False)
+
+    def on_plans_ready(self, message: PlansReady) -> None:
+        ok_rows = {str(p.get("row")) for p in message.plans if p.get("ok")}
+        again = [s for s in self.retrying if str(s.view.get("row")) in ok_rows]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and again:
+                bar = self.query_one("#overall", ProgressBar)
+                bar.update(total=len(self.states), progress=len(self.states) - len(again))
+                self.start(again)
+
+        cloud = str(self.link.hello_info.get("cloud", "?"))
+        self.app.push_screen(PlanModal(self.kind, message.plans, cloud), confirmed)

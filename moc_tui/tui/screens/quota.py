@@ -1,0 +1,30 @@
+"""Quota change requests: the same select -> plan -> confirm -> progress flow, its own sheet."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from moc_tui.tui.backend_link import View
+from moc_tui.tui.screens.requests import RequestsScreen
+from moc_tui.tui.widgets.requests_table import QUOTA_COLUMNS
+
+
+class QuotaScreen(RequestsScreen):
+    """Plans show current -> requested -> applied for every quota; `p` applies after confirm."""
+
+    kind = "quota"
+    sheet_key = "quota_tab"
+    columns = QUOTA_COLUMNS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(b for b in RequestsScreen.BINDINGS if getattr(b, "action", "") != "plan"),
+        Binding("p", "plan", "Apply quotas"),
+        Binding("escape", "escape", "Back"),
+    ]
+
+    def list_op(self) -> list[View]:
+        return self.link.list_quota()
+
+    def plan_op(self, views: list[View]) -> list[View]:
+        return self.link.plan_quota(views)

@@ -1,0 +1,220 @@
+"""The shared request-list screen: load, filter, select, plan, confirm, run, show outcomes.
+
+`PendingScreen` (access requests) and `QuotaScreen` (quota requests) differ only in the ops
+they call and a few keys. Workers call the backend link in a thread and post messages back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
+from moc_tui.tui.screens.plan import PlanModal
+from moc_tui.tui.screens.progress import ProgressScreen
+from moc_tui.tui.widgets.bars import HeaderBar, StatusLine
+from moc_tui.tui.widgets.field import SteadyInput
+from moc_tui.tui.widgets.requests_table import (
+    DONE,
+    FAILED,
+    RequestsTable,
+    RowState,
+    unique_keys,
+)
+
+
+class RequestsScreen(Screen[None]):
+    """A table of requests of one `kind` with the plan -> confirm -> progress flow."""
+
+    kind = "access"
+    sheet_key = "access_tab"
+    columns: ClassVar[list[tuple[str, str, int]]] = []
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("space", "toggle_row", "Select"),
+        Binding("a", "select_visible", "Select all visible", show=False),
+        Binding("U", "clear_selection", "Clear selection", show=False),
+        Binding("p", "plan", "Provision"),
+        Binding("R", "reload", "Reload", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("escape", "escape", "Back / clear filter", show=False),
+    ]
+
+    def __init__(self, link: BackendLink) -> None:
+        super().__init__()
+        self.link = link
+        self.outcomes: dict[str, RowState] = {}  # done/failed in this session, by key
+        self.planning: list[RowState] = []  # what the operator chose when asking for the plan
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield SteadyInput(placeholder="filter: name, email, project, status", id="filter")
+        yield RequestsTable(self.columns, id="requests")
+        yield StatusLine(id="detail")
+        yield StatusLine(id="counts")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> RequestsTable:
+        return self.query_one(RequestsTable)
+
+    AUTO_FOCUS = "#requests"
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self._show_header()
+        self.action_reload()
+
+    def _show_header(self) -> None:
+        self.query_one(HeaderBar).show(self.link.hello_info, self.sheet_key, self.link.operator)
+
+    # backend calls (thread workers; they only post messages) ------------------------------------
+    def list_op(self) -> list[View]:
+        return self.link.list_access()
+
+    def plan_op(self, views: list[View]) -> list[View]:
+        return self.link.plan_access(views)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            if not self.link.hello_info:
+                self.post_message(Greeted(self.link.hello()))
+            self.post_message(RequestsLoaded(self.kind, self.list_op()))
+        except Exception as error:
+            self.post_message(CallFailed("load", explain(error)))
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def plan(self, views: list[View]) -> None:
+        try:
+            self.post_message(PlansReady(self.kind, self.plan_op(views)))
+        except Exception as error:
+            self.post_message(CallFailed("plan", explain(error)))
+
+    # messages -----------------------------------------------------------------------------------
+    def on_greeted(self, message: Greeted) -> None:
+        self._show_header()
+
+    def on_requests_loaded(self, message: RequestsLoaded) -> None:
+        states = []
+        present = set()
+        for key, view in unique_keys(message.views):
+            present.add(key)
+            state = RowState.of(key, view)
+            earlier = self.outcomes.get(key)
+            if earlier is not None and earlier.status == FAILED and not state.reason:
+                state.status, state.reason = FAILED, earlier.reason
+            states.append(state)
+        # rows done in this session have left the list: keep them visible, marked done
+        states += [s for k, s in self.outcomes.items() if s.status == DONE and k not in present]
+        self.table.load(states)
+        self.update_counts()
+
+    def on_call_failed(self, message: CallFailed) -> None:
+        self.update_counts()
+        self.query_one("#detail", StatusLine).say(f"{message.what} failed: {message.text}", "red")
+        self.notify(message.text, title=f"{message.what} failed", severity="error", markup=False)
+
+    def on_plans_ready(self, message: PlansReady) -> None:
+        chosen = {str(s.view.get("row")): s for s in self.planning}
+        plans = message.plans
+        runnable = [chosen[str(p["row"])] for p in plans if p.get("ok") and str(p["row"]) in chosen]
+        cloud = str(self.link.hello_info.get("cloud", "?"))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and runnable:
+                self.app.push_screen(
+                    ProgressScreen(self.link, self.kind, runnable), self.run_finished
+                )
+
+        self.app.push_screen(PlanModal(self.kind, plans, cloud), confirmed)
+
+    def run_finished(self, outcomes: dict[str, RowState] | None) -> None:
+        self.outcomes.update(outcomes or {})
+        self.table.selected -= {k for k, s in (outcomes or {}).items() if s.status == DONE}
+        self.action_reload()
+
+    # table events ------------------------------------------------------------------------------
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        state = self.table.cursor_state()
+        detail = self.query_one("#detail", StatusLine)
+        if state is None:
+            detail.say("")
+        elif state.reason:
+            detail.say(f"row {state.view.get('row')}: {state.reason}", "yellow")
+        else:
+            detail.say(f"row {state.view.get('row')}: {state.status}")
+
+    def update_counts(self) -> None:
+        self.query_one("#counts", StatusLine).say(self.table.counts(), "bold")
+        self.show_detail()
+
+    # filter -------------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.filter_text = event.value
+        self.table.refresh_rows(force=False)
+        self.update_counts()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_kept(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.table.focus()
+        elif self.app.screen_stack.index(self) > 1:
+            self.dismiss()
+
+    # selection and actions ----------------------------------------------------------------------
+    def action_toggle_row(self) -> None:
+        state = self.table.cursor_state()
+        if state is not None and not self.table.toggle(state.key):
+            self.notify(
+                f"row {state.view.get('row')} is {state.status}: it cannot be selected",
+                severity="warning",
+                markup=False,
+            )
+        self.update_counts()
+
+    def action_select_visible(self) -> None:
+        self.table.select_visible()
+        self.update_counts()
+
+    def action_clear_selection(self) -> None:
+        self.table.clear_selection()
+        self.update_counts()
+
+    def action_plan(self) -> None:
+        chosen = self.table.chosen()
+        if not chosen:
+            self.notify("Nothing to do: select ready rows with space.", markup=False)
+            return
+        self.planning = chosen
+        self.plan([s.view for s in chosen])
+
+    def action_reload(self) -> None:
+        self.query_one("#counts", StatusLine).say("loading…")
+        self.load()
+
+    def selected_view(self) -> dict[str, Any] | None:
+        state = self.table.cursor_state()
+        return None if state is None else state.view

@@ -1,0 +1,149 @@
+"""Reset a password: the user name, the PIN (masked), a confirmation, then the outcome.
+
+The PIN is read from its Input only after the operator confirms, cleared from the Input at
+once, and handed to the worker for the one backend call; it is never stored on the screen.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from moc_tui.core.identifiers import pin_problems
+from moc_tui.core.text import trim
+from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.messages import CallFailed, PasswordResetDone
+from moc_tui.tui.text import plain
+from moc_tui.tui.widgets.field import SteadyInput
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; focus starts on Cancel, `y` confirms, `n`/Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Yes"),
+        Binding("n", "cancel", "No"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("left", "app.focus_previous", "Previous button", show=False),
+        Binding("right", "app.focus_next", "Next button", show=False),
+    ]
+
+    def __init__(self, question: Text, yes: str) -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="small"):
+            yield Static(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button(Text("Cancel (n)"), id="cancel")
+                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+
+class ResetModal(ModalScreen[None]):
+    """Find the user by name (their email), enter the PIN they gave, confirm, see the outcome."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def __init__(self, link: BackendLink) -> None:
+        super().__init__()
+        self.link = link
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="small"):
+            yield Static(Text("Reset a password", style="bold"), classes="title")
+            yield Label(Text("User name (email)"))
+            yield SteadyInput(placeholder="alice@example.org", id="username", compact=True)
+            yield Label(Text("PIN the user gave (4 digits)"))
+            yield SteadyInput(password=True, max_length=4, id="pin", compact=True)
+            yield Static(id="reset-outcome")
+            with Horizontal(classes="buttons"):
+                yield Button(Text("Close (esc)"), id="close")
+                yield Button(Text("Reset…"), id="reset", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def say(self, text: str, style: str = "") -> None:
+        self.query_one("#reset-outcome", Static).update(Text(plain(text, 400), style=style))
+
+    @on(Input.Submitted, "#username")
+    def _next(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#reset")
+    def ask(self) -> None:
+        if self.busy:
+            return
+        username = trim(self.query_one("#username", Input).value).lower()
+        problems = [] if username else ["user name is missing"]
+        problems += pin_problems(self.query_one("#pin", Input).value)
+        if problems:
+            self.say("; ".join(problems), "yellow")
+            return
+        question = Text("Reset the password of ")
+        question.append(plain(username, 80), style="bold")
+        question.append(" on ")
+        question.append(plain(self.link.hello_info.get("cloud", "?"), 60), style="bold")
+        question.append(
+            "?\nThey get a mail with a set-password link; the old password stops working."
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            pin_box = self.query_one("#pin", Input)
+            pin, pin_box.value = pin_box.value, ""
+            if yes:
+                self.busy = True
+                self.say("resetting…")
+                self.reset(username, pin)
+
+        self.app.push_screen(ConfirmModal(question, "Reset"), confirmed)
+
+    @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
+    def reset(self, username: str, pin: str) -> None:
+        try:
+            result = self.link.reset_password(username, pin, lambda _e, _d: None)
+            self.post_message(PasswordResetDone(result))
+        except Exception as error:
+            self.post_message(CallFailed("reset", explain(error)))
+
+    def on_password_reset_done(self, message: PasswordResetDone) -> None:
+        self.busy = False
+        result = message.result
+        if result.get("ok"):
+            again = " (finished an earlier attempt)" if result.get("resumed") else ""
+            self.say(
+                f"✓ done{again}: set-password link mailed to {result.get('mailed_to')}", "green"
+            )
+        else:
+            self.say(f"✗ not reset at {result.get('step')}: {result.get('message')}", "bold red")
+
+    def on_call_failed(self, message: CallFailed) -> None:
+        self.busy = False
+        self.say(f"✗ {message.text}", "bold red")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        if not self.busy:
+            self.dismiss()

@@ -1,0 +1,41 @@
+"""The header line (cloud, sheet, operator) and the counts line, built as `Text` from parts.
+
+Values from the backend are untrusted: they are appended as plain spans, never formatted into
+markup, and the header never sets the terminal title from data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from moc_tui.tui.text import plain
+
+
+def header_text(info: dict[str, Any], sheet_key: str, operator: str) -> Text:
+    text = Text()
+    for label, value in (
+        ("cloud", info.get("cloud", "…")),
+        ("sheet", info.get(sheet_key, "…")),
+        ("operator", info.get("operator", operator)),
+    ):
+        text.append(f" {label}: ", style="dim")
+        text.append(plain(value or "—", 30), style="bold")
+        text.append(" ")
+    return text
+
+
+class HeaderBar(Static):
+    """One line: which cloud the operator is about to change, from which sheet, as whom."""
+
+    def show(self, info: dict[str, Any], sheet_key: str, operator: str) -> None:
+        self.update(header_text(info, sheet_key, operator))
+
+
+class StatusLine(Static):
+    """The counts (always visible) or a short outcome; literal text only."""
+
+    def say(self, message: str, style: str = "") -> None:
+        self.update(Text(plain(message, 300), style=style))

@@ -1,0 +1,243 @@
+"""The requests table: one line per pending request, a status word, selection and a live filter.
+
+Every cell is a literal `Text` (security.md R1): a name like `[@click=app.quit]x[/]` is shown as
+typed and clicking it does nothing. Status is always glyph + word, never colour alone (NO_COLOR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from moc_tui.tui.text import cell
+
+View = dict[str, Any]
+
+READY, PROBLEM, RUNNING, DONE, FAILED = "ready", "problem", "in progress", "done", "failed"
+GLYPHS = {READY: "●", PROBLEM: "▲", RUNNING: "…", DONE: "✓", FAILED: "✗"}
+STYLES = {READY: "", PROBLEM: "yellow", RUNNING: "cyan", DONE: "green", FAILED: "bold white on red"}
+SELECTABLE = {READY, FAILED}
+
+
+@dataclass
+class RowState:
+    """A request as the table shows it: the backend's view plus what this session did to it."""
+
+    key: str
+    view: View
+    status: str = READY
+    reason: str = ""
+    columns: Sequence[str] = field(default_factory=tuple)
+    _haystack: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, key: str, view: View) -> RowState:
+        problems = [str(p) for p in view.get("problems") or []]
+        if problems:
+            return cls(key, view, PROBLEM, problems[0])
+        return cls(key, view)
+
+    def haystack(self) -> str:
+        """What the filter searches, built once per status (5,000 rows, every keystroke)."""
+        cached = self._haystack
+        if cached is None or cached[0] != self.status:
+            parts = [self.status, self.reason, str(self.view.get("row", ""))]
+            parts += [str(v) for v in self.view.values() if isinstance(v, str)]
+            cached = self._haystack = (self.status, "\n".join(parts).casefold())
+        return cached[1]
+
+
+def name_of(view: View) -> str:
+    return f"{view.get('first_name', '')} {view.get('last_name', '')}".strip()
+
+
+def status_cell(state: RowState) -> Text:
+    return cell(f"{GLYPHS.get(state.status, '?')} {state.status}", 13, STYLES.get(state.status, ""))
+
+
+# (key, label, width at 80 columns); wider terminals share the extra columns in proportion
+ACCESS_COLUMNS: list[tuple[str, str, int]] = [
+    ("email", "Email", 20),
+    ("name", "Name", 14),
+    ("project", "Project", 14),
+]
+QUOTA_COLUMNS: list[tuple[str, str, int]] = [
+    ("email", "Email", 18),
+    ("project", "Project", 12),
+    ("requested", "Requested", 18),
+]
+FIXED = 1 + 13 + 4  # the mark, status and row columns
+CELL_LIMIT = 120  # longer values are cut here; the column width crops further, with an ellipsis
+
+
+def widths(spec: list[tuple[str, str, int]], total: int) -> list[int]:
+    """Column widths for a table `total` cells wide: at least the 80-column widths."""
+    base = [w for _, _, w in spec]
+    spare = total - FIXED - 2 * (len(spec) + 3) - 2 - sum(base)  # padding and a scrollbar
+    if spare <= 0:
+        return base
+    return [w + spare * w // sum(base) for w in base]
+
+
+def column_value(view: View, column: str) -> str:
+    if column == "name":
+        return name_of(view)
+    if column == "requested":
+        requested = view.get("requested") or {}
+        return ", ".join(f"{k}={v}" for k, v in requested.items())
+    return str(view.get(column, ""))
+
+
+def unique_keys(views: Iterable[View]) -> list[tuple[str, View]]:
+    """(key, view) with keys unique even when two rows share a request key (duplicates)."""
+    seen: set[str] = set()
+    out = []
+    for view in views:
+        key = str(view.get("request_key") or f"row-{view.get('row')}")
+        if key in seen:
+            key = f"{key}@{view.get('row')}"
+        seen.add(key)
+        out.append((key, view))
+    return out
+
+
+class RequestsTable(DataTable[Text]):
+    """DataTable over `RowState`s; the screen owns the data, this widget shows and selects."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, columns: list[tuple[str, str, int]], **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.spec = columns
+        self.states: list[RowState] = []
+        self.by_key: dict[str, RowState] = {}
+        self.selected: set[str] = set()
+        self.filter_text = ""
+        self.laid_out_for = 0
+
+    def on_mount(self) -> None:
+        self._columns_for(self.size.width)
+
+    def _columns_for(self, total: int) -> None:
+        self.laid_out_for = total
+        self.add_column(Text(" "), key="sel", width=1)
+        self.add_column(Text("Status"), key="status", width=13)
+        self.add_column(Text("Row"), key="row", width=4)
+        for (key, label, _), width in zip(self.spec, widths(self.spec, total), strict=True):
+            self.add_column(Text(label), key=key, width=width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Wider terminals show more of each value (the columns are laid out again)."""
+        if widths(self.spec, event.size.width) != widths(self.spec, self.laid_out_for):
+            self.clear(columns=True)
+            self._columns_for(event.size.width)
+            self.refresh_rows()
+
+    # the data ---------------------------------------------------------------------------------
+    def load(self, states: list[RowState]) -> None:
+        self.states = states
+        self.by_key = {s.key: s for s in states}
+        self.selected &= {k for k, s in self.by_key.items() if s.status in SELECTABLE}
+        self.refresh_rows()
+
+    def state(self, key: str) -> RowState:
+        return self.by_key[key]
+
+    def visible_states(self) -> list[RowState]:
+        needle = self.filter_text.casefold()
+        return [s for s in self.states if not needle or needle in s.haystack()]
+
+    def refresh_rows(self, force: bool = True) -> None:
+        """Rebuild the visible rows, keeping the cursor on the same request when possible.
+
+        With `force=False` (a filter keystroke) nothing is redrawn when the same rows stay
+        visible: rebuilding 5,000 rows costs about a second.
+        """
+        visible = self.visible_states()
+        if not force and [s.key for s in visible] == [r.key.value for r in self.ordered_rows]:
+            return
+        current = self.cursor_key()
+        self.clear()
+        for state in visible:
+            self.add_row(*self._cells(state), key=state.key)
+        if current is not None and current in self.rows:
+            self.move_cursor(row=self.get_row_index(current))
+
+    def _cells(self, state: RowState) -> list[Text]:
+        mark = Text("✓" if state.key in self.selected else " ", style="bold")
+        cells = [mark, status_cell(state), cell(state.view.get("row", ""), 6)]
+        for key, _label, _width in self.spec:
+            cells.append(cell(column_value(state.view, key), CELL_LIMIT))
+        return cells
+
+    def update_state(self, state: RowState) -> None:
+        if state.key in self.rows:
+            self.update_cell(state.key, "status", status_cell(state))
+            self.update_cell(state.key, "sel", Text("✓" if state.key in self.selected else " "))
+
+    # cursor and selection ---------------------------------------------------------------------
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # an empty or just-cleared table has no cell at the cursor
+            return None
+        return key
+
+    def cursor_state(self) -> RowState | None:
+        key = self.cursor_key()
+        return None if key is None else self.state(key)
+
+    def toggle(self, key: str) -> bool:
+        """Select or unselect; False when the row cannot be selected (problem, done)."""
+        state = self.state(key)
+        if key in self.selected:
+            self.selected.discard(key)
+        elif state.status in SELECTABLE:
+            self.selected.add(key)
+        else:
+            return False
+        self.update_state(state)
+        return True
+
+    def select_visible(self) -> int:
+        added = [s for s in self.visible_states() if s.status in SELECTABLE]
+        self.selected |= {s.key for s in added}
+        self.refresh_rows()
+        return len(added)
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self.refresh_rows()
+
+    def chosen(self) -> list[RowState]:
+        """The selection in table order, or the cursor row when nothing is selected."""
+        if self.selected:
+            return [s for s in self.states if s.key in self.selected]
+        state = self.cursor_state()
+        return [state] if state is not None and state.status in SELECTABLE else []
+
+    def counts(self) -> str:
+        by_status: dict[str, int] = {}
+        for state in self.states:
+            by_status[state.status] = by_status.get(state.status, 0) + 1
+        parts = [f"pending rows: {len(self.states)}"]
+        parts += [f"{n} {status}" for status, n in by_status.items()]
+        parts.append(f"{len(self.selected)} selected")
+        if self.filter_text:
+            parts.append(
+                f"filter: {self.filter_text} ({len(self.visible_states())} of {len(self.states)})"
+            )
+        return " · ".join(parts)

@@ -1,0 +1,392 @@
+"""Pilot tests of the operator's flows against an in-process fake backend (tests/fixtures/tui.py):
+select, filter, plan and confirm, progress, cancel, retry, edit, errors, reset, quota, help."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from textual.message import Message
+from textual.widgets import Button, Input, ProgressBar, Static
+
+from moc_tui.tui.app import HelpdeskTui
+from moc_tui.tui.messages import RowEventReceived, RowFinished
+from moc_tui.tui.screens.edit import EditModal
+from moc_tui.tui.screens.errors import ErrorsScreen, TrailModal
+from moc_tui.tui.screens.help import HelpScreen
+from moc_tui.tui.screens.pending import PendingScreen
+from moc_tui.tui.screens.plan import PlanModal
+from moc_tui.tui.screens.progress import ProgressScreen
+from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.widgets.requests_table import RequestsTable
+from tests.fixtures.tui import (
+    FakeBackend,
+    error_record,
+    quota_view,
+    sample_requests,
+    screen_is,
+    wait_for,
+)
+
+
+def app_with(fake: FakeBackend) -> HelpdeskTui:
+    return HelpdeskTui("alice", lambda: fake)
+
+
+async def loaded(pilot: Any) -> RequestsTable:
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+    await wait_for(pilot, lambda: app.screen.table.row_count > 0)
+    table: RequestsTable = app.screen.table
+    return table
+
+
+def static_text(app: HelpdeskTui, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_select_filter_and_counts() -> None:
+    fake = FakeBackend(sample_requests())
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        table = await loaded(pilot)
+        assert "pending rows: 4 · 3 ready · 1 problem · 0 selected" in static_text(app, "#counts")
+        assert "keystone.example.org" in static_text(app, "#header")
+        await pilot.press("space", "j", "space")
+        assert len(table.selected) == 2
+        await pilot.press("j", "space")  # carol has a problem: cannot be selected
+        assert len(table.selected) == 2
+        await pilot.press("k", "space")  # unselect bob
+        assert len(table.selected) == 1
+        await pilot.press("U")
+        assert not table.selected
+        await pilot.press("slash", *"dave")
+        assert table.row_count == 1
+        assert "filter: dave (1 of 4)" in static_text(app, "#counts")
+        await pilot.press("enter", "a")  # keep the filter, select all visible
+        assert len(table.selected) == 1
+        await pilot.press("escape")  # clears the filter
+        assert table.row_count == 4 and not app.screen.query_one("#filter", Input).display
+        await pilot.press("a")
+        assert len(table.selected) == 3  # all ready rows, not the problem row
+
+
+async def test_plan_focus_on_cancel_and_n_cancels() -> None:
+    fake = FakeBackend(sample_requests())
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+        plan = str(app.screen.query_one("#plan-text", Static).render())
+        assert "1 of 1 requests will be provisioned on keystone.example.org" in plan
+        assert "create project 'wonderland'" in plan
+        await pilot.press("enter")  # Enter on the focused Cancel button: nothing happens
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        assert "provision" not in fake.ops()
+
+
+async def test_provision_progress_per_row_and_step() -> None:
+    fake = FakeBackend(sample_requests())
+    seen: list[Message] = []
+    app = app_with(fake)
+    async with app.run_test(message_hook=seen.append) as pilot:
+        table = await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_for(pilot, lambda: not progress.running)
+        assert {s.status for s in progress.states.values()} == {"done"}
+        assert progress.query_one(ProgressBar).percentage == 1
+        assert progress.steps[sample_requests()[0]["request_key"]][:3] == [
+            "project",
+            "user",
+            "role",
+        ]
+        # one provision call per row; the list is re-read after each to follow the moved rows
+        assert fake.ops()[2:] == ["plan_access"] + ["provision", "list_access"] * 2 + ["provision"]
+        # the hook may see a message more than once: count distinct messages
+        finished = list({id(m): m for m in seen if isinstance(m, RowFinished)}.values())
+        assert [m.status for m in finished] == ["done"] * 3
+        assert any(isinstance(m, RowEventReceived) and m.event == "step_done" for m in seen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await wait_for(pilot, lambda: "3 done" in static_text(app, "#counts"))
+        assert table.row_count == 4  # the done rows stay visible, marked done
+        await pilot.press("space")  # a done row cannot be selected again
+        assert not table.selected
+
+
+async def test_failed_rows_are_retried_after_a_new_plan() -> None:
+    fake = FakeBackend(sample_requests(), fail={"bob@example.org": ("user", "Keystone said no")})
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_for(pilot, lambda: not progress.running)
+        statuses = sorted(s.status for s in progress.states.values())
+        assert statuses == ["done", "done", "failed"]
+        [failed] = [s for s in progress.states.values() if s.status == "failed"]
+        assert failed.reason == "at user: Keystone said no"
+        del fake.fail["bob@example.org"]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is progress)
+        await wait_for(pilot, lambda: not progress.running and failed.status != "queued")
+        assert failed.status == "done"
+        assert fake.ops().count("provision") == 4
+        assert not fake.requests[1:]  # only carol (the problem row) is left
+
+
+async def test_cancel_stops_after_the_row_in_hand() -> None:
+    fake = FakeBackend(sample_requests())
+    fake.gate = threading.Event()
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: fake.started.is_set())
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await pilot.press("escape")  # cannot leave while running
+        assert id(app.screen) == id(progress)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "cancelling" in static_text(app, "#progress-title"))
+        fake.gate.set()
+        await wait_for(pilot, lambda: not progress.running)
+        assert sorted(s.status for s in progress.states.values()) == [
+            "done",
+            "not sent",
+            "not sent",
+        ]
+        assert fake.ops().count("provision") == 1
+
+
+async def test_a_row_held_by_another_operator_is_shown_as_failed() -> None:
+    fake = FakeBackend(sample_requests()[:1], busy={"alice@example.org": "bob"})
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_for(pilot, lambda: not progress.running)
+        [state] = progress.states.values()
+        assert state.status == "failed" and "held by bob" in state.reason
+
+
+async def test_edit_validates_inline_and_saves_through_the_backend() -> None:
+    fake = FakeBackend(sample_requests())
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "j", "enter")  # carol: project missing; Enter opens the editor
+        await wait_for(pilot, lambda: screen_is(app, EditModal))
+
+        def problems() -> str:
+            return str(app.screen.query_one("#edit-problems", Static).render())
+
+        assert "project name is missing" in problems()
+        await pilot.press(*"admin")
+        assert "reserved" in problems()
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, EditModal)  # refused inline, nothing sent
+        assert "edit_access_field" not in fake.ops()
+        box = app.screen.query_one("#f-project", Input)
+        box.value = "wonderlan"
+        await pilot.pause()
+        assert "similar projects: wonderland" in problems()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        edits = [p for op, p in fake.calls if op == "edit_access_field"]
+        assert [(p["field"], p["value"]) for p in edits] == [("new_project", "wonderlan")]
+        await wait_for(pilot, lambda: "4 ready" in static_text(app, "#counts"))
+
+
+async def test_errors_filter_acknowledge_and_audit_trail() -> None:
+    fake = FakeBackend(
+        sample_requests(),
+        errors=[
+            error_record(1, "bob@example.org", "Keystone said no"),
+            error_record(2, "dave@example.org", "SMTP refused"),
+            error_record(3, "old@example.org", "long ago", acked="bob"),
+        ],
+    )
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: screen_is(app, ErrorsScreen))
+        screen = app.screen
+        assert isinstance(screen, ErrorsScreen)
+        await wait_for(pilot, lambda: screen.table.row_count == 2)
+        await pilot.press("slash", *"smtp", "enter")
+        assert screen.table.row_count == 1
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen.table.row_count == 0)
+        assert fake.errors[1]["acknowledged_by"] == "alice"
+        await pilot.press("escape", "h")  # clear the filter, then show acknowledged too
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen_is(app, TrailModal))
+        assert ("audit_trail", {"request_key": fake.errors[0]["request_key"]}) in fake.calls
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+
+
+async def test_reset_password_masks_and_clears_the_pin() -> None:
+    fake = FakeBackend(sample_requests())
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_is(app, ResetModal))
+        modal = app.screen
+        await pilot.press(*"alice@example.org", "enter", *"12")
+        pin = modal.query_one("#pin", Input)
+        assert pin.password and "12" not in str(pin.render_line(0).text)
+        await pilot.press("enter")
+        assert "PIN must be exactly four digits" in str(modal.query_one("#reset-outcome").render())
+        await pilot.press(*"34", "enter")
+        await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
+        assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: (
+                "mailed to alice@example.org" in str(modal.query_one("#reset-outcome").render())
+            ),
+        )
+        assert pin.value == ""
+        assert fake.calls[-1] == ("reset_password", {"username": "alice@example.org"})
+        # a refusal is shown as the backend's words
+        modal.query_one("#username", Input).value = "admin"
+        pin.value = "1234"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "reserved" in str(modal.query_one("#reset-outcome").render()))
+        assert pin.value == ""
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+
+
+async def test_quota_flow_shows_current_requested_applied() -> None:
+    fake = FakeBackend(
+        sample_requests(),
+        quota=[
+            quota_view(2, "pi@example.org", "k2k", cores=40),
+            quota_view(3, "x@y.org", "z", ram=9),
+        ],
+    )
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("Q")
+        await wait_for(pilot, lambda: screen_is(app, QuotaScreen))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, QuotaScreen) and app.screen.table.row_count == 2
+        )
+        await pilot.press("space", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        plan = str(app.screen.query_one("#plan-text", Static).render())
+        assert "cores: 10 -> 40 -> 40" in plan
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_for(pilot, lambda: not progress.running)
+        assert [s.status for s in progress.states.values()] == ["done"]
+        assert "apply_quota" in fake.ops() and "provision" not in fake.ops()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, QuotaScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+
+
+async def test_help_lists_every_key_of_the_current_screen() -> None:
+    app = app_with(FakeBackend(sample_requests()))
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
+        keys = str(app.screen.query_one("#help-keys", Static).render())
+        for binding in screen.BINDINGS:
+            assert not isinstance(binding, tuple)
+            assert binding.description in keys
+        assert "Select all visible" in keys and "Audit trail" in keys
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_backend_failure_is_a_short_message() -> None:
+    class Broken(FakeBackend):
+        def op_list_access(self, params: dict[str, Any], emit: Any) -> dict[str, Any]:
+            raise RuntimeError("secret-canary in a traceback")
+
+    app = app_with(Broken())
+    async with app.run_test(notifications=True) as pilot:
+        await wait_for(pilot, lambda: "load failed" in static_text(app, "#detail"))
+        detail = static_text(app, "#detail")
+        assert "unexpected error (RuntimeError)" in detail and "canary" not in detail
+        assert app.is_running
+
+
+async def test_an_unexpected_ui_exception_ends_with_one_line(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    app = app_with(FakeBackend(sample_requests()))
+    with pytest.raises(RuntimeError):  # run_test re-raises it for the test framework
+        async with app.run_test() as pilot:
+            await loaded(pilot)
+            app._handle_exception(RuntimeError("pin=4321 admin_pwd=canary"))
+            await pilot.pause()
+    out, err = capfd.readouterr()
+    assert "The helpdesk stopped on an unexpected error" in err
+    for leak in ("canary", "4321", "Traceback", "locals"):
+        assert leak not in out + err
+
+
+async def test_quitting_mid_run_finishes_the_row_and_starts_no_new_backend() -> None:
+    fake = FakeBackend(sample_requests())
+    fake.gate = threading.Event()  # close() releases it, as the real backend finishes its op
+    connects: list[FakeBackend] = []
+
+    def connect() -> FakeBackend:
+        connects.append(fake)
+        return fake
+
+    app = HelpdeskTui("alice", connect)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: fake.started.is_set())
+        await pilot.press("ctrl+q")
+    await app.workers.wait_for_complete()
+    assert fake.closed and len(connects) == 1
+    assert fake.ops().count("provision") == 1

@@ -1,0 +1,172 @@
+"""Snapshots of the key screens at 80x24 and 100x30 (SVGs under tests/__snapshots__/).
+
+Deterministic: frozen data from the fake backend, no clock on screen, Inputs without blinking
+cursors; every step waits for a condition. Review changes with the generated
+snapshot_report.html, then `pytest --snapshot-update` and commit the SVGs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from moc_tui.tui.app import HelpdeskTui
+from moc_tui.tui.screens.edit import EditModal
+from moc_tui.tui.screens.errors import ErrorsScreen
+from moc_tui.tui.screens.help import HelpScreen
+from moc_tui.tui.screens.pending import PendingScreen
+from moc_tui.tui.screens.plan import PlanModal
+from moc_tui.tui.screens.progress import ProgressScreen
+from moc_tui.tui.screens.quota import QuotaScreen
+from tests.fixtures.tui import (
+    FakeBackend,
+    error_record,
+    quota_view,
+    sample_requests,
+    screen_is,
+    wait_for,
+)
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
+Steps = Callable[[Pilot[Any]], Awaitable[None]]
+SnapCompare = Callable[..., bool]
+
+
+def fake() -> FakeBackend:
+    return FakeBackend(
+        sample_requests(),
+        quota=[quota_view(2, "pi@example.org", "k2k", cores=40, ram=81920)],
+        errors=[
+            error_record(1, "bob@example.org", "Keystone refused: conflict on user"),
+            error_record(2, "dave@example.org", "SMTP 451: try again later"),
+        ],
+        fail={"bob@example.org": ("user", "Keystone refused: conflict on user")},
+    )
+
+
+async def loaded(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, PendingScreen) and app.screen.table.row_count > 0
+    )
+
+
+async def pending(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("space", "j", "space", "j")
+
+
+async def filtered(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("slash", *"lab")
+
+
+async def plan(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("space", "j", "space", "p")
+    await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
+
+
+async def edit(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("j", "j", "e")
+    await wait_for(pilot, lambda: screen_is(pilot.app, EditModal))
+    await pilot.press(*"admin")
+
+
+async def progress_finished(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("a", "p")
+    await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: screen_is(pilot.app, ProgressScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: isinstance(screen, ProgressScreen) and not screen.running)
+    await pilot.press("k", "k")  # the cursor on the failed row: its reason in the detail line
+
+
+def progress_running(backend: FakeBackend) -> Steps:
+    backend.gate = threading.Event()  # released when the app closes the backend
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(pilot.app, ProgressScreen))
+        screen = pilot.app.screen
+        assert isinstance(screen, ProgressScreen)
+        await wait_for(pilot, lambda: any(screen.steps.values()))
+
+    return steps
+
+
+async def errors(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("E")
+    await wait_for(pilot, lambda: screen_is(pilot.app, ErrorsScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: isinstance(screen, ErrorsScreen) and screen.table.row_count == 2)
+
+
+async def help_keys(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: screen_is(pilot.app, HelpScreen))
+
+
+async def reset(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("x")
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#pin")))
+    await pilot.press(*"alice@example.org", "enter", *"1234")
+    assert pilot.app.screen.query_one("#pin", Input).password
+
+
+async def quota(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("Q")
+    await wait_for(pilot, lambda: screen_is(pilot.app, QuotaScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: isinstance(screen, QuotaScreen) and screen.table.row_count == 1)
+    await pilot.press("p")
+    await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
+
+
+SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
+    "pending": lambda _: pending,
+    "filter": lambda _: filtered,
+    "plan": lambda _: plan,
+    "edit_invalid": lambda _: edit,
+    "progress_running": progress_running,
+    "progress_finished": lambda _: progress_finished,
+    "errors": lambda _: errors,
+    "help": lambda _: help_keys,
+    "reset_password": lambda _: reset,
+    "quota_plan": lambda _: quota,
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_screen(snap_compare: SnapCompare, scene: str, size: tuple[int, int]) -> None:
+    backend = fake()
+    app = HelpdeskTui("alice", lambda: backend)
+    assert snap_compare(app, terminal_size=size, run_before=SCENES[scene](backend))
+
+
+def test_no_color_keeps_every_status_readable(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR: monochrome, and the status column still says glyph + word."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    backend = fake()
+    app = HelpdeskTui("alice", lambda: backend)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=progress_finished)
