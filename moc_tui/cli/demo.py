@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -56,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
             "the demo opens a terminal UI: run it in a terminal (or use --no-tui)", file=sys.stderr
         )
         return 2
+    # The stack's servers run in this process and share the terminal with the TUI: their logs
+    # (werkzeug's access lines, the mail server's) go to a file beside the demo folder instead.
+    log_file = args.home.parent / f"{args.home.name}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
     print("starting the demo stack (Keystone, quota API, setpass, mail sink) ...", flush=True)
     stack = DemoStack(args.home)
     try:
@@ -63,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  settings:  {settings}")
         print(f"  setpass:   {stack.setpass_url}")
         print(f"  mail:      {stack.maildir} (a Maildir)")
+        print(f"  log:       {log_file}")
         print(f"  try:       moc-tui provision --config {settings} --all --dry-run", flush=True)
         if args.no_tui:
             print("running; Ctrl+C stops the demo", flush=True)
