@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that start the real parts and print figures (run them by path)."""
