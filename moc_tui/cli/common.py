@@ -1,9 +1,12 @@
-"""Pieces every subcommand shares: the `--config` option and loading settings with a report."""
+"""Pieces the subcommands share: `--config`, loading settings with a report, and the options
+and messages of the two batch commands (`provision`, `quota`)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from moc_tui.core.settings import Settings, SettingsError, load_settings
@@ -31,3 +34,26 @@ def load_or_report(path: Path) -> Settings | None:
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return settings
+
+
+def add_batch_options(parser: argparse.ArgumentParser, flag: str, metavar: str, help: str) -> None:
+    """`--all | <flag> VALUE`, `--dry-run` and `--operator`, as provision and quota take them."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every pending request")
+    which.add_argument(flag, metavar=metavar, help=help)
+    parser.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
+    add_operator_option(parser)
+
+
+def add_operator_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--operator",
+        default=getpass.getuser(),
+        help="who is acting, for the audit trail (default: the login name)",
+    )
+
+
+def warn_all(problems: Iterable[str]) -> None:
+    """Problems of a tab as a whole (a missing column, say): reported, the run goes on."""
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)

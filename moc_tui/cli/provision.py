@@ -9,11 +9,10 @@ status is 1 when any row failed (or, with --dry-run, would be refused).
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Sequence
 
-from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.cli.common import add_batch_options, add_config_option, load_or_report, warn_all
 from moc_tui.cli.report import print_event, print_plans, summary_table
 from moc_tui.core.access import AccessRequest
 from moc_tui.core.services import Services, ServicesError
@@ -28,15 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "register them with setpass, send the mails, and move the rows to the done tab.",
     )
     add_config_option(parser)
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--all", action="store_true", help="every pending request")
-    which.add_argument("--user", metavar="EMAIL", help="the pending request(s) of this email")
-    parser.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
-    parser.add_argument(
-        "--operator",
-        default=getpass.getuser(),
-        help="who is acting, for the audit trail (default: the login name)",
-    )
+    add_batch_options(parser, "--user", "EMAIL", "the pending request(s) of this email")
     parser.set_defaults(run=run)
 
 
@@ -54,8 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Services(settings, operator=args.operator) as services:
             tabs, parsed = services.read_access_tab()
-            for problem in parsed.tab_problems:
-                print(f"warning: {problem}", file=sys.stderr)
+            warn_all(parsed.tab_problems)
             selected = _select(parsed.requests, args.user)
             if not selected:
                 what = args.user or "any"

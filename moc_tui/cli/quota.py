@@ -9,11 +9,10 @@ reason); the exit status is 1 when any row failed (or, with --dry-run, would be 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Mapping, Sequence
 
-from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.cli.common import add_batch_options, add_config_option, load_or_report, warn_all
 from moc_tui.cli.report import Line, print_event, print_plans, summary_table
 from moc_tui.core.identifiers import canonical
 from moc_tui.core.quota_change.plan import label, shown
@@ -30,16 +29,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "values to the requester and the project's members, and move the rows to the done tab.",
     )
     add_config_option(parser)
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--all", action="store_true", help="every pending request")
-    which.add_argument(
-        "--project", metavar="NAME", help="the pending request(s) of this project (any case)"
-    )
-    parser.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
-    parser.add_argument(
-        "--operator",
-        default=getpass.getuser(),
-        help="who is acting, for the audit trail (default: the login name)",
+    add_batch_options(
+        parser, "--project", "NAME", "the pending request(s) of this project (any case)"
     )
     parser.set_defaults(run=run)
 
@@ -62,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Services(settings, operator=args.operator) as services:
             tabs, parsed = services.read_quota_tab()
-            for problem in parsed.tab_problems:
-                print(f"warning: {problem}", file=sys.stderr)
+            warn_all(parsed.tab_problems)
             selected = _select(parsed.requests, args.project)
             if not selected:
                 what = args.project or "any project"

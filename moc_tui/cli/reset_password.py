@@ -14,7 +14,7 @@ import argparse
 import getpass
 import sys
 
-from moc_tui.cli.common import add_config_option, load_or_report
+from moc_tui.cli.common import add_config_option, add_operator_option, load_or_report
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
@@ -32,11 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_config_option(parser)
     parser.add_argument("username", metavar="USERNAME", help="the user name (its email address)")
-    parser.add_argument(
-        "--operator",
-        default=getpass.getuser(),
-        help="who is acting, for the audit trail (default: the login name)",
-    )
+    add_operator_option(parser)
     parser.set_defaults(run=run)
 
 

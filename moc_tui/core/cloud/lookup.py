@@ -15,10 +15,14 @@ filters (they act as wildcards), which only widens the answer; the comparison be
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
-from moc_tui.core.cloud.errors import AmbiguousName
-from moc_tui.core.identifiers import canonical
+from moc_tui.core.cloud.errors import AlreadyExists, AmbiguousName, ReservedName
+from moc_tui.core.cloud.models import Ensured
+from moc_tui.core.identifiers import canonical, is_reserved
+
+T = TypeVar("T")
 
 
 def find_by_name(manager: Any, kind: str, name: str, domain_id: str) -> Any | None:
@@ -47,3 +51,41 @@ def _ambiguous(kind: str, name: str, domain_id: str, matches: list[Any]) -> NoRe
         "use the exact spelling or rename one of them",
         names,
     )
+
+
+def refuse_reserved(kind: str, name: str) -> None:
+    if is_reserved(name):
+        raise ReservedName(f"{kind} name {name!r} is reserved for the cloud itself")
+
+
+def find_or_create(
+    kind: str,
+    name: str,
+    find: Callable[[], T | None],
+    create: Callable[[], T],
+    *,
+    exist_ok: bool,
+    taken: Callable[[T], str] = lambda _: "",
+) -> Ensured[T]:
+    """openstackclient's `--or-show` habit for `kind` ("project", "user") named `name`.
+
+    An existing object (any case) comes back with `created=False`, or is an AlreadyExists
+    error when `exist_ok` is False (`taken` adds how it is spelled). A 409 from a concurrent
+    create re-finds the winner instead of failing: theirs is ours.
+    """
+    refuse_reserved(kind, name)
+    existing = find()
+    if existing is not None:
+        if not exist_ok:
+            raise AlreadyExists(f"{kind} {name!r} exists already{taken(existing)}")
+        return Ensured(existing, created=False)
+    try:
+        created = create()
+    except AlreadyExists:
+        again = find()
+        if again is None:
+            raise
+        if not exist_ok:
+            raise AlreadyExists(f"{kind} {name!r} exists already") from None
+        return Ensured(again, created=False)
+    return Ensured(created, created=True)

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from moc_tui.core.cloud.errors import AlreadyExists, NotFound, ReservedName, cloud_errors
-from moc_tui.core.cloud.lookup import find_by_name
+from moc_tui.core.cloud.errors import NotFound, cloud_errors
+from moc_tui.core.cloud.lookup import find_by_name, find_or_create, refuse_reserved
 from moc_tui.core.cloud.models import Ensured, Project
-from moc_tui.core.identifiers import is_reserved
-
-
-def _refuse_reserved(name: str) -> None:
-    if is_reserved(name):
-        raise ReservedName(f"project name {name!r} is reserved for the cloud itself")
 
 
 def find_project(
@@ -24,7 +18,7 @@ def find_project(
     gets quota changes on the cloud's own projects through the helpdesk.
     """
     if not allow_reserved:
-        _refuse_reserved(name)
+        refuse_reserved("project", name)
     with cloud_errors(f"looking up project {name!r} in domain {domain_id}"):
         found = find_by_name(client.projects, "project", name, domain_id)
     return None if found is None else Project.from_resource(found)
@@ -55,25 +49,22 @@ def create_project(
     With `exist_ok=False` an existing project is an AlreadyExists error (a "new project"
     request whose name is taken). A 409 from a concurrent create re-finds instead of failing.
     """
-    _refuse_reserved(name)
-    existing = find_project(client, name, domain_id)
-    if existing is not None:
-        if not exist_ok:
-            raise AlreadyExists(
-                f"project {name!r} exists already"
-                + (f" (as {existing.name!r})" if existing.name != name else "")
-            )
-        return Ensured(existing, created=False)
-    try:
+
+    def create() -> Project:
         with cloud_errors(f"creating project {name!r} in domain {domain_id}"):
             created = client.projects.create(
                 name=name, domain=domain_id, description=description, enabled=True
             )
-    except AlreadyExists:  # 409: created meanwhile by someone else; theirs is ours
-        again = find_project(client, name, domain_id)
-        if again is None:
-            raise
-        if not exist_ok:
-            raise AlreadyExists(f"project {name!r} exists already") from None
-        return Ensured(again, created=False)
-    return Ensured(Project.from_resource(created), created=True)
+        return Project.from_resource(created)
+
+    def spelled(existing: Project) -> str:
+        return f" (as {existing.name!r})" if existing.name != name else ""
+
+    return find_or_create(
+        "project",
+        name,
+        lambda: find_project(client, name, domain_id),
+        create,
+        exist_ok=exist_ok,
+        taken=spelled,
+    )

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from moc_tui.core.cloud.errors import AlreadyExists, NotFound, ReservedName, cloud_errors
-from moc_tui.core.cloud.lookup import find_by_name
+from moc_tui.core.cloud.errors import NotFound, ReservedName, cloud_errors
+from moc_tui.core.cloud.lookup import find_by_name, find_or_create, refuse_reserved
 from moc_tui.core.cloud.models import Ensured, User
 from moc_tui.core.cloud.roles import RoleCache, is_admin
 from moc_tui.core.identifiers import is_reserved
-
-
-def _refuse_reserved(name: str) -> None:
-    if is_reserved(name):
-        raise ReservedName(f"user name {name!r} is reserved for the cloud itself")
 
 
 def find_user(
@@ -25,7 +20,7 @@ def find_user(
 ) -> User | None:
     """The user named `name` (ignoring case) in the domain, or None; at most 2 calls."""
     if not allow_reserved:
-        _refuse_reserved(name)
+        refuse_reserved("user", name)
     with cloud_errors(f"looking up user {name!r} in domain {domain_id}"):
         found = find_by_name(client.users, "user", name, domain_id)
     return None if found is None else User.from_resource(found)
@@ -65,13 +60,8 @@ def create_user(
     keystoneclient sends the create with request logging off, so the password never reaches a
     debug log. A 409 from a concurrent create re-finds the winner.
     """
-    _refuse_reserved(name)
-    existing = find_user(client, name, domain_id)
-    if existing is not None:
-        if not exist_ok:
-            raise AlreadyExists(f"user {name!r} exists already")
-        return Ensured(existing, created=False)
-    try:
+
+    def create() -> User:
         with cloud_errors(f"creating user {name!r} in domain {domain_id}"):
             created = client.users.create(
                 name=name,
@@ -81,14 +71,11 @@ def create_user(
                 description=description,
                 enabled=True,
             )
-    except AlreadyExists:
-        again = find_user(client, name, domain_id)
-        if again is None:
-            raise
-        if not exist_ok:
-            raise AlreadyExists(f"user {name!r} exists already") from None
-        return Ensured(again, created=False)
-    return Ensured(User.from_resource(created), created=True)
+        return User.from_resource(created)
+
+    return find_or_create(
+        "user", name, lambda: find_user(client, name, domain_id), create, exist_ok=exist_ok
+    )
 
 
 def set_password(client: Any, roles: RoleCache, user_id: str, password: str) -> User:
