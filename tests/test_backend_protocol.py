@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from moc_tui.backend.client import BackendClient, BackendError, dev_command
+from moc_tui.backend.protocol import ProtocolError, validate
 from moc_tui.core.cron.activation import NOT_ACTIVATED
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
 from moc_tui.core.sheets import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
+from moc_tui.devstack.keystone import LocalKeystone
+from tests.fixtures.keystone import KeystoneAdmin
 from tests.sample_rows import ACCESS_HEADER, access_row
 from tests.settings_files import write_settings
 
@@ -282,3 +285,89 @@ def test_users_who_never_activated_are_listed(config: Path) -> None:
         2,
         "expired",
     )
+
+
+# -- look-ups while typing: suggest_projects, find_users --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "params"),
+    [
+        ("suggest_projects", {}),
+        ("suggest_projects", {"text": 5}),
+        ("suggest_projects", {"text": "p" * 65}),
+        ("suggest_projects", {"text": "lab", "domain": "admin"}),
+        ("find_users", {}),
+        ("find_users", {"text": None}),
+        ("find_users", {"text": "a" * 255}),
+        ("find_users", {"text": "al", "limit": 1000}),
+    ],
+)
+def test_lookup_schemas_refuse_bad_params(op: str, params: dict[str, Any]) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        validate(op, params)
+    assert refused.value.code == "bad_params"
+
+
+def test_lookup_schemas_accept_their_bounds() -> None:
+    assert validate("suggest_projects", {"text": "p" * 64}) == {"text": "p" * 64}
+    assert validate("suggest_projects", {"text": ""}) == {"text": ""}
+    assert validate("find_users", {"text": "a" * 254}) == {"text": "a" * 254}
+
+
+def test_lookups_refuse_plainly_without_an_internal_error(config: Path) -> None:
+    """Too short, empty, Keystone down (port 9): plain refusals; nothing in the errors log."""
+    with BackendClient(dev_command(config)) as client:
+        assert "find_users" in client.call("hello", {"operator": "alice"})["ops"]
+        assert client.call("suggest_projects", {"text": "  "}) == {"suggestions": []}
+        with pytest.raises(BackendError) as short:
+            client.call("find_users", {"text": " a "})
+        assert short.value.code == "bad_params"
+        assert short.value.message == (
+            "type at least 2 characters of the user's name or email to search"
+        )
+        for op in ("suggest_projects", "find_users"):
+            with pytest.raises(BackendError) as down:
+                client.call(op, {"text": "alice"})
+            assert down.value.code == "unavailable", op
+            assert "cannot reach http://127.0.0.1:9" in down.value.message
+            assert ADMIN_CANARY not in down.value.message
+        assert client.call("list_errors")["errors"] == []
+
+
+@pytest.mark.keystone
+def test_lookups_against_keystone_are_sanitised_views(
+    tmp_path: Path,
+    keystone: LocalKeystone,
+    keystone_admin: KeystoneAdmin,
+    unique_name: Callable[[str], str],
+) -> None:
+    creds = keystone.admin_credentials()
+    tag = unique_name("look")
+    path = local_settings(tmp_path, [])
+    text = path.read_text().replace("http://127.0.0.1:9/v3", creds["auth_url"])
+    text = text.replace(ADMIN_CANARY, creds["password"])
+    path.write_text(text + f"\n[project_aliases]\n{tag}-old = {tag}-lab\n")
+    client_ks = keystone_admin.client
+    keystone_admin.cleanup(client_ks.projects.create(name=f"{tag}-lab", domain="default"))
+    user = client_ks.users.create(
+        name=f"{tag}-eve@example.org",
+        domain="default",
+        email=f"{tag}-eve@example.org",
+        description="Eve\x1b]2;PWNED\x07",
+        enabled=False,
+    )
+    keystone_admin.cleanup(user)
+    with BackendClient(dev_command(path)) as client:
+        client.call("hello", {"operator": "alice"})
+        found = client.call("suggest_projects", {"text": f"{tag}-la"})["suggestions"]
+        assert found == [
+            {"name": f"{tag}-lab", "source": "keystone", "target": f"{tag}-lab"},
+            {"name": f"{tag}-old", "source": "alias", "target": f"{tag}-lab"},
+        ]
+        assert client.call("suggest_projects", {"text": "admin"})["suggestions"] == []
+        users = client.call("find_users", {"text": tag.upper()})["users"]
+        assert users == [
+            {"name": f"{tag}-eve@example.org", "email": f"{tag}-eve@example.org", "enabled": False}
+        ]
+        assert client.call("find_users", {"text": creds["username"]})["users"] == []

@@ -15,21 +15,12 @@ import pytest
 
 from moc_tui.backend.client import BackendClient, BackendError, dev_command
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack, Stack
+from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.sample_rows import access_row
 from tests.test_backend_protocol import RawBackend, values
 
 pytestmark = pytest.mark.keystone
 PIN = "9731"
-
-
-def cleanup(stack: Stack, admin: KeystoneAdmin) -> None:
-    for user in admin.client.users.list(domain="default"):
-        if stack.suffix in user.name:
-            admin.cleanup(user)
-    for project in admin.client.projects.list(domain="default"):
-        if stack.suffix in project.name:
-            admin.cleanup(project)
 
 
 def test_provision_streams_events_and_no_secret_leaves(
@@ -73,7 +64,7 @@ def test_provision_streams_events_and_no_secret_leaves(
     assert b"token=" not in everything
     assert all(PIN not in _scalars(_json(line)) for line in backend.lines)
     assert [r[4] for r in stack.tabs()[DONE][1:]] == [f"nia.{s}@example.org"]
-    cleanup(stack, keystone_admin)
+    stack.remove_cloud_objects(keystone_admin)
 
 
 def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: KeystoneAdmin) -> None:
@@ -119,7 +110,7 @@ def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: Keystone
     assert len(keystone_admin.client.users.list(name=f"kai.{s}@example.org")) == 1
     assert len(stack.mail.wait_for(3)) == 3
     assert len(stack.tabs()[DONE]) == 2
-    cleanup(stack, keystone_admin)
+    stack.remove_cloud_objects(keystone_admin)
 
 
 def _json(line: bytes) -> dict[str, Any]:
@@ -160,4 +151,4 @@ def test_the_tui_going_away_mid_run_finishes_and_records_the_run(
     assert len(stack.mail.wait_for(3)) == 3
     log = (stack.settings.state_dir / "backend.log").read_text()
     assert '"message": "end"' in log
-    cleanup(stack, keystone_admin)
+    stack.remove_cloud_objects(keystone_admin)

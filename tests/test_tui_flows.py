@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from textual.message import Message
-from textual.widgets import Button, Input, ProgressBar, Static
+from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.messages import RowEventReceived, RowFinished
@@ -216,8 +216,11 @@ async def test_edit_validates_inline_and_saves_through_the_backend() -> None:
         assert "edit_access_field" not in fake.ops()
         box = app.screen.query_one("#f-project", Input)
         box.value = "wonderlan"
-        await pilot.pause()
-        assert "similar projects: wonderland" in problems()
+        # a new project: Keystone's similar names are listed as taken, not offered
+        listed = app.screen.query_one("#project-suggestions", OptionList)
+        await wait_for(pilot, lambda: listed.option_count > 0)
+        assert str(listed.get_option_at_index(0).prompt).startswith("taken: wonderland")
+        assert all(o.disabled for o in listed.options)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
         edits = [p for op, p in fake.calls if op == "edit_access_field"]

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from moc_tui.tui.app import HelpdeskTui
+from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
@@ -23,8 +24,10 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.widgets.suggestions import SuggestionList
 from tests.fixtures.tui import (
     FakeBackend,
+    access_view,
     error_record,
     quota_view,
     sample_requests,
@@ -121,12 +124,47 @@ async def help_keys(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot.app, HelpScreen))
 
 
-async def reset(pilot: Pilot[Any]) -> None:
+async def reset_matches(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
     await pilot.press("x")
     await wait_for(pilot, lambda: bool(pilot.app.screen.query("#pin")))
-    await pilot.press(*"alice@example.org", "enter", *"1234")
+    await pilot.press(*"ali")
+    matches = pilot.app.screen.query_one("#user-matches", SuggestionList)
+    await wait_for(pilot, lambda: matches.option_count == 3)
+    await pilot.press("down")
+
+
+async def reset(pilot: Pilot[Any]) -> None:
+    await reset_matches(pilot)
+    await pilot.press("enter", *"1234")  # picks alice@example.org, then the PIN
     assert pilot.app.screen.query_one("#pin", Input).password
+    assert pilot.app.screen.query_one("#username", Input).value == "alice@example.org"
+
+
+def edit_suggestions(backend: FakeBackend) -> Steps:
+    backend.requests[0] = access_view(
+        2, "alice@example.org", project_action="join", project="wondrland"
+    )
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_is(pilot.app, EditModal))
+        listed = pilot.app.screen.query_one("#project-suggestions", SuggestionList)
+        await wait_for(pilot, lambda: listed.option_count > 0)
+        await pilot.press("down")
+
+    return steps
+
+
+async def not_activated(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("N")
+    await wait_for(pilot, lambda: screen_is(pilot.app, NotActivatedScreen))
+    screen = pilot.app.screen
+    await wait_for(
+        pilot, lambda: isinstance(screen, NotActivatedScreen) and screen.table.row_count == 3
+    )
 
 
 async def quota(pilot: Pilot[Any]) -> None:
@@ -149,6 +187,9 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "errors": lambda _: errors,
     "help": lambda _: help_keys,
     "reset_password": lambda _: reset,
+    "reset_matches": lambda _: reset_matches,
+    "edit_suggestions": edit_suggestions,
+    "not_activated": lambda _: not_activated,
     "quota_plan": lambda _: quota,
 }
 

@@ -24,22 +24,13 @@ from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack, Stack
+from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.fixtures.tui import screen_is, wait_for
 from tests.sample_rows import access_row, quota_row
 from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone
 PIN = "4711"
-
-
-def cleanup(stack: Stack, admin: KeystoneAdmin) -> None:
-    for user in admin.client.users.list(domain="default"):
-        if stack.suffix in user.name:
-            admin.cleanup(user)
-    for project in admin.client.projects.list(domain="default"):
-        if stack.suffix in project.name:
-            admin.cleanup(project)
 
 
 async def test_fix_then_provision_against_the_real_backend(
@@ -93,7 +84,7 @@ async def test_fix_then_provision_against_the_real_backend(
     assert keystone_admin.client.projects.list(name=f"u-{s}")
     mails = stack.mail.wait_for(4)
     assert any("token=" in m.text for m in mails)
-    cleanup(stack, keystone_admin)
+    stack.remove_cloud_objects(keystone_admin)
 
 
 # -- a real terminal: the dev entry under tmux ---------------------------------------------------
@@ -214,7 +205,7 @@ def test_provision_one_request_in_a_real_terminal(
     mails = stack.mail.wait_for(2)
     assert any("token=" in m.text and email in m.rcpt_tos for m in mails)
     assert not list(tmp_path.glob("*.svg"))
-    cleanup(stack, keystone_admin)
+    stack.remove_cloud_objects(keystone_admin)
 
 
 async def test_quota_and_reset_against_the_real_backend(

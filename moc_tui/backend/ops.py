@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from moc_tui import __version__
 from moc_tui.backend import views
 from moc_tui.backend.locks import Busy, Locks
+from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.backend.protocol import ProtocolError as Refused
@@ -36,7 +37,7 @@ def _key(request: AccessRequest) -> str:
     return request_key("access", request.timestamp, request.email)
 
 
-class Session(QuotaResetOps):
+class Session(QuotaResetOps, LookupOps):
     """One TUI session: the operator named by `hello`, the services, the locks."""
 
     def __init__(self, settings: Settings) -> None:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from moc_tui.core.identifiers import EMAIL_MAX, PROJECT_NAME_MAX
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE = 64 * 1024  # bytes of one request line, newline included
 MAX_ROWS = 200
@@ -93,6 +95,9 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "ack_error": {"error_id": Field("int", minimum=1, maximum=2**62)},
     "audit_trail": {"request_key": Field("str", max_len=40, pattern=REQUEST_KEY_PATTERN)},
     "list_not_activated": {},
+    # what the operator is typing, for suggestions (see moc_tui.core.cloud.search)
+    "suggest_projects": {"text": Field("str", max_len=PROJECT_NAME_MAX)},
+    "find_users": {"text": Field("str", max_len=EMAIL_MAX)},
     "list_quota": {},
     "plan_quota": {"rows": ROW_REF},
     "apply_quota": {"rows": ROW_REF},

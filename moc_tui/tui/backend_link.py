@@ -122,3 +122,15 @@ class BackendLink:
 
     def reset_password(self, username: str, pin: str, on_event: EventCallback) -> View:
         return self._call("reset_password", {"username": username, "pin": pin}, on_event)
+
+    def list_not_activated(self) -> list[View]:
+        return list(self._call("list_not_activated").get("users", []))
+
+    # look-ups while the operator types --------------------------------------------------------
+    def suggest_projects(self, text: str) -> list[View]:
+        """Keystone projects and aliases close to `text`: `{name, source, target}` each."""
+        return list(self._call("suggest_projects", {"text": text}).get("suggestions", []))
+
+    def find_users(self, text: str) -> list[View]:
+        """Users whose name or email contains `text`: `{name, email, enabled}` each."""
+        return list(self._call("find_users", {"text": text}).get("users", []))

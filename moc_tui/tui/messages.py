@@ -95,3 +95,21 @@ class PasswordResetDone(WorkerMessage):
     def __init__(self, result: View) -> None:
         super().__init__()
         self.result = result
+
+
+class SuggestionsLoaded(WorkerMessage):
+    """A look-up while typing answered: `kind` "projects" or "users", for the `text` asked."""
+
+    def __init__(self, kind: str, text: str, items: list[View]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.text = text
+        self.items = items
+
+
+class NotActivatedLoaded(WorkerMessage):
+    """`list_not_activated` answered: users who never set their password."""
+
+    def __init__(self, users: list[View]) -> None:
+        super().__init__()
+        self.users = users

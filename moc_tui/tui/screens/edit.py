@@ -1,8 +1,13 @@
 """Edit one request (project name, blanks) with inline validation, saved through the backend.
 
 Only changed fields are sent, one `edit_access_field` each; every answer carries the row as
-re-read, whose fingerprint the next write uses. Suggestions for the project name come from the
-projects named in the pending list (the protocol has no op listing Keystone's projects).
+re-read, whose fingerprint the next write uses.
+
+Suggestions for the project name come from the backend (`suggest_projects`: Keystone's projects
+and the `[project_aliases]` table), asked in a thread worker once typing pauses (`DEBOUNCE`).
+They are listed under the field: `↓` enters the list, `Enter` puts the Keystone name into the
+field. For a row that creates a new project they are names already taken, shown but not
+pickable. When the look-up fails, the projects named in the pending list are suggested instead.
 """
 
 from __future__ import annotations
@@ -16,14 +21,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
-from moc_tui.core.identifiers import project_name_problems
+from moc_tui.core.identifiers import PROJECT_NAME_MAX, project_name_problems
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, View, explain
-from moc_tui.tui.messages import CallFailed, RequestsLoaded
+from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
+from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
+
+DEBOUNCE = 0.3  # seconds of no typing before the backend is asked for suggestions
 
 FIELDS: list[tuple[str, str]] = [
     ("project", "Project"),
@@ -52,6 +62,7 @@ class EditModal(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("down", "suggestions", "Suggestions (in the project field)", show=False),
     ]
 
     def __init__(self, link: BackendLink, view: View, projects: list[str]) -> None:
@@ -61,6 +72,11 @@ class EditModal(ModalScreen[bool]):
         self.projects = projects
         self.new_project = view.get("project_action", "new") == "new"
         self.saved = False
+        self.suggestions: list[View] = []
+        self.suggest_timer: Timer | None = None
+        self.asked = ""  # the text the latest look-up was for
+        self.picked = ""  # a name just picked: its own suggestions are not shown again
+        self.lookup_failed = False  # then the pending list's names are suggested instead
 
     def compose(self) -> ComposeResult:
         title = Text("Edit row ", style="bold")
@@ -69,12 +85,14 @@ class EditModal(ModalScreen[bool]):
         title.append(plain(self.view.get("email", ""), 50))
         with Vertical(id="dialog"):
             yield Static(title, classes="title")
+            with Horizontal(id="project-row"):
+                caption = "New project" if self.new_project else "Join project"
+                yield Label(Text(caption))
+                yield SteadyInput(value=self.shown("project"), id="f-project", compact=True)
+            yield SuggestionList("f-project", id="project-suggestions")
             with Grid(id="edit-grid"):
-                for name, label in FIELDS:
-                    caption = label
-                    if name == "project":
-                        caption = "New project" if self.new_project else "Join project"
-                    yield Label(Text(caption))
+                for name, label in FIELDS[1:]:
+                    yield Label(Text(label))
                     yield SteadyInput(value=self.shown(name), id=f"f-{name}", compact=True)
             yield Static(id="edit-problems")
             with Horizontal(classes="buttons"):
@@ -88,6 +106,8 @@ class EditModal(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.query_one("#f-project", Input).focus()
         self.validate_all()
+        if trim(self.values()["project"]):
+            self.ask_suggestions()
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
@@ -100,16 +120,84 @@ class EditModal(ModalScreen[bool]):
         for problem in problems:
             text.append(f"▲ {plain(problem, 150)}\n", style="yellow")
         typed = trim(self.values()["project"])
-        close = [p for p in difflib.get_close_matches(typed, self.projects, n=3) if p != typed]
-        if close:
-            text.append("similar projects: ", style="dim")
-            text.append(", ".join(plain(p, 40) for p in close))
+        if self.lookup_failed:
+            close = [p for p in difflib.get_close_matches(typed, self.projects, n=3) if p != typed]
+            if close:
+                text.append("similar projects: ", style="dim")
+                text.append(", ".join(plain(p, 40) for p in close))
+        elif self.suggestion_list.first_pickable() is not None and not problems:
+            text.append("↓ suggestions, enter picks one", style="dim")
         self.query_one("#edit-problems", Static).update(text)
         return problems
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         self.validate_all()
+
+    # suggestions --------------------------------------------------------------------------------
+    @property
+    def suggestion_list(self) -> SuggestionList:
+        return self.query_one("#project-suggestions", SuggestionList)
+
+    @on(Input.Changed, "#f-project")
+    def _project_typed(self, event: Input.Changed) -> None:
+        if self.suggest_timer is not None:
+            self.suggest_timer.stop()
+            self.suggest_timer = None
+        if trim(event.value) != self.asked:  # (the Input's first Changed repeats on_mount's)
+            self.suggest_timer = self.set_timer(DEBOUNCE, self.ask_suggestions)
+
+    def ask_suggestions(self) -> None:
+        self.suggest_timer = None
+        typed = trim(self.values()["project"])
+        self.asked = typed
+        if not typed or len(typed) > PROJECT_NAME_MAX or typed == self.picked:
+            self.suggestions = []
+            self.suggestion_list.hide()
+            self.validate_all()
+            return
+        self.picked = ""
+        self.suggest(typed)
+
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    def suggest(self, text: str) -> None:
+        try:
+            self.post_message(SuggestionsLoaded("projects", text, self.link.suggest_projects(text)))
+        except Exception as error:
+            self.post_message(CallFailed("suggestions", explain(error)))
+
+    def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
+        if message.text != self.asked:
+            return  # typing went on: a newer look-up is coming
+        self.lookup_failed = False
+        typed = message.text.casefold()
+        if self.new_project:  # every name here is taken, the same name above all
+            self.suggestions = list(message.items)
+        else:  # the name typed is already the one to join: nothing to offer for it
+            self.suggestions = [
+                item for item in message.items if str(item.get("target", "")).casefold() != typed
+            ]
+        options = [
+            Option(project_prompt(item, self.new_project), disabled=self.new_project)
+            for item in self.suggestions
+        ]
+        self.suggestion_list.show(options)
+        self.validate_all()
+
+    def action_suggestions(self) -> None:
+        if isinstance(self.focused, Input) and self.focused.id == "f-project":
+            self.suggestion_list.enter()
+
+    @on(OptionList.OptionSelected, "#project-suggestions")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        item = self.suggestions[event.option_index]
+        target = visible(str(item.get("target", "")))
+        self.picked = trim(target)
+        box = self.query_one("#f-project", Input)
+        box.value = target
+        box.cursor_position = len(target)
+        self.suggestion_list.hide()
+        box.focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -159,6 +247,12 @@ class EditModal(ModalScreen[bool]):
         self.dismiss(True)
 
     def on_call_failed(self, message: CallFailed) -> None:
+        if message.what == "suggestions":  # fall back to the names in the pending list
+            self.lookup_failed = True
+            self.suggestions = []
+            self.suggestion_list.hide()
+            self.validate_all()
+            return
         self.query_one("#save", Button).disabled = False
         problems = self.query_one("#edit-problems", Static)
         problems.update(Text(f"✗ not saved: {plain(message.text, 300)}", style="bold red"))
@@ -166,4 +260,6 @@ class EditModal(ModalScreen[bool]):
             self.saved = True  # the list is stale: reload it when the modal closes
 
     def on_unmount(self) -> None:
+        if self.suggest_timer is not None:
+            self.suggest_timer.stop()
         self.view = {}

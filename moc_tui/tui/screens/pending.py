@@ -8,6 +8,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen, TrailModal
 from moc_tui.tui.screens.quota import QuotaScreen
@@ -29,6 +30,7 @@ class PendingScreen(RequestsScreen):
         Binding("Q", "quota", "Quota"),
         Binding("x", "reset", "Reset pw"),
         Binding("E", "errors", "Errors"),
+        Binding("N", "not_activated", "Not activated users", show=False),
         Binding("q", "app.quit", "Quit", show=False),
     ]
 
@@ -68,3 +70,6 @@ class PendingScreen(RequestsScreen):
 
     def action_errors(self) -> None:
         self.app.push_screen(ErrorsScreen(self.link))
+
+    def action_not_activated(self) -> None:
+        self.app.push_screen(NotActivatedScreen(self.link))

@@ -2,6 +2,10 @@
 
 The PIN is read from its Input only after the operator confirms, cleared from the Input at
 once, and handed to the worker for the one backend call; it is never stored on the screen.
+
+While the user name is typed, the backend's `find_users` lists the matching Keystone users (name
+or email contains the text; never admin or reserved accounts) under the field, once typing
+pauses. `↓` enters the list, `Enter` puts the name in the field and moves on to the PIN.
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
-from moc_tui.core.identifiers import pin_problems
-from moc_tui.core.text import trim
+from moc_tui.core.identifiers import EMAIL_MAX, pin_problems
+from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, explain
-from moc_tui.tui.messages import CallFailed, PasswordResetDone
+from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
+from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
+
+DEBOUNCE = 0.3  # seconds of no typing before the backend is asked
+MIN_SEARCH = 2  # the backend refuses shorter text
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -62,18 +72,26 @@ class ConfirmModal(ModalScreen[bool]):
 class ResetModal(ModalScreen[None]):
     """Find the user by name (their email), enter the PIN they gave, confirm, see the outcome."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("down", "matches", "Matching users (in the name field)", show=False),
+    ]
 
     def __init__(self, link: BackendLink) -> None:
         super().__init__()
         self.link = link
         self.busy = False
+        self.matches: list[dict[str, object]] = []
+        self.search_timer: Timer | None = None
+        self.asked = ""
+        self.picked = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="small"):
             yield Static(Text("Reset a password", style="bold"), classes="title")
-            yield Label(Text("User name (email)"))
+            yield Label(Text("User name (email): type 2+ letters to search, ↓ picks"))
             yield SteadyInput(placeholder="alice@example.org", id="username", compact=True)
+            yield SuggestionList("username", id="user-matches")
             yield Label(Text("PIN the user gave (4 digits)"))
             yield SteadyInput(password=True, max_length=4, id="pin", compact=True)
             yield Static(id="reset-outcome")
@@ -89,6 +107,59 @@ class ResetModal(ModalScreen[None]):
 
     @on(Input.Submitted, "#username")
     def _next(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    # matching users -----------------------------------------------------------------------------
+    @property
+    def match_list(self) -> SuggestionList:
+        return self.query_one("#user-matches", SuggestionList)
+
+    @on(Input.Changed, "#username")
+    def _typed(self, event: Input.Changed) -> None:
+        if self.search_timer is not None:
+            self.search_timer.stop()
+        self.search_timer = self.set_timer(DEBOUNCE, self.ask_matches)
+
+    def ask_matches(self) -> None:
+        self.search_timer = None
+        typed = trim(self.query_one("#username", Input).value)
+        self.asked = typed
+        if not MIN_SEARCH <= len(typed) <= EMAIL_MAX or typed == self.picked:
+            self.matches = []
+            self.match_list.hide()
+            return
+        self.picked = ""
+        self.search(typed)
+
+    @work(thread=True, exclusive=True, group="find-users", exit_on_error=False)
+    def search(self, text: str) -> None:
+        try:
+            self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
+        except Exception as error:
+            self.post_message(CallFailed("find users", explain(error)))
+
+    def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
+        if message.text != self.asked:
+            return  # typing went on: a newer search is coming
+        self.matches = list(message.items)
+        options = [
+            Option(user_prompt(item), disabled=not item.get("enabled", True))
+            for item in self.matches
+        ]
+        self.match_list.show(options or [note(f"no user name or email contains {message.text}")])
+
+    def action_matches(self) -> None:
+        if isinstance(self.focused, Input) and self.focused.id == "username":
+            self.match_list.enter()
+
+    @on(OptionList.OptionSelected, "#user-matches")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option_index >= len(self.matches):
+            return
+        name = visible(str(self.matches[event.option_index].get("name", "")))
+        self.picked = trim(name)
+        self.query_one("#username", Input).value = name
+        self.match_list.hide()
         self.query_one("#pin", Input).focus()
 
     @on(Input.Submitted, "#pin")
@@ -140,6 +211,10 @@ class ResetModal(ModalScreen[None]):
             self.say(f"✗ not reset at {result.get('step')}: {result.get('message')}", "bold red")
 
     def on_call_failed(self, message: CallFailed) -> None:
+        if message.what == "find users":  # the search is a help only: say why, keep the form
+            self.matches = []
+            self.match_list.show([note(f"search failed: {message.text}")])
+            return
         self.busy = False
         self.say(f"✗ {message.text}", "bold red")
 
@@ -147,3 +222,7 @@ class ResetModal(ModalScreen[None]):
     def action_close(self) -> None:
         if not self.busy:
             self.dismiss()
+
+    def on_unmount(self) -> None:
+        if self.search_timer is not None:
+            self.search_timer.stop()
