@@ -194,7 +194,7 @@ class World:
         table = read_table(FORM, tabs[FORM], ACCESS_COLUMNS, "access_columns")
         return tabs, parse_access_requests(table).requests
 
-    def run(self, emit_hook: Any = None) -> ProvisionResult:
+    def run(self, emit_hook: Any = None, cancelled: Any = None) -> ProvisionResult:
         def emit(event: Event) -> None:
             self.events.append(event)
             if emit_hook is not None:
@@ -210,6 +210,8 @@ class World:
             "alice-operator",
             emit,
         )
+        if cancelled is not None:
+            ctx.cancelled = cancelled
         return provision(ctx, self.store, requests, tabs)
 
 

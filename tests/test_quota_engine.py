@@ -49,7 +49,7 @@ class QuotaWorld:
         table = read_table(FORM, tabs[FORM], QUOTA_COLUMNS, "quota_columns")
         return tabs, parse_quota_requests(table).requests
 
-    def run(self, emit_hook: Any = None) -> QuotaResult:
+    def run(self, emit_hook: Any = None, cancelled: Any = None) -> QuotaResult:
         def emit(event: Event) -> None:
             self.events.append(event)
             if emit_hook is not None:
@@ -57,6 +57,8 @@ class QuotaWorld:
 
         tabs, requests = self.requests()
         ctx = QuotaContext(self.settings, self.cloud, self.mailer, self.journal, "op", emit)
+        if cancelled is not None:
+            ctx.cancelled = cancelled
         return apply_quota_requests(ctx, self.store, requests, tabs)
 
 

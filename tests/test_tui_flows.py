@@ -13,13 +13,14 @@ from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.messages import RowEventReceived, RowFinished
 from moc_tui.tui.screens.edit import EditModal
-from moc_tui.tui.screens.errors import ErrorsScreen, TrailModal
+from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.widgets.requests_table import RequestsTable
 from tests.fixtures.tui import (
     FakeBackend,
@@ -155,7 +156,7 @@ async def test_failed_rows_are_retried_after_a_new_plan() -> None:
         assert not fake.requests[1:]  # only carol (the problem row) is left
 
 
-async def test_cancel_stops_after_the_row_in_hand() -> None:
+async def test_cancel_stops_the_row_in_hand_before_its_next_step_and_retry_resumes() -> None:
     fake = FakeBackend(sample_requests())
     fake.gate = threading.Event()
     app = app_with(fake)
@@ -171,14 +172,25 @@ async def test_cancel_stops_after_the_row_in_hand() -> None:
         assert id(app.screen) == id(progress)
         await pilot.press("c")
         await wait_for(pilot, lambda: "cancelling" in static_text(app, "#progress-title"))
-        fake.gate.set()
+        await wait_for(pilot, lambda: fake.cancel_marked)  # the backend was asked to stop
+        fake.gate.set()  # the step in hand (project) finishes; the next one does not start
         await wait_for(pilot, lambda: not progress.running)
         assert sorted(s.status for s in progress.states.values()) == [
-            "done",
             "not sent",
             "not sent",
+            "stopped",
         ]
-        assert fake.ops().count("provision") == 1
+        stopped = next(s for s in progress.states.values() if s.status == "stopped")
+        assert progress.steps[stopped.key] == ["project", "stopped before user"]
+        assert fake.ops().count("provision") == 1 and "cancel" in fake.ops()
+        assert "cancelled" in static_text(app, "#progress-title")
+        # r: the stopped row and the rows never sent go through a new plan, then run
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not progress.running and fake.ops().count("provision") == 4)
+        await wait_for(pilot, lambda: not progress.running)
+        assert sorted(s.status for s in progress.states.values()) == ["done", "done", "done"]
 
 
 async def test_a_row_held_by_another_operator_is_shown_as_failed() -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moc_tui.backend.protocol import CANCELLABLE
+
 EventCallback = Callable[[str, dict[str, Any]], None]
 SUDO = "/usr/bin/sudo"
 
@@ -35,6 +37,7 @@ class BackendError(Exception):
 
 @dataclass
 class _Pending:
+    op: str
     on_event: EventCallback | None
     done: threading.Event = field(default_factory=threading.Event)
     reply: dict[str, Any] | None = None
@@ -93,7 +96,7 @@ class BackendClient:
     ) -> dict[str, Any]:
         """Send one request and wait for its reply; raise BackendError on a refusal."""
         request_id = next(self._ids)
-        pending = _Pending(on_event)
+        pending = _Pending(op, on_event)
         with self._lock:
             if self.startup_error is not None:
                 raise self.startup_error
@@ -117,6 +120,21 @@ class BackendClient:
         error = reply.get("error") or {}
         data = {k: v for k, v in error.items() if k not in ("code", "message")}
         raise BackendError(str(error.get("code", "error")), str(error.get("message", "")), data)
+
+    def cancel_running(self, ops: frozenset[str] = CANCELLABLE) -> int:
+        """Ask the backend to stop each call of `ops` in flight before its next step.
+
+        Safe from any thread while those calls wait: the backend answers a cancel at once. The
+        stopped call still returns normally, listing its rows under "cancelled". Returns how
+        many calls were marked.
+        """
+        with self._lock:
+            running = [i for i, p in self._pending.items() if p.op in ops]
+        marked = 0
+        for request_id in running:
+            with contextlib.suppress(BackendError):
+                marked += bool(self.call("cancel", {"target": request_id}, timeout=30)["marked"])
+        return marked
 
     def _fail(self, request_id: int, code: str, message: str) -> None:
         with self._lock:

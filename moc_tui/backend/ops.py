@@ -29,6 +29,7 @@ from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.table import read_table
 from moc_tui.core.text import hidden_characters, trim
+from moc_tui.core.workflow.steps import never
 
 Emit = Callable[[str, dict[str, Any]], None]
 
@@ -45,6 +46,7 @@ class Session(QuotaResetOps, LookupOps):
         self.operator: str | None = None
         self.services: Services | None = None
         self.sudo_user = os.environ.get("SUDO_USER", "")
+        self.cancelled: Callable[[], bool] = never  # set by the server around a cancellable op
 
     def close(self) -> None:
         if self.services is not None:
@@ -164,12 +166,15 @@ class Session(QuotaResetOps, LookupOps):
                 def on_event(item: Event) -> None:
                     emit(*views.event_view(item))
 
-                result = services.provision(selected, tabs, on_event=on_event)
+                result = services.provision(
+                    selected, tabs, on_event=on_event, cancelled=self.cancelled
+                )
         except Busy as error:
             raise self._busy(error, keys) from None
         return {
             "done": [r.row for r in result.done],
             "failed": [views.failure_view(f) for f in result.failed],
+            "cancelled": [r.row for r in result.cancelled],
         }
 
     def op_edit_access_field(

@@ -62,6 +62,7 @@ class QuotaResetOps:
     """Mixed into `ops.Session`, which provides these attributes."""
 
     settings: Settings
+    cancelled: Callable[[], bool]
 
     @property
     def locks(self) -> Locks:
@@ -122,13 +123,16 @@ class QuotaResetOps:
                 def on_event(item: Event) -> None:
                     emit(*views.event_view(item))
 
-                result = services.apply_quotas(selected, tabs, on_event=on_event)
+                result = services.apply_quotas(
+                    selected, tabs, on_event=on_event, cancelled=self.cancelled
+                )
         except Busy as error:
             raise self._busy(error, keys) from None
         return {
             "done": [r.row for r in result.done],
             "applied": {str(row): values for row, values in result.applied.items()},
             "failed": [views.failure_view(f) for f in result.failed],
+            "cancelled": [r.row for r in result.cancelled],
         }
 
     def op_reset_password(

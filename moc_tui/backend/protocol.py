@@ -103,7 +103,11 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "apply_quota": {"rows": ROW_REF},
     # the PIN is checked by the core (exactly four ASCII digits) and never echoed
     "reset_password": {"username": Field("str", max_len=254), "pin": Field("str", max_len=16)},
+    # stop the `provision` / `apply_quota` request `target` before its next step; answered at
+    # once, even while that request runs (see moc_tui.backend.server.Inbox)
+    "cancel": {"target": Field("int", maximum=2**53 - 1)},
 }
+CANCELLABLE = frozenset({"provision", "apply_quota"})
 
 
 def parse_line(line: bytes) -> tuple[Any, str, dict[str, Any]]:

@@ -1,7 +1,9 @@
 """The backend's main loop: read a line, validate, run the op, write events and one reply.
 
 Failures are split in two: the operator gets a short message and a reference; the details (with
-the traceback) go to `<state dir>/backend.log` (mode 0600, secrets redacted). A malformed,
+the traceback) go to `<state dir>/backend.log` (mode 0600, secrets redacted). Lines are read on
+a thread (`Inbox`) so that a `cancel` is answered while a long op runs; every other request runs
+in order on the main thread. A malformed,
 oversized or unknown request gets an error reply and the loop goes on. When stdin closes (the TUI
 went away) the op in hand has already finished and been journaled; the loop then ends.
 """
@@ -12,9 +14,11 @@ import configparser
 import json
 import logging
 import os
+import queue
 import secrets
 import signal
 import stat
+import threading
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +26,7 @@ from typing import IO, Any
 
 from moc_tui.backend.ops import Session
 from moc_tui.backend.protocol import (
+    CANCELLABLE,
     MAX_MESSAGE,
     ProtocolError,
     encode,
@@ -34,6 +39,7 @@ from moc_tui.backend.views import load_fingerprint_key
 from moc_tui.core.services import ServicesError
 from moc_tui.core.settings import Settings, SettingsError, load_settings
 from moc_tui.core.text import visible
+from moc_tui.core.workflow.steps import never
 
 EX_CONFIG = 78
 _QUIET_LOGGERS = ("keystoneauth", "keystoneclient", "urllib3", "requests", "gspread", "google")
@@ -145,16 +151,18 @@ class Output:
         self.stream = stream
         self.redact = redact
         self.gone = False
+        self._lock = threading.Lock()  # the inbox thread answers cancels meanwhile
 
     def send(self, message: dict[str, Any]) -> None:
-        if self.gone:
-            return
         line = self.redact(encode(message).decode("ascii")).encode("ascii")
-        try:
-            self.stream.write(line)
-            self.stream.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            self.gone = True
+        with self._lock:
+            if self.gone:
+                return
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self.gone = True
 
 
 def read_request(stream: IO[bytes]) -> bytes | None:
@@ -171,9 +179,64 @@ def read_request(stream: IO[bytes]) -> bytes | None:
     return b""
 
 
+class Inbox:
+    """Request lines read on a thread: a `cancel` is answered at once, the rest wait in order.
+
+    A cancel only marks its target request; the op running it looks at the mark before each
+    new step (`cancelled(request_id)`), so a step is never cut in half. A mark for a request
+    that already finished does nothing.
+    """
+
+    def __init__(self, stdin: IO[bytes], out: Output) -> None:
+        self._stdin = stdin
+        self._out = out
+        self._lines: queue.Queue[bytes | None] = queue.Queue()
+        self._marked: set[Any] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, name="inbox", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                line = read_request(self._stdin)
+                if line is None:
+                    break
+                if not (line and self._cancel(line)):
+                    self._lines.put(line)
+        finally:
+            self._lines.put(None)
+
+    def _cancel(self, line: bytes) -> bool:
+        """Handle `line` here when it is a valid cancel; anything else goes to the main loop."""
+        try:
+            request_id, op, params = parse_line(line)
+        except ProtocolError:
+            return False  # the main loop parses it again and answers the error
+        if op != "cancel":
+            return False
+        with self._lock:
+            self._marked.add(params["target"])
+        self._out.send(reply(request_id, {"target": params["target"], "marked": True}))
+        return True
+
+    def next(self) -> bytes | None:
+        """The next request line (b"" for an oversized one), None at end of input."""
+        return self._lines.get()
+
+    def cancelled(self, request_id: Any) -> bool:
+        with self._lock:
+            return request_id in self._marked
+
+    def forget(self, request_id: Any) -> None:
+        with self._lock:
+            self._marked.discard(request_id)
+
+
 def serve(session: Session, stdin: IO[bytes], out: Output, log: logging.Logger) -> None:
+    inbox = Inbox(stdin, out)
     while not out.gone:
-        line = read_request(stdin)
+        line = inbox.next()
         if line is None:
             break
         if line == b"":
@@ -183,10 +246,16 @@ def serve(session: Session, stdin: IO[bytes], out: Output, log: logging.Logger) 
             continue
         if not line.strip():
             continue
-        handle_line(session, line, out, log)
+        handle_line(session, line, out, log, inbox)
 
 
-def handle_line(session: Session, line: bytes, out: Output, log: logging.Logger) -> None:
+def handle_line(
+    session: Session,
+    line: bytes,
+    out: Output,
+    log: logging.Logger,
+    inbox: Inbox | None = None,
+) -> None:
     request_id: Any = None
     op = "?"
     try:
@@ -195,7 +264,17 @@ def handle_line(session: Session, line: bytes, out: Output, log: logging.Logger)
         def emit(kind: str, data: dict[str, Any]) -> None:
             out.send(event(request_id, kind, data))
 
-        result = session.handle(op, params, emit)
+        if op == "cancel":  # read by the inbox; here only when called without one
+            out.send(reply(request_id, {"target": params["target"], "marked": False}))
+            return
+        if inbox is not None and op in CANCELLABLE:
+            session.cancelled = lambda: inbox.cancelled(request_id)
+        try:
+            result = session.handle(op, params, emit)
+        finally:
+            session.cancelled = never
+            if inbox is not None:
+                inbox.forget(request_id)
         out.send(reply(request_id, result))
         log.info("op", extra={"fields": {"op": op, "operator": session.operator, "ok": True}})
     except ProtocolError as error:

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from moc_tui.core.text import visible
-from moc_tui.core.workflow.events import Event, RowFailed, RowsMoved, RowStarted, RowWarning
+from moc_tui.core.workflow.events import (
+    Event,
+    RowCancelled,
+    RowFailed,
+    RowsMoved,
+    RowStarted,
+    RowWarning,
+)
 
 Line = tuple[str, str, str, str]
 
@@ -36,6 +43,9 @@ def print_event(event: Event) -> None:
     elif isinstance(event, RowFailed):
         message = visible(event.message, 300)
         print(f"row {event.row}: failed at {event.step}: {message}", file=sys.stderr)
+    elif isinstance(event, RowCancelled):
+        where = f"before {event.step}" if event.step else "before it started"
+        print(f"row {event.row}: cancelled {where}; a rerun resumes it", file=sys.stderr)
     elif isinstance(event, RowsMoved):
         print(f"moved rows {', '.join(map(str, event.rows))} to {event.target!r}", file=sys.stderr)
 

@@ -30,6 +30,7 @@ from moc_tui.core.quota_requests import ParsedQuotaTab, QuotaRequest, parse_quot
 from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.sheets import SheetError, SheetStore, open_store
 from moc_tui.core.table import Table, read_table
+from moc_tui.core.workflow.steps import never
 from setpass_client import SetpassClient
 
 Tabs = Mapping[str, Sequence[Sequence[str]]]
@@ -113,6 +114,7 @@ class Services:
         requests: Sequence[AccessRequest],
         tabs: Tabs,
         on_event: Callable[[Event], None] = lambda event: None,
+        cancelled: Callable[[], bool] = never,
     ) -> ProvisionResult:
         ctx = RunContext(
             self.settings,
@@ -122,6 +124,7 @@ class Services:
             self.journal,
             self.operator,
             on_event,
+            cancelled=cancelled,
         )
         return provision(ctx, self.store, requests, tabs)
 
@@ -146,10 +149,11 @@ class Services:
         requests: Sequence[QuotaRequest],
         tabs: Tabs,
         on_event: Callable[[Event], None] = lambda event: None,
+        cancelled: Callable[[], bool] = never,
     ) -> QuotaResult:
         """Apply, mail the applied values, move the finished rows to the done tab."""
         ctx = QuotaContext(
-            self.settings, self.cloud, self.mailer, self.journal, self.operator, on_event
+            self.settings, self.cloud, self.mailer, self.journal, self.operator, on_event, cancelled
         )
         return apply_quota_requests(ctx, self.quota_store, requests, tabs)
 

@@ -31,6 +31,8 @@ class Backend(Protocol):
 
     def close(self, timeout: float = ...) -> int: ...
 
+    def cancel_running(self) -> int: ...
+
 
 def ref(view: View) -> dict[str, Any]:
     """The `{row, fingerprint}` the backend needs to act on a row the operator saw."""
@@ -68,6 +70,12 @@ class BackendLink:
         if on_event is None:
             return backend.call(op, params or {})
         return backend.call(op, params or {}, on_event=on_event)
+
+    def cancel_running(self) -> int:
+        """Ask the backend to stop the provision / quota call in flight before its next step."""
+        with self._lock:
+            backend = self._backend
+        return 0 if backend is None else backend.cancel_running()
 
     def close(self) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ from moc_tui.core.provision.events import RowDone, RowStarted
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.provision.request_steps import RequestRun, RunContext, StepFailed
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover
+from moc_tui.core.workflow.steps import Cancelled
 
 __all__ = ["Failure", "ProvisionResult", "move_done_rows", "provision", "provision_one"]
 
@@ -69,6 +70,9 @@ def provision_one(ctx: RunContext, request: AccessRequest, result: ProvisionResu
     except StepFailed as failure:
         batch.fail(result, request, key, failure.step, failure.message)
         return False
+    except Cancelled as stop:
+        batch.cancel(result, request, key, stop.step)
+        return False
     ctx.emit(RowDone(request.row))
     result.done.append(request)
     return True
@@ -90,9 +94,16 @@ def provision(
     requests: Sequence[AccessRequest],
     tabs_as_read: Mapping[str, Sequence[Sequence[str]]],
 ) -> ProvisionResult:
-    """Provision `requests` (rows with problems are refused, with their reasons)."""
+    """Provision `requests` (rows with problems are refused, with their reasons).
+
+    When the operator cancels, the request in hand stops before its next step and the rest are
+    not started; the rows finished so far still move.
+    """
     result = ProvisionResult()
     for request in requests:
+        if ctx.cancelled():
+            _batch(ctx).cancel(result, request, access_key(request), "")
+            continue
         provision_one(ctx, request, result)
     move_done_rows(ctx, store, tabs_as_read, result)
     return result

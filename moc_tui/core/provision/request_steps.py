@@ -19,7 +19,14 @@ from moc_tui.core.provision.ports import Cloud, Setpass
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
 from moc_tui.core.workflow.events import Event, RowWarning
-from moc_tui.core.workflow.steps import MailSender, Payload, StepFailed, Steps, describe
+from moc_tui.core.workflow.steps import (
+    MailSender,
+    Payload,
+    StepFailed,
+    Steps,
+    describe,
+    never,
+)
 
 __all__ = ["MailSender", "RequestRun", "RunContext", "StepFailed", "describe"]
 
@@ -37,6 +44,7 @@ class RunContext:
     emit: Callable[[Event], None]
     passwords: dict[str, str] = field(default_factory=dict, repr=False)
     tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    cancelled: Callable[[], bool] = never  # the operator asked to stop (checked between steps)
 
 
 @dataclass
@@ -56,6 +64,7 @@ class RequestRun:
             self.ctx.emit,
             self.done,
             self.ctx.operator,
+            self.ctx.cancelled,
         )
 
     def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.workflow import (
     Batch,
     BatchResult,
+    Cancelled,
     MailSender,
     RowMover,
     StepFailed,
@@ -34,6 +35,7 @@ from moc_tui.core.workflow import (
     describe,
 )
 from moc_tui.core.workflow.events import Event, RowDone, RowStarted, RowWarning
+from moc_tui.core.workflow.steps import never
 
 
 @dataclass
@@ -46,6 +48,7 @@ class QuotaContext:
     journal: Journal
     operator: str
     emit: Callable[[Event], None]
+    cancelled: Callable[[], bool] = never  # the operator asked to stop (checked between steps)
 
 
 @dataclass
@@ -148,7 +151,8 @@ def apply_one(ctx: QuotaContext, request: QuotaRequest, result: QuotaResult) -> 
         key,
         {"row": request.row, "project": request.project, "requested": request.requested},
     )
-    steps = Steps(ctx.journal, key, request.row, ctx.emit, ctx.journal.steps(key), ctx.operator)
+    done = ctx.journal.steps(key)
+    steps = Steps(ctx.journal, key, request.row, ctx.emit, done, ctx.operator, ctx.cancelled)
     run = QuotaRun(ctx, request, steps)
     try:
         project = steps.step("project", run.project)
@@ -160,6 +164,9 @@ def apply_one(ctx: QuotaContext, request: QuotaRequest, result: QuotaResult) -> 
         steps.send_mails(ctx.mailer)
     except StepFailed as failure:
         batch.fail(result, request, key, failure.step, failure.message)
+        return False
+    except Cancelled as stop:
+        batch.cancel(result, request, key, stop.step)
         return False
     ctx.emit(RowDone(request.row))
     result.done.append(request)
@@ -173,9 +180,16 @@ def apply_quota_requests(
     requests: Sequence[QuotaRequest],
     tabs_as_read: Mapping[str, Sequence[Sequence[str]]],
 ) -> QuotaResult:
-    """Apply `requests` (rows with problems are refused, with their reasons), move the done."""
+    """Apply `requests` (rows with problems are refused, with their reasons), move the done.
+
+    When the operator cancels, the request in hand stops before its next step and the rest are
+    not started; the rows finished so far still move.
+    """
     result = QuotaResult()
     for request in requests:
+        if ctx.cancelled():
+            _batch(ctx).cancel(result, request, quota_key(request), "")
+            continue
         apply_one(ctx, request, result)
     _batch(ctx).move_done_rows(store, tabs_as_read, result)
     return result

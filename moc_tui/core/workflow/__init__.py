@@ -6,6 +6,7 @@ the same way and leave the same kind of errors-log and audit records.
 
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover, SheetRow
 from moc_tui.core.workflow.steps import (
+    Cancelled,
     MailSender,
     StepFailed,
     Steps,
@@ -17,6 +18,7 @@ from moc_tui.core.workflow.steps import (
 __all__ = [
     "Batch",
     "BatchResult",
+    "Cancelled",
     "Failure",
     "MailSender",
     "RowMover",

@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import SheetSettings
 from moc_tui.core.snapshots import write_snapshot
-from moc_tui.core.workflow.events import Event, RowFailed, RowsMoved
+from moc_tui.core.workflow.events import Event, RowCancelled, RowFailed, RowsMoved
 from moc_tui.core.workflow.steps import describe
 
 
@@ -57,6 +57,7 @@ class Failure:
 class BatchResult(Generic[R]):
     done: list[R] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    cancelled: list[R] = field(default_factory=list)  # stopped by the operator; rows stay
 
     @property
     def ok(self) -> bool:
@@ -90,6 +91,14 @@ class Batch(Generic[R]):
         )
         self.emit(RowFailed(request.row, step, message))
         result.failed.append(Failure(request.row, request.email, step, message))
+
+    def cancel(self, result: BatchResult[R], request: R, key: str, step: str) -> None:
+        """The operator stopped the run before `step`: an audit entry, not an error record."""
+        self.journal.audit(
+            self.operator, f"{self.action}-cancelled", key, {"row": request.row, "before": step}
+        )
+        self.emit(RowCancelled(request.row, step))
+        result.cancelled.append(request)
 
     def move_done_rows(
         self,

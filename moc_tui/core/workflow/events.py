@@ -46,9 +46,18 @@ class RowFailed:
 
 
 @dataclass(frozen=True)
+class RowCancelled:
+    """The operator stopped the run before `step` ("" before the first): the row stays pending
+    with the steps already done journaled, and a rerun resumes at `step`."""
+
+    row: int
+    step: str
+
+
+@dataclass(frozen=True)
 class RowsMoved:
     rows: tuple[int, ...]
     target: str
 
 
-Event = RowStarted | StepDone | RowWarning | RowDone | RowFailed | RowsMoved
+Event = RowStarted | StepDone | RowWarning | RowDone | RowFailed | RowCancelled | RowsMoved

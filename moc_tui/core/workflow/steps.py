@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from moc_tui.core.journal import Journal
@@ -35,6 +35,19 @@ class StepFailed(Exception):
         self.message = message
 
 
+class Cancelled(Exception):
+    """The operator asked to stop. Raised between steps, never inside one: what is done is
+    journaled, the row stays where it is, and a rerun resumes at `step`."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(f"cancelled by the operator before step {step}")
+        self.step = step
+
+
+def never() -> bool:
+    return False
+
+
 def describe(error: BaseException) -> str:
     """A plain message for the operator; our own errors already are, others get their type."""
     if isinstance(error, MailError | StepFailed) or type(error).__module__.startswith(
@@ -54,12 +67,15 @@ class Steps:
     emit: Callable[[Event], None]
     done: dict[str, dict[str, Any]]
     operator: str = ""  # when set, every completed step is also an audit record naming them
+    cancelled: Callable[[], bool] = field(default=never)  # checked before each new step
 
     def step(self, name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run `action` unless the journal has `name`; journal what it returns."""
         if name in self.done:
             self.emit(StepDone(self.row, name, self.done[name], resumed=True))
             return self.done[name]
+        if self.cancelled():
+            raise Cancelled(name)
         try:
             data = action()
         except StepFailed:
@@ -82,6 +98,8 @@ class Steps:
         """Queue `kind -> payload` and mark the step `mails_queued`, all in one transaction."""
         if "mails_queued" in self.done:
             return list(self.done["mails_queued"].get("kinds", []))
+        if self.cancelled():
+            raise Cancelled("mails_queued")
         kinds = list(mails)
         with self.journal.transaction():
             for kind, payload in mails.items():

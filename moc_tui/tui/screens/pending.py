@@ -10,10 +10,11 @@ from textual.widgets import DataTable
 
 from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
-from moc_tui.tui.screens.errors import ErrorsScreen, TrailModal
+from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.requests import RequestsScreen
 from moc_tui.tui.screens.reset import ResetModal
+from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.widgets.requests_table import ACCESS_COLUMNS, FAILED, PROBLEM, READY
 
 

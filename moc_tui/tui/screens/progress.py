@@ -1,11 +1,12 @@
 """Progress of a run: per row and per step from the streamed events, an overall bar.
 
-Decision (the protocol has no cancel op): the screen sends ONE row per `provision`/`apply_quota`
-call. Cancel (`c`) stops sending further rows; the row in hand finishes all its steps (the
-backend's journal makes every step resumable, so nothing is half-done either way). Because a
-finished row moves to the done tab and the rows below shift, the list is re-read after each row
-and the next request is found again by its request key; if anything the operator saw in the
-plan changed, that row is not sent. `r` retries failed rows through a fresh plan and confirm.
+The screen sends ONE row per `provision`/`apply_quota` call. Cancel (`c`) sends no further row
+and asks the backend (`cancel`) to stop the row in hand before its next step: the step running
+finishes, what is done stays journaled, the row stays pending ("stopped"), and provisioning it
+again resumes where it stopped. Because a finished row moves to the done tab and the rows below
+shift, the list is re-read after each row and the next request is found again by its request
+key; if anything the operator saw in the plan changed, that row is not sent. `r` retries failed
+and stopped rows through a fresh plan and confirm.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from moc_tui.tui.text import cell
 from moc_tui.tui.widgets.bars import StatusLine
 from moc_tui.tui.widgets.requests_table import DONE, FAILED, GLYPHS, RUNNING, STYLES, RowState
 
-QUEUED, NOT_SENT = "queued", "not sent"
+QUEUED, NOT_SENT, STOPPED = "queued", "not sent", "stopped"
+AGAIN = (FAILED, NOT_SENT, STOPPED)  # what `r` retries
 _VOLATILE = ("row", "fingerprint")
 
 
@@ -42,7 +44,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
     """Runs the chosen rows; dismisses with the outcome of every row it touched."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel_run", "Cancel after this row"),
+        Binding("c", "cancel_run", "Cancel after this step"),
         Binding("r", "retry", "Retry failed"),
         Binding("escape", "back", "Back"),
         Binding("j", "cursor_down", "Down", show=False),
@@ -140,6 +142,8 @@ class ProgressScreen(Screen[dict[str, RowState]]):
                 first = failed[0]
                 message = str(first.get("message", ""))
                 self.post_message(RowFinished(key, FAILED, message, str(first.get("step", ""))))
+            elif result.get("cancelled"):
+                self.post_message(RowFinished(key, STOPPED, "cancelled; retry resumes it"))
             else:
                 self.post_message(RowFinished(key, DONE))
             fresh = None  # rows moved: find the next one again by its key
@@ -159,6 +163,9 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             )
         elif message.event == "row_warning" or message.event == "row_failed":
             state.reason = str(message.data.get("message", ""))
+        elif message.event == "row_cancelled":
+            step = str(message.data.get("step", ""))
+            self.steps[message.key].append(f"stopped before {step}" if step else "not started")
         self._refresh_row(message.key)
         self._summarise()
 
@@ -190,7 +197,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         state = self.states[key]
         table.update_cell(key, "status", self._status(state))
         steps = " › ".join(self.steps[key][-4:])
-        if state.status in (FAILED, NOT_SENT) and state.reason:
+        if state.status in AGAIN and state.reason:
             steps = state.reason  # why, rather than how far
         table.update_cell(key, "steps", cell(steps, 40))
         self._show_detail()
@@ -202,7 +209,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         words = " · ".join(f"{n} {status}" for status, n in counts.items())
         prefix = "running" if self.running else "finished"
         if self.cancel.is_set():
-            prefix = "cancelling after the current row" if self.running else "cancelled"
+            prefix = "cancelling after the current step" if self.running else "cancelled"
         self.query_one("#progress-title", StatusLine).say(f"{prefix}: {words}", "bold")
         return counts
 
@@ -228,18 +235,26 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.query_one("#rows", DataTable).action_cursor_up()
 
     def action_cancel_run(self) -> None:
-        if self.running:
+        if self.running and not self.cancel.is_set():
             self.cancel.set()
             self._summarise()
+            self.stop_row_in_hand()
+
+    @work(thread=True, group="cancel", exit_on_error=False)
+    def stop_row_in_hand(self) -> None:
+        try:
+            self.link.cancel_running()
+        except Exception as error:  # the row then finishes all its steps; nothing is lost
+            self.post_message(CallFailed("cancel", explain(error)))
 
     def action_back(self) -> None:
         if self.running:
-            self.notify("Still running: press c to stop after this row.", markup=False)
+            self.notify("Still running: press c to stop after the current step.", markup=False)
             return
         self.dismiss({k: s for k, s in self.states.items() if s.status in (DONE, FAILED)})
 
     def action_retry(self) -> None:
-        failed = [s for s in self.states.values() if s.status in (FAILED, NOT_SENT)]
+        failed = [s for s in self.states.values() if s.status in AGAIN]
         if self.running or not failed:
             self.notify("Nothing to retry." if not self.running else "Still running.", markup=False)
             return
