@@ -7,7 +7,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -26,23 +26,10 @@ from moc_tui.core.cloud import (
     make_session,
     projects,
 )
-from moc_tui.core.settings.model import AuthSettings
 from moc_tui.devstack.keystone import LocalKeystone
-from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.keystone import KeystoneAdmin, admin_auth
 
 pytestmark = pytest.mark.keystone
-
-
-def auth_settings(keystone: LocalKeystone, **changes: Any) -> AuthSettings:
-    creds = keystone.admin_credentials()
-    auth = AuthSettings(
-        auth_url=creds["auth_url"],
-        admin_user=creds["username"],
-        admin_pwd=creds["password"],
-        admin_project=creds["project_name"],
-        timeout=10.0,
-    )
-    return replace(auth, **changes)
 
 
 @dataclass
@@ -76,7 +63,7 @@ class Cloud:
 
 @pytest.fixture
 def cloud(keystone: LocalKeystone, keystone_admin: KeystoneAdmin) -> Iterator[Cloud]:
-    auth = auth_settings(keystone)
+    auth = admin_auth(keystone)
     counter = RequestCounter(auth.auth_url)
     wrapper = Cloud(KeystoneCloud.from_settings(auth, counter=counter), counter, keystone_admin)
     try:
@@ -102,7 +89,7 @@ def test_keystone_down_is_a_clear_error_quickly(keystone: LocalKeystone) -> None
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # the socket is closed: connecting is refused
-    auth = auth_settings(keystone, auth_url=f"http://127.0.0.1:{port}/v3", timeout=2.0)
+    auth = admin_auth(keystone, auth_url=f"http://127.0.0.1:{port}/v3", timeout=2.0)
     started = time.monotonic()
     with pytest.raises(CloudUnreachable) as info:
         KeystoneCloud.from_settings(auth).find_project("anything")
@@ -118,7 +105,7 @@ def test_keystone_that_never_answers_times_out(keystone: LocalKeystone) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)  # accepts the connection in the kernel, never reads or answers
         port = sock.getsockname()[1]
-        auth = auth_settings(keystone, auth_url=f"http://127.0.0.1:{port}/v3", timeout=0.5)
+        auth = admin_auth(keystone, auth_url=f"http://127.0.0.1:{port}/v3", timeout=0.5)
         started = time.monotonic()
         with pytest.raises(CloudUnreachable) as info:
             KeystoneCloud.from_settings(auth).find_user("someone@example.org")
@@ -130,7 +117,7 @@ def test_keystone_that_never_answers_times_out(keystone: LocalKeystone) -> None:
 
 
 def test_wrong_admin_password_is_an_auth_error(keystone: LocalKeystone) -> None:
-    auth = auth_settings(keystone, admin_pwd=secrets.token_urlsafe(16))
+    auth = admin_auth(keystone, admin_pwd=secrets.token_urlsafe(16))
     with pytest.raises(CloudAuthFailed, match=r"refused the credentials from \[auth\]") as info:
         KeystoneCloud.from_settings(auth).find_project("anything")
     assert auth.admin_pwd not in str(info.value)
@@ -142,7 +129,7 @@ def test_keystone_cloud_implements_the_backend_protocol(cloud: Cloud) -> None:
 
 
 def test_make_session_uses_settings(keystone: LocalKeystone) -> None:
-    session = make_session(auth_settings(keystone, timeout=7.0))
+    session = make_session(admin_auth(keystone, timeout=7.0))
     assert session.timeout == 7.0
     assert session.verify is True
     assert session.get_project_id()

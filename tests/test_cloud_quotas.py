@@ -20,23 +20,15 @@ from moc_tui.core.cloud import (
     adjust_port_quota,
     quotas,
 )
-from moc_tui.core.settings.model import AuthSettings
 from moc_tui.devstack.keystone import LocalKeystone
 from moc_tui.devstack.quota_service import DEFAULTS, QuotaService
-from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.keystone import KeystoneAdmin, admin_auth
 
 
 @pytest.fixture
 def cloud(keystone: LocalKeystone, quota_service: QuotaService) -> KeystoneCloud:
     """Built after the quota service is in the catalog, so its token's catalog has it."""
-    creds = keystone.admin_credentials()
-    auth = AuthSettings(
-        auth_url=creds["auth_url"],
-        admin_user=creds["username"],
-        admin_pwd=creds["password"],
-        admin_project=creds["project_name"],
-        timeout=10.0,
-    )
+    auth = admin_auth(keystone)
     return KeystoneCloud.from_settings(auth, counter=RequestCounter(auth.auth_url))
 
 

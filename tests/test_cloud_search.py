@@ -21,9 +21,8 @@ from moc_tui.core.cloud.search import (
     list_project_names,
     suggest_projects,
 )
-from moc_tui.core.settings.model import AuthSettings
 from moc_tui.devstack.keystone import LocalKeystone
-from tests.fixtures.keystone import KeystoneAdmin
+from tests.fixtures.keystone import KeystoneAdmin, admin_auth
 
 # -- ranking (no Keystone) -------------------------------------------------------------------
 
@@ -99,14 +98,7 @@ class Cloud:
 
 @pytest.fixture
 def cloud(keystone: LocalKeystone, keystone_admin: KeystoneAdmin) -> Iterator[Cloud]:
-    creds = keystone.admin_credentials()
-    auth = AuthSettings(
-        auth_url=creds["auth_url"],
-        admin_user=creds["username"],
-        admin_pwd=creds["password"],
-        admin_project=creds["project_name"],
-        timeout=10.0,
-    )
+    auth = admin_auth(keystone)
     counter = RequestCounter(auth.auth_url)
     yield Cloud(KeystoneCloud.from_settings(auth, counter=counter), counter, keystone_admin)
 

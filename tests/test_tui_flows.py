@@ -21,10 +21,10 @@ from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
 from moc_tui.tui.screens.trail import TrailModal
-from moc_tui.tui.widgets.requests_table import RequestsTable
 from tests.fixtures.tui import (
     FakeBackend,
     error_record,
+    loaded,
     quota_view,
     sample_requests,
     screen_is,
@@ -34,14 +34,6 @@ from tests.fixtures.tui import (
 
 def app_with(fake: FakeBackend) -> HelpdeskTui:
     return HelpdeskTui("alice", lambda: fake)
-
-
-async def loaded(pilot: Any) -> RequestsTable:
-    app = pilot.app
-    await wait_for(pilot, lambda: screen_is(app, PendingScreen))
-    await wait_for(pilot, lambda: app.screen.table.row_count > 0)
-    table: RequestsTable = app.screen.table
-    return table
 
 
 def static_text(app: HelpdeskTui, selector: str) -> str:

@@ -20,7 +20,6 @@ from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
-from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
@@ -29,6 +28,7 @@ from tests.fixtures.tui import (
     FakeBackend,
     access_view,
     error_record,
+    loaded,
     quota_view,
     sample_requests,
     screen_is,
@@ -49,14 +49,6 @@ def fake() -> FakeBackend:
             error_record(2, "dave@example.org", "SMTP 451: try again later"),
         ],
         fail={"bob@example.org": ("user", "Keystone refused: conflict on user")},
-    )
-
-
-async def loaded(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: screen_is(app, PendingScreen))
-    await wait_for(
-        pilot, lambda: isinstance(app.screen, PendingScreen) and app.screen.table.row_count > 0
     )
 
 

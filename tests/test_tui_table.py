@@ -3,24 +3,13 @@ leaves the rows alone when they do not change, and a reload shows the values as 
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 
 from moc_tui.tui.app import HelpdeskTui
-from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.widgets.requests_table import RequestsTable
-from tests.fixtures.tui import FakeBackend, access_view, screen_is, wait_for
+from tests.fixtures.tui import FakeBackend, access_view, loaded, wait_for
 
 LONG_EMAIL = "a.very.long.address.for.a.narrow.column@department.example.org"
-
-
-async def loaded(pilot: Any) -> RequestsTable:
-    app = pilot.app
-    await wait_for(pilot, lambda: screen_is(app, PendingScreen))
-    await wait_for(pilot, lambda: app.screen.table.row_count > 0)
-    table: RequestsTable = app.screen.table
-    return table
 
 
 def shown(table: RequestsTable, row: int, column: str) -> str:

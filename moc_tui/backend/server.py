@@ -1,11 +1,11 @@
 """The backend's main loop: read a line, validate, run the op, write events and one reply.
 
 Failures are split in two: the operator gets a short message and a reference; the details (with
-the traceback) go to `<state dir>/backend.log` (mode 0600, secrets redacted). Lines are read on
-a thread (`Inbox`) so that a `cancel` is answered while a long op runs; every other request runs
-in order on the main thread. A malformed,
+the traceback) go to `<state dir>/backend.log` (mode 0600, secrets redacted). A malformed,
 oversized or unknown request gets an error reply and the loop goes on. When stdin closes (the TUI
-went away) the op in hand has already finished and been journaled; the loop then ends.
+went away) the op in hand has already finished and been journaled; the loop then ends. Lines are
+read on a thread (`Inbox`) so that a `cancel` is answered while a long op runs; every other
+request runs in order on the main thread.
 """
 
 from __future__ import annotations
@@ -184,14 +184,16 @@ class Inbox:
 
     A cancel only marks its target request; the op running it looks at the mark before each
     new step (`cancelled(request_id)`), so a step is never cut in half. A mark for a request
-    that already finished does nothing.
+    that already finished does nothing; only the latest `MAX_MARKS` are kept.
     """
+
+    MAX_MARKS = 64
 
     def __init__(self, stdin: IO[bytes], out: Output) -> None:
         self._stdin = stdin
         self._out = out
         self._lines: queue.Queue[bytes | None] = queue.Queue()
-        self._marked: set[Any] = set()
+        self._marked: dict[Any, None] = {}  # an ordered set: the oldest mark goes first
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._read, name="inbox", daemon=True)
         self._thread.start()
@@ -216,7 +218,9 @@ class Inbox:
         if op != "cancel":
             return False
         with self._lock:
-            self._marked.add(params["target"])
+            self._marked[params["target"]] = None
+            while len(self._marked) > self.MAX_MARKS:
+                del self._marked[next(iter(self._marked))]
         self._out.send(reply(request_id, {"target": params["target"], "marked": True}))
         return True
 
@@ -230,7 +234,7 @@ class Inbox:
 
     def forget(self, request_id: Any) -> None:
         with self._lock:
-            self._marked.discard(request_id)
+            self._marked.pop(request_id, None)
 
 
 def serve(session: Session, stdin: IO[bytes], out: Output, log: logging.Logger) -> None:
