@@ -140,6 +140,8 @@ class Pane:
             str(columns),
             "-y",
             str(lines),
+            # COLUMNS/LINES pin the app's size: started from pytest, it drew at 80x24 in a
+            # 100x30 pane (cause not found); the terminal size read from the environment is sure
             f"cd {shlex.quote(str(ROOT))} && COLUMNS={columns} LINES={lines} TERM=xterm-256color "
             f"exec {command}",
         )
