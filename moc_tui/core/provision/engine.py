@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moc_tui.core.access import AccessRequest
-from moc_tui.core.provision.events import RowDone, RowStarted
 from moc_tui.core.provision.keys import request_key
-from moc_tui.core.provision.request_steps import RequestRun, RunContext, StepFailed
+from moc_tui.core.provision.request_steps import RequestRun, RunContext
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover
-from moc_tui.core.workflow.steps import Cancelled
 
-__all__ = ["Failure", "ProvisionResult", "move_done_rows", "provision", "provision_one"]
+__all__ = ["Failure", "ProvisionResult", "provision", "request_steps"]
 
 
 class ProvisionResult(BatchResult[AccessRequest]):
@@ -43,49 +41,23 @@ def _batch(ctx: RunContext) -> Batch[AccessRequest]:
     )
 
 
-def provision_one(ctx: RunContext, request: AccessRequest, result: ProvisionResult) -> bool:
-    key = access_key(request)
-    batch = _batch(ctx)
-    ctx.emit(RowStarted(request.row, request.email, key))
-    if request.problems:
-        batch.fail(result, request, key, "validate", "; ".join(request.problems))
-        return False
-    ctx.journal.audit(ctx.operator, "provision", key, {"row": request.row, "email": request.email})
+def request_steps(ctx: RunContext, request: AccessRequest, key: str) -> None:
+    """One request's steps; each is journaled, so a rerun skips what is done."""
     run = RequestRun(ctx, request, key, ctx.journal.steps(key))
-    try:
-        project = run.step("project", run.project)
-        project_id = str(project["project_id"])
-        if project["created"] and ctx.settings.quotas:
-            run.step("quotas", lambda: run.quotas(project_id))
-        user = run.step("user", run.user)
-        user_id = str(user["user_id"])
-        run.step("member", lambda: run.member(user_id, project_id))
-        extra: list[str] = []
-        if request.extra_users:
-            extra = list(run.step("extra_users", lambda: run.extra_users(project_id))["added"])
-        if user["created"]:
-            run.step("setpass", lambda: run.setpass(user_id))
-        run.queue_mails(project, user, extra)
-        run.send_mails()
-    except StepFailed as failure:
-        batch.fail(result, request, key, failure.step, failure.message)
-        return False
-    except Cancelled as stop:
-        batch.cancel(result, request, key, stop.step)
-        return False
-    ctx.emit(RowDone(request.row))
-    result.done.append(request)
-    return True
-
-
-def move_done_rows(
-    ctx: RunContext,
-    store: RowMover,
-    tabs_as_read: Mapping[str, Sequence[Sequence[str]]],
-    result: ProvisionResult,
-) -> None:
-    """Snapshot the tabs as read, then move every finished row in one atomic write."""
-    _batch(ctx).move_done_rows(store, tabs_as_read, result)
+    project = run.step("project", run.project)
+    project_id = str(project["project_id"])
+    if project["created"] and ctx.settings.quotas:
+        run.step("quotas", lambda: run.quotas(project_id))
+    user = run.step("user", run.user)
+    user_id = str(user["user_id"])
+    run.step("member", lambda: run.member(user_id, project_id))
+    extra: list[str] = []
+    if request.extra_users:
+        extra = list(run.step("extra_users", lambda: run.extra_users(project_id))["added"])
+    if user["created"]:
+        run.step("setpass", lambda: run.setpass(user_id))
+    run.queue_mails(project, user, extra)
+    run.send_mails()
 
 
 def provision(
@@ -100,10 +72,13 @@ def provision(
     not started; the rows finished so far still move.
     """
     result = ProvisionResult()
-    for request in requests:
-        if ctx.cancelled():
-            _batch(ctx).cancel(result, request, access_key(request), "")
-            continue
-        provision_one(ctx, request, result)
-    move_done_rows(ctx, store, tabs_as_read, result)
+    batch = _batch(ctx)
+    batch.run(
+        result,
+        requests,
+        lambda request, key: request_steps(ctx, request, key),
+        lambda request: {"row": request.row, "email": request.email},
+        ctx.cancelled,
+    )
+    batch.move_done_rows(store, tabs_as_read, result)
     return result

@@ -27,14 +27,13 @@ from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.workflow import (
     Batch,
     BatchResult,
-    Cancelled,
     MailSender,
     RowMover,
     StepFailed,
     Steps,
     describe,
 )
-from moc_tui.core.workflow.events import Event, RowDone, RowStarted, RowWarning
+from moc_tui.core.workflow.events import Event, RowWarning
 from moc_tui.core.workflow.steps import never
 
 
@@ -138,40 +137,19 @@ class QuotaRun:
         self.steps.queue_mails({mail.KIND: payload})
 
 
-def apply_one(ctx: QuotaContext, request: QuotaRequest, result: QuotaResult) -> bool:
-    key = quota_key(request)
-    batch = _batch(ctx)
-    ctx.emit(RowStarted(request.row, request.email, key))
-    if request.problems:
-        batch.fail(result, request, key, "validate", "; ".join(request.problems))
-        return False
-    ctx.journal.audit(
-        ctx.operator,
-        "quota",
-        key,
-        {"row": request.row, "project": request.project, "requested": request.requested},
-    )
+def request_steps(ctx: QuotaContext, request: QuotaRequest, key: str, result: QuotaResult) -> None:
+    """One request's steps; `result.applied` gets what the cloud reads back."""
     done = ctx.journal.steps(key)
     steps = Steps(ctx.journal, key, request.row, ctx.emit, done, ctx.operator, ctx.cancelled)
     run = QuotaRun(ctx, request, steps)
-    try:
-        project = steps.step("project", run.project)
-        project_id = str(project["project_id"])
-        intent = run.intent(project_id)
-        values: dict[str, int] = intent["values"]
-        applied = steps.step("quotas", lambda: run.apply(project_id, values))["applied"]
-        run.queue_mail(project, intent)
-        steps.send_mails(ctx.mailer)
-    except StepFailed as failure:
-        batch.fail(result, request, key, failure.step, failure.message)
-        return False
-    except Cancelled as stop:
-        batch.cancel(result, request, key, stop.step)
-        return False
-    ctx.emit(RowDone(request.row))
-    result.done.append(request)
+    project = steps.step("project", run.project)
+    project_id = str(project["project_id"])
+    intent = run.intent(project_id)
+    values: dict[str, int] = intent["values"]
+    applied = steps.step("quotas", lambda: run.apply(project_id, values))["applied"]
+    run.queue_mail(project, intent)
+    steps.send_mails(ctx.mailer)
     result.applied[request.row] = dict(applied)
-    return True
 
 
 def apply_quota_requests(
@@ -186,10 +164,13 @@ def apply_quota_requests(
     not started; the rows finished so far still move.
     """
     result = QuotaResult()
-    for request in requests:
-        if ctx.cancelled():
-            _batch(ctx).cancel(result, request, quota_key(request), "")
-            continue
-        apply_one(ctx, request, result)
-    _batch(ctx).move_done_rows(store, tabs_as_read, result)
+    batch = _batch(ctx)
+    batch.run(
+        result,
+        requests,
+        lambda request, key: request_steps(ctx, request, key, result),
+        lambda r: {"row": r.row, "project": r.project, "requested": r.requested},
+        ctx.cancelled,
+    )
+    batch.move_done_rows(store, tabs_as_read, result)
     return result

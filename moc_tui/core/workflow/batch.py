@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import SheetSettings
 from moc_tui.core.snapshots import write_snapshot
-from moc_tui.core.workflow.events import Event, RowCancelled, RowFailed, RowsMoved
-from moc_tui.core.workflow.steps import describe
+from moc_tui.core.workflow.events import (
+    Event,
+    RowCancelled,
+    RowDone,
+    RowFailed,
+    RowsMoved,
+    RowStarted,
+)
+from moc_tui.core.workflow.steps import Cancelled, StepFailed, describe
 
 
 class SheetRow(Protocol):
@@ -28,6 +35,8 @@ class SheetRow(Protocol):
     def cells(self) -> tuple[str, ...]: ...
     @property
     def email(self) -> str: ...
+    @property
+    def problems(self) -> tuple[str, ...]: ...
 
 
 R = TypeVar("R", bound=SheetRow)
@@ -75,6 +84,42 @@ class Batch(Generic[R]):
     state_dir: Path
     action: str
     key_of: Callable[[R], str]
+
+    def run(
+        self,
+        result: BatchResult[R],
+        requests: Sequence[R],
+        steps: Callable[[R, str], None],
+        detail: Callable[[R], dict[str, Any]],
+        cancelled: Callable[[], bool],
+    ) -> None:
+        """Each request through `steps(request, key)`, one at a time, into `result`.
+
+        A request with problems is refused (validate) and never reaches `steps`; one that
+        `steps` fails (StepFailed) gets its error record; one cancelled between steps keeps its
+        row. Once the operator cancels, the requests after it are not started. `detail` is
+        what the audit record of the start holds.
+        """
+        for request in requests:
+            key = self.key_of(request)
+            if cancelled():
+                self.cancel(result, request, key, "")
+                continue
+            self.emit(RowStarted(request.row, request.email, key))
+            if request.problems:
+                self.fail(result, request, key, "validate", "; ".join(request.problems))
+                continue
+            self.journal.audit(self.operator, self.action, key, detail(request))
+            try:
+                steps(request, key)
+            except StepFailed as failure:
+                self.fail(result, request, key, failure.step, failure.message)
+                continue
+            except Cancelled as stop:
+                self.cancel(result, request, key, stop.step)
+                continue
+            self.emit(RowDone(request.row))
+            result.done.append(request)
 
     def fail(self, result: BatchResult[R], request: R, key: str, step: str, message: str) -> None:
         self.journal.record_error(
