@@ -211,6 +211,8 @@ class Inbox:
 
     def _cancel(self, line: bytes) -> bool:
         """Handle `line` here when it is a valid cancel; anything else goes to the main loop."""
+        if b'"cancel"' not in line:  # not one: the main loop parses it (once)
+            return False
         try:
             request_id, op, params = parse_line(line)
         except ProtocolError:

@@ -265,8 +265,8 @@ class RequestsTable(DataTable[Text]):
         for state in self.states:
             by_status[state.status] = by_status.get(state.status, 0) + 1
         parts = [f"pending rows: {len(self.states)}"]
-        if self.filter_text:
-            shown = len(self.visible_states())
+        if self.filter_text:  # the rows shown are the filtered ones: no second pass over them
+            shown = self.row_count
             parts.append(f"filter: {plain(self.filter_text, 24)} ({shown} of {len(self.states)})")
         parts += [f"{n} {status}" for status, n in by_status.items()]
         parts.append(f"{len(self.selected)} selected")
