@@ -4,7 +4,8 @@ Only changed fields are sent, one `edit_access_field` each; every answer carries
 re-read, whose fingerprint the next write uses.
 
 Suggestions for the project name come from the backend (`suggest_projects`: Keystone's projects
-and the `[project_aliases]` table), asked in a thread worker once typing pauses (`DEBOUNCE`).
+and the `[project_aliases]` table), asked in a thread worker once typing pauses
+(`SuggestionList.after_typing`).
 They are listed under the field: `↓` enters the list, `Enter` puts the Keystone name into the
 field. For a row that creates a new project they are names already taken, shown but not
 pickable. When the look-up fails, the projects named in the pending list are suggested instead.
@@ -21,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -32,8 +32,6 @@ from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
-
-DEBOUNCE = 0.3  # seconds of no typing before the backend is asked for suggestions
 
 FIELDS: list[tuple[str, str]] = [
     ("project", "Project"),
@@ -73,7 +71,6 @@ class EditModal(ModalScreen[bool]):
         self.new_project = view.get("project_action", "new") == "new"
         self.saved = False
         self.suggestions: list[View] = []
-        self.suggest_timer: Timer | None = None
         self.asked = ""  # the text the latest look-up was for
         self.picked = ""  # a name just picked: its own suggestions are not shown again
         self.lookup_failed = False  # then the pending list's names are suggested instead
@@ -141,14 +138,11 @@ class EditModal(ModalScreen[bool]):
 
     @on(Input.Changed, "#f-project")
     def _project_typed(self, event: Input.Changed) -> None:
-        if self.suggest_timer is not None:
-            self.suggest_timer.stop()
-            self.suggest_timer = None
+        self.suggestion_list.stop_waiting()
         if trim(event.value) != self.asked:  # (the Input's first Changed repeats on_mount's)
-            self.suggest_timer = self.set_timer(DEBOUNCE, self.ask_suggestions)
+            self.suggestion_list.after_typing(self.ask_suggestions)
 
     def ask_suggestions(self) -> None:
-        self.suggest_timer = None
         typed = trim(self.values()["project"])
         self.asked = typed
         if not typed or len(typed) > PROJECT_NAME_MAX or typed == self.picked:
@@ -260,6 +254,4 @@ class EditModal(ModalScreen[bool]):
             self.saved = True  # the list is stale: reload it when the modal closes
 
     def on_unmount(self) -> None:
-        if self.suggest_timer is not None:
-            self.suggest_timer.stop()
         self.view = {}

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -30,7 +29,6 @@ from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
 
-DEBOUNCE = 0.3  # seconds of no typing before the backend is asked
 MIN_SEARCH = 2  # the backend refuses shorter text
 
 
@@ -82,7 +80,6 @@ class ResetModal(ModalScreen[None]):
         self.link = link
         self.busy = False
         self.matches: list[dict[str, object]] = []
-        self.search_timer: Timer | None = None
         self.asked = ""
         self.picked = ""
 
@@ -116,12 +113,9 @@ class ResetModal(ModalScreen[None]):
 
     @on(Input.Changed, "#username")
     def _typed(self, event: Input.Changed) -> None:
-        if self.search_timer is not None:
-            self.search_timer.stop()
-        self.search_timer = self.set_timer(DEBOUNCE, self.ask_matches)
+        self.match_list.after_typing(self.ask_matches)
 
     def ask_matches(self) -> None:
-        self.search_timer = None
         typed = trim(self.query_one("#username", Input).value)
         self.asked = typed
         if not MIN_SEARCH <= len(typed) <= EMAIL_MAX or typed == self.picked:
@@ -222,7 +216,3 @@ class ResetModal(ModalScreen[None]):
     def action_close(self) -> None:
         if not self.busy:
             self.dismiss()
-
-    def on_unmount(self) -> None:
-        if self.search_timer is not None:
-            self.search_timer.stop()

@@ -1,5 +1,6 @@
 """A short list of suggestions under an Input: `↓` in the field enters it, `Enter` picks,
 `Esc` (or `↑` on the first entry) goes back to the field. Hidden while it has nothing to show.
+`after_typing` asks for new entries once typing pauses (`DEBOUNCE`), not on every keystroke.
 
 Entries come from the backend (Keystone names, settings), so every prompt is a literal `Text`
 built with `tui.text.plain`: an OptionList given a `str` would parse it as markup.
@@ -7,17 +8,19 @@ built with `tui.text.plain`: an OptionList given a `str` would parse it as marku
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from moc_tui.tui.text import plain
 
 View = dict[str, Any]
+DEBOUNCE = 0.3  # seconds of no typing before the backend is asked
 
 
 def project_prompt(item: View, taken: bool) -> Text:
@@ -61,6 +64,20 @@ class SuggestionList(OptionList):
         super().__init__(id=id, compact=True)
         self.field_id = field_id
         self.display = False
+        self._pause: Timer | None = None
+
+    def after_typing(self, ask: Callable[[], None]) -> None:
+        """Call `ask` once the field has not changed for `DEBOUNCE` seconds (restarts the wait).
+
+        The timer belongs to this widget, so it stops when the form closes.
+        """
+        self.stop_waiting()
+        self._pause = self.set_timer(DEBOUNCE, ask)
+
+    def stop_waiting(self) -> None:
+        if self._pause is not None:
+            self._pause.stop()
+            self._pause = None
 
     def show(self, options: Sequence[Option]) -> None:
         was_focused = self.has_focus
