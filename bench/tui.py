@@ -173,7 +173,10 @@ class Pane:
         return tui, int(children[0]) if children else 0
 
     def kill(self) -> None:
+        """Stop the server and remove its socket file (kill-server leaves it behind)."""
         subprocess.run([self.tmux_path, "-L", self.socket, "kill-server"], capture_output=True)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"  # noqa: S108 (tmux's own default)
+        (folder / self.socket).unlink(missing_ok=True)
 
 
 def shows(needle: str) -> Callable[[str], bool]:
