@@ -74,8 +74,8 @@ def _message(driver: Any) -> str:
 def _fill(driver: Any, pin: str, password: str, confirm: str) -> None:
     """Submit the form and wait until the answer page replaced this one (the old page may carry
     a #message too, so waiting for #message alone could read the old page)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
@@ -83,7 +83,21 @@ def _fill(driver: Any, pin: str, password: str, confirm: str) -> None:
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "confirm_password").send_keys(confirm)
     driver.find_element(By.ID, "submit").click()
-    WebDriverWait(driver, 20).until(ec.staleness_of(page))
+
+    def replaced(_: Any) -> bool:
+        """`ec.staleness_of`, plus the other word chromedriver has for a node of a page that is
+        gone while the next one loads ("does not belong to the document")."""
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error.msg):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, 20).until(replaced)
 
 
 def test_set_password_in_headless_chromium(
