@@ -19,6 +19,7 @@ from setpass.crypto import Keyring
 from setpass.db import Store, make_engine
 from setpass.keystone import Keystone
 from setpass.ratelimit import RateLimiter
+from setpass.reset_requests import ResetRequests
 from setpass.views import Services, bp
 from setpass.web import CsrfCookieInterface, install_log_redaction, security_headers
 
@@ -64,6 +65,7 @@ def create_app(
         form_limiter=RateLimiter(settings.form_rate_limit, monotonic),
         reset_limiter=RateLimiter(settings.reset_rate_limit, monotonic),
         api_limiter=RateLimiter(settings.api_rate_limit, monotonic),
+        reset_requests=ResetRequests(store.engine),
     )
     app.register_blueprint(bp)
     app.after_request(security_headers)

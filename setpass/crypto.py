@@ -8,6 +8,10 @@ leak of one derived key (say the session cookie key) says nothing about the othe
 - PINs: 4 digits are 10,000 values, so a plain or salted hash is reversed offline in
   milliseconds. They are hashed with HMAC-SHA256 under a key the database does not hold; bound to
   the Keystone user id, so equal PINs of two users do not look equal.
+- A PIN from the reset form: nobody knows the Keystone user id yet, so it is bound to a random
+  salt instead, stored beside it (`r1$<salt>$<hmac>`, 64 characters like the others); a reset
+  that redeems the reference copies that string into the registration unchanged.
+- Reset references: stored as an HMAC under the same key (a leaked table cannot be searched).
 - Temporary password: needed in clear text once (to log in to Keystone), so it is encrypted with
   Fernet (AES-128-CBC + HMAC) rather than hashed.
 """
@@ -28,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 128  # token_urlsafe(32) is 43 characters; anything far longer is junk
 _PIN_RE = re.compile(r"[0-9]{4}")
+_SALTED = "r1$"
 
 
 def valid_pin(pin: object) -> bool:
@@ -81,9 +86,25 @@ class Keyring:
         message = f"{user_id}\x00{pin}".encode()
         return hmac.new(self.pin_key, message, hashlib.sha256).hexdigest()
 
+    def hash_pin_salted(self, pin: str) -> str:
+        """Keyed hash of a PIN whose user is not known yet (the reset form): `r1$salt$hmac`."""
+        return self._salted(secrets.token_urlsafe(9), pin)
+
+    def _salted(self, salt: str, pin: str) -> str:
+        digest = hmac.new(self.pin_key, f"reset\x00{salt}\x00{pin}".encode(), hashlib.sha256)
+        return f"{_SALTED}{salt}${digest.hexdigest()[:48]}"
+
     def pin_matches(self, user_id: str, pin: str, stored: str) -> bool:
-        """Constant-time comparison with the stored PIN hash."""
+        """Constant-time comparison with the stored PIN hash (bound to the user or salted)."""
+        if stored.startswith(_SALTED):
+            salt = stored[len(_SALTED) :].split("$", 1)[0]
+            return hmac.compare_digest(self._salted(salt, pin), stored)
         return hmac.compare_digest(self.hash_pin(user_id, pin), stored)
+
+    def hash_reference(self, reference: str) -> str:
+        """What the database stores and looks up instead of a reset reference."""
+        message = f"reference\x00{reference}".encode()
+        return hmac.new(self.pin_key, message, hashlib.sha256).hexdigest()
 
     def encrypt_password(self, password: str) -> str:
         return self.fernet.encrypt(password.encode("utf-8")).decode("ascii")

@@ -174,3 +174,22 @@ class Keystone:
                 ChangeOutcome.REFUSED, "The cloud does not allow this account to set its password."
             )
         return ChangeResult(ChangeOutcome.UNAVAILABLE)
+
+    def user_names(self, admin_token: str, user_id: str) -> list[str] | None:
+        """The user's name and email, lower case ([] if no such user; None if unreachable).
+
+        Asked with the caller's admin token when a reset reference is redeemed: the reference
+        was filed under an email, and Keystone says whose it is.
+        """
+        headers = {"X-Auth-Token": admin_token}
+        try:
+            response = self._request("GET", f"/users/{quote(user_id, safe='')}", headers=headers)
+            if response.status_code == 404:
+                return []
+            if response.status_code != 200:
+                return None
+            user = response.json().get("user", {})
+        except (requests.RequestException, ValueError, AttributeError):
+            return None
+        found = (user.get("name"), user.get("email"))
+        return [value.lower() for value in found if isinstance(value, str) and value]

@@ -1,5 +1,9 @@
 """The password-reset ticket mailed to the helpdesk, and the checks on what the visitor typed.
 
+The ticket carries a reset reference, never the PIN (setpass keeps it, hashed; see
+`setpass.reset_requests`). A template of the original's with `{pin}` still renders: that field
+now says the PIN is not mailed and gives the reference.
+
 The visitor's name and email only ever go into the message body, after validation; the headers
 come from the config. `email.message.EmailMessage` would refuse a CR/LF in a header anyway. No
 shell, no subprocess: the mail goes out over SMTP with verified STARTTLS (or implicit TLS).
@@ -23,9 +27,11 @@ Priority: High
 
 Name: {name}
 Username: {username}
-PIN: {pin}
+Reset reference: {reference}
 
-The user asked for a new password through the setpass reset form.
+The user asked for a new password through the setpass reset form and chose a new PIN there.
+The PIN stays with setpass: reset the password with this reference (it works once, for this
+user, within 7 days).
 """
 
 MAX_NAME = 128
@@ -59,27 +65,28 @@ def clean_email(raw: str) -> str | None:
     return email
 
 
-def ticket_body(settings: Settings, *, name: str, username: str, pin: str) -> str:
+def ticket_body(settings: Settings, *, name: str, username: str, reference: str) -> str:
     """The configured template (trusted, from the config) with the visitor's values filled in."""
     template = DEFAULT_TEMPLATE
     if settings.helpdesk_template:
         template = Path(settings.helpdesk_template).read_text(encoding="utf-8")
     # Only the template is parsed for {fields}; the values are inserted literally.
-    return template.format(name=name, username=username, pin=pin)
+    pin = f"not mailed (kept by setpass); reset reference {reference}"
+    return template.format(name=name, username=username, reference=reference, pin=pin)
 
 
 class MailError(Exception):
     """The ticket could not be handed to the mail server."""
 
 
-def build_ticket(settings: Settings, *, name: str, username: str, pin: str) -> EmailMessage:
+def build_ticket(settings: Settings, *, name: str, username: str, reference: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.ticket_sender
     message["To"] = settings.helpdesk_email
     message["Subject"] = settings.ticket_subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.mail_local_hostname)
-    message.set_content(ticket_body(settings, name=name, username=username, pin=pin))
+    message.set_content(ticket_body(settings, name=name, username=username, reference=reference))
     return message
 
 

@@ -6,7 +6,9 @@ Deliberate changes from the original, each fixing one of its flaws:
 - the PIN must be four ASCII digits (`re.fullmatch`), checked with the other input;
 - `GET /?token=` says at once when a link is unknown, expired or locked;
 - the forms carry a CSRF token; POSTs are rate limited per client;
-- a bad JSON body is a 400; Keystone's refusals are shown in plain words.
+- a bad JSON body is a 400; Keystone's refusals are shown in plain words;
+- the reset form mails a reference, not the PIN; PUT may give `pin_reference` instead of `pin`
+  (see `setpass.reset_api`).
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
-from setpass import mail
+from setpass import mail, reset_api
 from setpass.config import Settings
 from setpass.crypto import MAX_TOKEN_LENGTH, DecryptError, Keyring, hash_token, new_token, valid_pin
 from setpass.db import Record, Store
 from setpass.keystone import AdminCheck, ChangeOutcome, Keystone
 from setpass.ratelimit import RateLimiter
+from setpass.reset_requests import Pending, ResetRequests
 from setpass.web import CSRF_FIELD, csrf_ok, csrf_token, reply
+from setpass_client.reference import ACCEPTED_HEADER, new_reference, shown
 
 log = logging.getLogger("setpass")
 bp = Blueprint("setpass", __name__)
@@ -42,6 +47,7 @@ FORM_EXPIRED = "The form has expired. Please reload the page and try again."
 TOO_MANY = "Too many requests. Please wait a little and try again."
 ASK_HELPDESK = "Please ask the helpdesk for a new link."
 RESET_TITLE = "Request a password reset"
+BOTH_PINS = "Bad request: give pin or pin_reference, not both"
 
 
 @dataclass
@@ -56,6 +62,7 @@ class Services:
     form_limiter: RateLimiter
     reset_limiter: RateLimiter
     api_limiter: RateLimiter
+    reset_requests: ResetRequests
 
 
 def services() -> Services:
@@ -237,17 +244,34 @@ def register(user_id: str) -> Response:
         )
     if pin is not None and not valid_pin(pin):
         return Response(BAD_PIN, 400, mimetype="text/plain")
+    pin_hash = svc.keyring.hash_pin(user_id, pin) if pin is not None else None
+    redeemed: Pending | None = None
+    if "pin_reference" in body:
+        if pin is not None:
+            return Response(BOTH_PINS, 400, mimetype="text/plain")
+        found = reset_api.redeemable(svc, user_id, body["pin_reference"])
+        if isinstance(found, Response):
+            return found
+        redeemed, pin_hash = found, found.pin_hash
 
     token = new_token()
     stored = svc.store.upsert(
         user_id,
         hash_token(token),
         svc.now(),
-        pin_hash=svc.keyring.hash_pin(user_id, pin) if pin is not None else None,
+        pin_hash=pin_hash,
         password_enc=svc.keyring.encrypt_password(password) if password is not None else None,
     )
     if not stored:
         return Response(MISSING, 400, mimetype="text/plain")
+    if redeemed is not None:
+        # after the upsert: a crash in between leaves the reference usable for the retry
+        if not svc.reset_requests.mark_used(redeemed.id, user_id, svc.now()):
+            return reset_api.refusal(reset_api.USED)
+        log.info("registration for user %s took its PIN from a reset reference", user_id)
+        response = Response(token, 200, mimetype="text/plain")
+        response.headers[ACCEPTED_HEADER] = "accepted"
+        return response
     log.info("registration for user %s issued a new link", user_id)
     return Response(token, 200, mimetype="text/plain")
 
@@ -336,10 +360,20 @@ def reset_request() -> Response:
     if not svc.settings.helpdesk_email:
         log.error("reset request refused: helpdesk_email is not configured")
         return reply("Password resets are not available here. Please write to the helpdesk.", 503)
+    reference = new_reference()
     try:
-        message = mail.build_ticket(svc.settings, name=name, username=email, pin=pin)
+        message = mail.build_ticket(
+            svc.settings, name=name, username=email, reference=shown(reference)
+        )
+        # stored before the mail: a reference in a ticket always exists
+        svc.reset_requests.add(
+            svc.keyring.hash_reference(reference),
+            email,
+            svc.keyring.hash_pin_salted(pin),
+            svc.now(),
+        )
         mail.send(svc.settings, message)
-    except (mail.MailError, OSError, KeyError, ValueError, IndexError) as exc:
+    except (mail.MailError, OSError, KeyError, ValueError, IndexError, SQLAlchemyError) as exc:
         log.error("reset ticket not sent: %s", type(exc).__name__)
         return reply("The request could not be forwarded. Please try again later.", 503)
     log.info("reset ticket sent to the helpdesk")

@@ -6,6 +6,7 @@ from setpass_client.errors import (
     SetpassError,
     SetpassForbidden,
     SetpassNotFound,
+    SetpassReferenceRefused,
     SetpassUnauthorized,
     SetpassUnavailable,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "SetpassError",
     "SetpassForbidden",
     "SetpassNotFound",
+    "SetpassReferenceRefused",
     "SetpassUnauthorized",
     "SetpassUnavailable",
 ]

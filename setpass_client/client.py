@@ -22,9 +22,11 @@ from setpass_client.errors import (
     SetpassError,
     SetpassForbidden,
     SetpassNotFound,
+    SetpassReferenceRefused,
     SetpassUnauthorized,
     SetpassUnavailable,
 )
+from setpass_client.reference import ACCEPTED_HEADER
 
 if TYPE_CHECKING:
     import requests
@@ -102,11 +104,43 @@ class SetpassClient:
         if pin is not None:
             body["pin"] = pin
         url = f"{self._root}/token/{quote(user_id, safe='')}"
-        response = self._put(url, body)
+        return self._token(self._put(url, body))
+
+    @staticmethod
+    def _token(response: requests.Response) -> str:
         token = response.text.strip()
         if not token or len(token) > 256 or any(c.isspace() for c in token):
             raise SetpassError("setpass answered 200 without a usable token")
         return token
+
+    def redeem(self, user_id: str, password: str | None, reference: str) -> str:
+        """Like `register`, but the PIN is the one the user chose on setpass's reset form,
+        named by the ticket's reference (`{"password": ..., "pin_reference": R}`); the new link
+        token. `password` None keeps the stored one.
+
+        Raises SetpassReferenceRefused with setpass's words when the reference is malformed,
+        unknown, expired, used or another user's. Redeeming the same reference again for the
+        same user while its link is waiting is a retry and succeeds (so retries here are safe).
+        Needs this project's setpass service: an older one would ignore the reference and keep
+        the old PIN, so an answer without the service's acknowledgement is an error.
+        """
+        if not user_id:
+            raise ValueError("user_id is empty")
+        body: dict[str, Any] = {"pin_reference": reference}
+        if password is not None:
+            body["password"] = password
+        url = f"{self._root}/token/{quote(user_id, safe='')}"
+        response = self._send("PUT", url, body)
+        reason = _server_message(response)
+        if response.status_code in (400, 409) and "reference" in reason.lower():
+            raise SetpassReferenceRefused(reason)
+        self._check(response)
+        if response.headers.get(ACCEPTED_HEADER) != "accepted":
+            raise SetpassError(
+                "this setpass service does not know reset references (an older version?); the"
+                " link would keep the old PIN"
+            )
+        return self._token(response)
 
     def renew(self, user_id: str) -> str:
         """A new link token for a registered user, keeping the stored password and PIN."""

@@ -25,3 +25,7 @@ class SetpassNotFound(SetpassError):
 
 class SetpassUnavailable(SetpassError):
     """Not reachable, timed out, or 429/5xx after the allowed retries: try again later."""
+
+
+class SetpassReferenceRefused(SetpassError):
+    """setpass refused a reset reference: malformed, unknown, expired, used, another user's."""

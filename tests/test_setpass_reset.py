@@ -1,7 +1,11 @@
-"""The request-a-reset form: a ticket to the helpdesk over verified STARTTLS; hostile input."""
+"""The request-a-reset form: a ticket to the helpdesk over verified STARTTLS; hostile input.
+
+The ticket carries a reset reference, never the PIN (tests/test_setpass_reference.py redeems it).
+"""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -39,19 +43,38 @@ def test_reset_ticket_reaches_the_helpdesk(
     assert mail.message["To"] == HELPDESK
     assert mail.message["Subject"] == "Password reset request"
     assert "Name: Ada Lovelace" in mail.text and "Username: ada@example.org" in mail.text
-    assert "PIN: 2468" in mail.text and "Priority: High" in mail.text
+    assert "Priority: High" in mail.text
+    assert re.search(r"^Reset reference: [0-9A-Z]{5}-[0-9A-Z]{5}\r?$", mail.text, re.M), mail.text
+    assert "2468" not in mail.message.as_string()  # the PIN (the canary) is nowhere in the mail
+
+
+def test_an_original_template_with_pin_gets_no_pin(
+    setpass_factory: StartServer, mail_sink: MailSink, tmp_path: Path
+) -> None:
+    """A deployment's own template from the original ({pin}) still renders, without the PIN."""
+    template = tmp_path / "ticket.txt"
+    template.write_text("Reset for {name} <{username}> pin {pin}\n")
+    server = setpass_factory(helpdesk_template=str(template))
+    assert post_reset(server, **fields())[0] == 200
+    [mail] = mail_sink.wait_for(1)
+    assert "2468" not in mail.message.as_string()
+    assert re.fullmatch(
+        r"Reset for Ada Lovelace <ada@example.org> pin not mailed \(kept by setpass\); reset"
+        r" reference [0-9A-Z]{5}-[0-9A-Z]{5}",
+        mail.text.strip(),
+    )
 
 
 def test_reset_uses_the_configured_template(
     setpass_factory: StartServer, mail_sink: MailSink, tmp_path: Path
 ) -> None:
     template = tmp_path / "ticket.txt"
-    template.write_text("Reset for {name} <{username}> pin {pin}\n")
+    template.write_text("Reset for {name} <{username}> ref {reference}\n")
     server = setpass_factory(helpdesk_template=str(template))
     assert post_reset(server, **fields())[0] == 200
-    assert (
-        mail_sink.wait_for(1)[0].text.strip() == "Reset for Ada Lovelace <ada@example.org> pin 2468"
-    )
+    text = mail_sink.wait_for(1)[0].text.strip()
+    expected = r"Reset for Ada Lovelace <ada@example.org> ref [0-9A-Z]{5}-[0-9A-Z]{5}"
+    assert re.fullmatch(expected, text)
 
 
 def test_reset_input_checks_in_the_originals_order(setpass_factory: StartServer) -> None:
