@@ -1,8 +1,9 @@
-"""Password reset orchestration with in-memory ports: order, refusals, PIN rules, crashes.
+"""Password reset orchestration with in-memory ports: order, refusals, references, crashes,
+and the confirmation a rerun minutes after a finished reset needs.
 
 The outcome that matters after any crash and rerun: Keystone holds the password setpass holds
-(so the link works), setpass holds the PIN typed last, exactly one mail went to the address on
-file, its link carries the token setpass accepts now, and the reset is closed.
+(so the link works), setpass holds the PIN of the latest run's reference, exactly one mail went
+to the address on file, its link carries the token setpass accepts now, and the reset is closed.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from moc_tui.core.journal import Journal
 from moc_tui.core.password_reset import ResetContext, ResetResult, reset_password
 from moc_tui.core.settings import Settings, load_settings
 from moc_tui.core.workflow.events import Event, StepDone
+from setpass_client import SetpassReferenceRefused
 from tests.provision_fakes import Crash, FakeCloud, FakeMailer
 from tests.settings_files import write_settings
 
 PIN = "9731"
+REF, OTHER_REF = "7K3QX-9W2HD", "AB12C-D34EF"  # the form's PINs: PIN and 1111
 NAME, ADDRESS = "dora@example.org", "dora.home@mail.example.org"
 
 
@@ -36,6 +39,15 @@ class ResetSetpass:
     valid_token: dict[str, str] = field(default_factory=dict)
     hook: Callable[[str], None] = lambda call: None
     fail_with: Exception | None = None
+    references: dict[str, str] = field(
+        default_factory=lambda: {"7K3QX9W2HD": PIN, "AB12CD34EF": "1111"}
+    )
+
+    def redeem(self, user_id: str, password: str | None, reference: str) -> str:
+        """The PIN the form stored under the (canonical) reference."""
+        if reference not in self.references:
+            raise SetpassReferenceRefused("Unknown reset reference: check it against the ticket")
+        return self.register(user_id, password, self.references[reference])
 
     def register(self, user_id: str, password: str | None, pin: str | None) -> str:
         if self.fail_with is not None:
@@ -64,17 +76,28 @@ class ResetWorld:
     journal: Journal
     events: list[Event]
     user_id: str
+    clock: list[datetime] = field(default_factory=lambda: [datetime(2026, 11, 1, 9, tzinfo=UTC)])
 
-    def run(self, username: str = NAME, pin: str = PIN, emit_hook: Any = None) -> ResetResult:
+    def run(
+        self,
+        username: str = NAME,
+        reference: str | None = REF,
+        pin: str | None = None,
+        again: bool = False,
+        emit_hook: Any = None,
+    ) -> ResetResult:
         def emit(event: Event) -> None:
             self.events.append(event)
             if emit_hook is not None:
                 emit_hook(event)
 
         ctx = ResetContext(
-            self.settings, self.cloud, self.setpass, self.mailer, self.journal, "op", emit
-        )
-        return reset_password(ctx, username, pin)
+            self.settings, self.cloud, self.setpass, self.mailer, self.journal, "op", emit,
+            now=lambda: self.clock[0],
+        )  # fmt: skip
+        if pin is not None:
+            reference = None
+        return reset_password(ctx, username, reference=reference, pin=pin, again=again)
 
     def set_hooks(self, hook: Callable[[str], None]) -> None:
         self.cloud.hook = self.setpass.hook = self.mailer.hook = hook
@@ -92,9 +115,14 @@ def make_reset_world(tmp_path: Path) -> ResetWorld:
 
 
 def outcome(world: ResetWorld) -> dict[str, Any]:
+    assert len(world.mailer.sent) == 1
+    return outcome_of_last(world)
+
+
+def outcome_of_last(world: ResetWorld) -> dict[str, Any]:
     uid = world.user_id
     password, pin = world.setpass.records[uid]
-    [mail] = world.mailer.sent
+    mail = world.mailer.sent[-1]
     token = re.search(r"token=(\w+)", mail.body)
     return {
         "keystone_matches_setpass": world.cloud.passwords[uid] == password,
@@ -130,11 +158,41 @@ def test_a_reset_registers_first_then_sets_then_mails_the_address_on_file(
     assert order.index("register") < order.index("set_password") < order.index("send")
     assert "Dora Explorer" in world.mailer.sent[0].body
     # a later reset is a new one: a second mail
+    world.clock[0] += timedelta(minutes=15)
     second = world.run()
     assert second.ok and second.request_key != result.request_key
     assert len(world.mailer.sent) == 2
     actions = [a.action for a in world.journal.audit_trail()]
     assert actions.count("reset-password-done") == 2
+
+
+def test_a_rerun_minutes_after_a_finished_reset_asks_first(tmp_path: Path) -> None:
+    """A kill between "closed" and the success line: the rerun must not mail the user again."""
+    world = make_reset_world(tmp_path)
+    first = world.run()
+    assert first.ok
+    registered = dict(world.setpass.valid_token)
+    world.clock[0] += timedelta(minutes=14, seconds=59)
+    asked = world.run()
+    assert not asked.ok and asked.needs_confirmation and asked.step == "confirm"
+    assert asked.message == (
+        "the password of dora@example.org was reset 14 minutes ago by op (link mailed to "
+        f"{ADDRESS}); another reset mails the user again and that link stops working"
+    )
+    assert len(world.mailer.sent) == 1 and world.setpass.valid_token == registered
+    assert world.journal.errors() == []  # a question, not a failure
+    confirmed = world.run(again=True)
+    assert confirmed.ok and not confirmed.resumed and len(world.mailer.sent) == 2
+    assert outcome_of_last(world) == EXPECTED
+
+
+def test_only_a_finished_reset_asks_a_failed_one_resumes(tmp_path: Path) -> None:
+    world = make_reset_world(tmp_path)
+    world.mailer.fail_with = RuntimeError("smtp down")
+    assert not world.run().ok
+    world.mailer.fail_with = None
+    again = world.run()
+    assert again.ok and again.resumed and not again.needs_confirmation
 
 
 def test_a_setpass_failure_leaves_the_current_password_working(tmp_path: Path) -> None:
@@ -146,10 +204,29 @@ def test_a_setpass_failure_leaves_the_current_password_working(tmp_path: Path) -
     assert world.mailer.sent == []
     [error] = world.journal.errors()
     assert (error.step, error.email) == ("setpass", NAME)
+    assert result.request_key is None  # nothing changed: not left open
     world.setpass.fail_with = None
     again = world.run()
-    assert again.ok and again.resumed and again.request_key == result.request_key
+    assert again.ok and not again.resumed and not again.needs_confirmation
     assert outcome(world) == EXPECTED
+
+
+def test_a_refused_reference_changes_nothing_and_says_why(tmp_path: Path) -> None:
+    world = make_reset_world(tmp_path)
+    result = world.run(reference="ZZZZZ-ZZZZZ")
+    assert not result.ok and result.step == "setpass" and result.request_key is None
+    assert result.message == "Unknown reset reference: check it against the ticket"
+    assert world.cloud.passwords[world.user_id] == "old-password" and world.mailer.sent == []
+    assert world.run().ok  # the right reference then works at once
+
+
+@pytest.mark.parametrize("reference", ["", "ABC", "7K3QX-9W2HU", "7K3QX-9W2HD-1", "１２３"])
+def test_a_malformed_reference_is_refused_before_any_lookup(tmp_path: Path, reference: str) -> None:
+    world = make_reset_world(tmp_path)
+    result = world.run(reference=reference)
+    assert not result.ok and result.step == "validate"
+    assert "reset reference" in result.message
+    assert world.cloud.calls.count("find_user") == 0 and world.setpass.records == {}
 
 
 @pytest.mark.parametrize(
@@ -180,7 +257,7 @@ HOSTILE_PINS = [
 @pytest.mark.parametrize("pin", HOSTILE_PINS)
 def test_only_four_ascii_digits_are_a_pin(tmp_path: Path, pin: str) -> None:
     world = make_reset_world(tmp_path)
-    result = world.run(pin=pin)
+    result = world.run(pin=pin, reference=None)
     assert not result.ok and result.step == "validate"
     assert result.message == "the PIN must be exactly four digits 0-9"
     assert world.cloud.calls.count("find_user") == 0 and world.setpass.records == {}
@@ -227,9 +304,9 @@ def test_a_crash_at_every_step_boundary_then_a_rerun(tmp_path: Path) -> None:
     for n in range(1, count + 1):
         world = make_reset_world(tmp_path / f"boundary-{n}")
         crash = crash_after_step(n)
-        # the PIN typed in the rerun wins, unless the mail went out already (boundary 4)
+        # the rerun's reference wins, unless the mail went out already (boundary 4)
         with pytest.raises(Crash):
-            world.run(pin="1111" if n < count else PIN, emit_hook=crash)
+            world.run(reference=OTHER_REF if n < count else REF, emit_hook=crash)
         world.journal = Journal(world.journal.path)  # a new process
         result = world.run()
         assert result.ok and result.resumed, n
@@ -240,7 +317,7 @@ def test_a_crash_at_every_step_boundary_then_a_rerun(tmp_path: Path) -> None:
 def test_a_crash_right_after_each_changing_call_with_a_new_pin_on_the_rerun(
     tmp_path: Path, call: str
 ) -> None:
-    """The rerun resumes the open reset; the PIN typed in the rerun is the one that works."""
+    """The rerun resumes the open reset; the rerun's reference names the PIN that works."""
     world = make_reset_world(tmp_path)
 
     def crash(name: str) -> None:
@@ -249,7 +326,7 @@ def test_a_crash_right_after_each_changing_call_with_a_new_pin_on_the_rerun(
 
     world.set_hooks(crash)
     with pytest.raises(Crash):
-        world.run(pin="1111")
+        world.run(reference=OTHER_REF)
     world.set_hooks(lambda name: None)
     world.journal = Journal(world.journal.path)
     assert world.run().resumed
@@ -258,7 +335,7 @@ def test_a_crash_right_after_each_changing_call_with_a_new_pin_on_the_rerun(
 
 def test_an_open_reset_older_than_a_day_is_replaced_not_resumed(tmp_path: Path) -> None:
     world = make_reset_world(tmp_path)
-    world.setpass.fail_with = RuntimeError("setpass is down")
+    world.mailer.fail_with = RuntimeError("smtp is down")
     clock = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
     first = reset_password(
         ResetContext(
@@ -266,16 +343,16 @@ def test_an_open_reset_older_than_a_day_is_replaced_not_resumed(tmp_path: Path) 
             now=lambda: clock[0],
         ),
         NAME,
-        PIN,
+        reference=REF,
     )  # fmt: skip
     assert not first.ok
-    world.setpass.fail_with = None
+    world.mailer.fail_with = None
     clock[0] += timedelta(hours=25)
     ctx = ResetContext(
         world.settings, world.cloud, world.setpass, world.mailer, world.journal, "op",
         now=lambda: clock[0],
     )  # fmt: skip
-    second = reset_password(ctx, NAME, PIN)
+    second = reset_password(ctx, NAME, reference=REF)
     assert second.ok and not second.resumed and second.request_key != first.request_key
     assert outcome(world) == EXPECTED
     assert "reset-password-replaced" in [a.action for a in world.journal.audit_trail()]

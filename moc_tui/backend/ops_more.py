@@ -1,7 +1,9 @@
 """Quota change requests and password resets behind the protocol (same rules as `ops`).
 
-A reset's PIN arrives in the request body only: it is handed to the core and dropped. It is never
-echoed in a reply, logged, journaled or put on a command line.
+A reset names the PIN by the ticket's reference (setpass holds the PIN itself), so no PIN ever
+reaches the backend from the TUI; the reference is handed to the core and not echoed or
+journaled. A reset of a user reset minutes ago answers `needs_confirmation`; the dialog asks the
+operator and calls again with `again`.
 """
 
 from __future__ import annotations
@@ -146,7 +148,12 @@ class QuotaResetOps:
                 def on_event(item: Event) -> None:
                     emit(*views.event_view(item))
 
-                result = services.reset_password(username, params.pop("pin"), on_event=on_event)
+                result = services.reset_password(
+                    username,
+                    reference=params.pop("reference"),
+                    again=bool(params.get("again", False)),
+                    on_event=on_event,
+                )
         except Busy as error:
             raise Refused(
                 "busy", f"{username}: {error}", holder=views.clean(error.holder, views.SHORT)
@@ -158,4 +165,5 @@ class QuotaResetOps:
             "resumed": result.resumed,
             "step": result.step,
             "message": views.clean(result.message),
+            "needs_confirmation": result.needs_confirmation,
         }

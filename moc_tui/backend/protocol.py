@@ -101,8 +101,13 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "list_quota": {},
     "plan_quota": {"rows": ROW_REF},
     "apply_quota": {"rows": ROW_REF},
-    # the PIN is checked by the core (exactly four ASCII digits) and never echoed
-    "reset_password": {"username": Field("str", max_len=254), "pin": Field("str", max_len=16)},
+    # the reset reference from the ticket (setpass holds the PIN; no PIN crosses the wire);
+    # `again` confirms a reset of a user whose last reset closed minutes ago
+    "reset_password": {
+        "username": Field("str", max_len=254),
+        "reference": Field("str", max_len=32),
+        "again": Field("bool", required=False),
+    },
     # stop the `provision` / `apply_quota` request `target` before its next step; answered at
     # once, even while that request runs (see moc_tui.backend.server.Inbox)
     "cancel": {"target": Field("int", maximum=2**53 - 1)},

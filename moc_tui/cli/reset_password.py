@@ -1,11 +1,17 @@
 """`moc-tui reset-password`: a new random password and a set-password link for a user.
 
-    moc-tui reset-password --config PATH USERNAME   (the PIN on standard input)
+    moc-tui reset-password --config PATH USERNAME --reference REF [--again]
+    moc-tui reset-password --config PATH USERNAME --pin-stdin [--again]
 
-The PIN is never an argument (argv is visible to every local user in `ps` and /proc, and lands
-in shell history and sudo logs): it is read from the terminal without echo, or as one line
-from a pipe. The link goes to the address stored in Keystone. A rerun for the same user after a
-crash or a failure resumes the same reset and sends one mail.
+The user asks on setpass's reset form and chooses a new PIN there; setpass keeps it and the
+helpdesk ticket carries a reference (`7K3QX-9W2HD`), given here. The PIN never reaches the
+operator. `--pin-stdin` is the older way, for a ticket that carries a PIN (filed on the original
+form): the PIN is never an argument (argv is visible in `ps`, shell history and sudo logs), it is
+read from the terminal without echo, or as one line from a pipe.
+
+The link goes to the address stored in Keystone. A rerun for the same user after a crash or a
+failure resumes the same reset and sends one mail; a rerun minutes after a reset that finished
+asks first (on a terminal) or needs `--again`, so a user is not mailed twice by mistake.
 """
 
 from __future__ import annotations
@@ -15,23 +21,40 @@ import getpass
 import sys
 
 from moc_tui.cli.common import add_config_option, add_operator_option, load_or_report
+from moc_tui.core.password_reset import ResetResult
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
 
-PROMPT = "PIN the user gave (4 digits, not shown): "
+PROMPT = "PIN from the ticket (4 digits, not shown): "
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "reset-password",
         help="reset a user's password and mail them a set-password link",
-        description="Register a new random password and the user's PIN with setpass, set the "
-        "password in Keystone, and mail the link to the address Keystone holds for the user. "
-        "The PIN is read from standard input (without echo on a terminal), never from argv.",
+        description="Register a new random password with setpass, bound to the PIN the user "
+        "chose on the reset form (named by the ticket's reference), set the password in "
+        "Keystone, and mail the link to the address Keystone holds for the user.",
     )
     add_config_option(parser)
     parser.add_argument("username", metavar="USERNAME", help="the user name (its email address)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--reference",
+        metavar="REF",
+        help="the reset reference from the helpdesk ticket (e.g. 7K3QX-9W2HD)",
+    )
+    source.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="older tickets that carry a PIN: read it from standard input (never from argv)",
+    )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="reset even though this user's password was reset minutes ago",
+    )
     add_operator_option(parser)
     parser.set_defaults(run=run)
 
@@ -57,22 +80,50 @@ def _print_event(event: Event) -> None:
         print(f"{event.step}: done{how}", file=sys.stderr)
 
 
+def _confirmed(result: ResetResult, interactive: bool) -> bool:
+    """Ask on a terminal whether to reset again; elsewhere say how to."""
+    print(f"{visible(result.message, 400)}.")
+    if not interactive:
+        print("nothing was done: run again with --again to reset anyway")
+        return False
+    answer = input("Reset again and mail the user a new link? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_or_report(args.config)
     if settings is None:
         return 1
-    pin = read_pin()
-    if not pin:
-        print("error: no PIN on standard input", file=sys.stderr)
-        return 1
+    pin: str | None = None
+    if args.pin_stdin:
+        pin = read_pin()
+        if not pin:
+            print("error: no PIN on standard input", file=sys.stderr)
+            return 1
+    # a question needs a terminal that is not the PIN's pipe
+    interactive = sys.stdin is not None and sys.stdin.isatty()
     try:
         with Services(settings, operator=args.operator) as services:
-            result = services.reset_password(args.username, pin, on_event=_print_event)
+
+            def reset(again: bool) -> ResetResult:
+                return services.reset_password(
+                    args.username,
+                    reference=args.reference,
+                    pin=pin,
+                    again=again,
+                    on_event=_print_event,
+                )
+
+            result = reset(args.again)
+            if result.needs_confirmation:
+                if not _confirmed(result, interactive):
+                    return 1
+                result = reset(True)
     except ServicesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
-        del pin
+        pin = None  # not kept for the rest of the process
     user = visible(result.username, 100)
     if not result.ok:
         where = f" at {result.step}" if result.step else ""

@@ -161,10 +161,14 @@ class Services:
     def reset_password(
         self,
         username: str,
-        pin: str,
+        *,
+        reference: str | None = None,
+        pin: str | None = None,
+        again: bool = False,
         on_event: Callable[[Event], None] = lambda event: None,
     ) -> ResetResult:
-        """New random password (setpass first, then Keystone), link to the address on file.
+        """New random password (setpass first, then Keystone), link to the address on file;
+        the link's PIN is the one filed under the ticket's `reference` (or a typed `pin`).
 
         Refusals and failures come back in the result (and the errors log), not as exceptions.
         """
@@ -177,7 +181,7 @@ class Services:
             self.operator,
             on_event,
         )
-        return reset_password(ctx, username, pin)
+        return reset_password(ctx, username, reference=reference, pin=pin, again=again)
 
 
 def _read_requests(

@@ -1,7 +1,7 @@
 """A thin, Textual-free adapter over `BackendClient`: one method per protocol op.
 
 Thread workers call it (every call blocks) and only post messages back to the UI. It holds no
-secret: a reset PIN passes straight through `reset_password` and is not kept. Errors stay
+secret: a reset names the PIN by the ticket's reference (setpass holds the PIN). Errors stay
 `BackendError`; anything else becomes a short generic text via `explain()`, because the
 details belong in the backend's log, not on the operator's screen.
 """
@@ -128,8 +128,11 @@ class BackendLink:
     def audit_trail(self, request_key: str) -> list[View]:
         return list(self._call("audit_trail", {"request_key": request_key}).get("records", []))
 
-    def reset_password(self, username: str, pin: str, on_event: EventCallback) -> View:
-        return self._call("reset_password", {"username": username, "pin": pin}, on_event)
+    def reset_password(
+        self, username: str, reference: str, again: bool, on_event: EventCallback
+    ) -> View:
+        params = {"username": username, "reference": reference, "again": again}
+        return self._call("reset_password", params, on_event)
 
     def list_not_activated(self) -> list[View]:
         return list(self._call("list_not_activated").get("users", []))

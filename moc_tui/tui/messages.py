@@ -90,11 +90,14 @@ class TrailLoaded(WorkerMessage):
 
 
 class PasswordResetDone(WorkerMessage):
-    """The reset answered (`result` as the backend sent it, no PIN)."""
+    """The reset answered (`result` as the backend sent it, no PIN); `username` and
+    `reference` as asked, for a confirmed second call."""
 
-    def __init__(self, result: View) -> None:
+    def __init__(self, result: View, username: str = "", reference: str = "") -> None:
         super().__init__()
         self.result = result
+        self.username = username
+        self.reference = reference
 
 
 class SuggestionsLoaded(WorkerMessage):

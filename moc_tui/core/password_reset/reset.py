@@ -3,15 +3,23 @@ Keystone, then the link mailed to the address Keystone holds (never one typed by
 
 The order fixes the original's: a setpass failure leaves the user's current password working.
 
+The PIN. The user chose it on setpass's reset form; setpass keeps it (hashed) and the ticket
+carries a reset *reference*, which the operator gives here: setpass binds the new link to the
+stored PIN (`SetpassClient.redeem`), so no operator ever sees the PIN. setpass refuses a
+reference that is unknown, used, expired or filed for another user. The older way, a PIN typed
+by the operator, remains for the CLI only (`pin=`): tickets of the original form carry a PIN.
+
 Resuming. A user has at most one *open* reset: the journal key `reset-user-<user id>` points at
 it (step `open`). A rerun for that user (after a crash, a setpass or mail failure) resumes it:
-steps journaled as done are not redone, and the link is minted at send time with the PIN typed
-in the latest run, so exactly one mail is sent and its link works with that PIN. The reset closes
-once its mail is sent; the next reset of that user is a new one. An open reset older than
+steps journaled as done are not redone, and the link is minted at send time with the reference
+(or PIN) of the latest run, so exactly one mail is sent and its link works with that PIN. The
+reset closes once its mail is sent; the next reset of that user is a new one, but within
+`CONFIRM_WINDOW` of the last one it is refused until confirmed (`again=True`): a rerun after a
+kill between "closed" and the success line must not mail the user twice. An open reset older than
 `RESUME_WINDOW` is not resumed but replaced (setpass may have purged its registration, and the
 user has surely asked again). What is journaled: the user's
-id, name and address, and which steps are done; never the PIN, the password, the token or the
-link (the queued mail holds a random marker where the link goes).
+id, name and address, and which steps are done; never the PIN, the reference, the password, the
+token or the link (the queued mail holds a random marker where the link goes).
 """
 
 from __future__ import annotations
@@ -34,11 +42,13 @@ from moc_tui.core.text import visible
 from moc_tui.core.workflow import MailSender, StepFailed, Steps, describe, link_marker, with_link
 from moc_tui.core.workflow.events import Event
 from moc_tui.core.workflow.steps import Payload
+from setpass_client.reference import normalize, reference_problems
 
 SECTION = "password_reset_email"
 KIND = "password_reset"
 NO_ROW = 0
 RESUME_WINDOW = timedelta(hours=24)
+CONFIRM_WINDOW = timedelta(minutes=15)
 
 
 class ResetCloud(Protocol):
@@ -51,9 +61,11 @@ class ResetCloud(Protocol):
 
 
 class ResetSetpass(Protocol):
-    """setpass: `register` with a None password or PIN keeps the stored one."""
+    """setpass: a None password or PIN keeps the stored one; `redeem` takes the PIN the user
+    chose on the reset form, named by the ticket's reference."""
 
     def register(self, user_id: str, password: str | None, pin: str | None) -> str: ...
+    def redeem(self, user_id: str, password: str | None, reference: str) -> str: ...
     def link(self, token: str) -> str: ...
 
 
@@ -81,6 +93,7 @@ class ResetResult:
     resumed: bool = False
     step: str | None = None
     message: str = ""
+    needs_confirmation: bool = False  # a reset of this user closed minutes ago: ask, then again
 
 
 def open_key(user_id: str) -> str:
@@ -94,10 +107,31 @@ class _Refused(Exception):
         self.message = message
 
 
-def _check_user(ctx: ResetContext, username: str, pin: str) -> User:
+@dataclass(frozen=True)
+class PinSource:
+    """Where the link's PIN comes from: a ticket's reference (setpass holds the PIN) or, the
+    CLI's older way, a PIN the operator typed."""
+
+    reference: str | None = None
+    pin: str | None = field(default=None, repr=False)
+
+    def problems(self) -> list[str]:
+        if (self.reference is None) == (self.pin is None):
+            return ["give the reset reference from the ticket"]
+        if self.reference is not None:
+            return reference_problems(self.reference)
+        return ["the PIN must be exactly four digits 0-9"] if pin_problems(str(self.pin)) else []
+
+    def mint(self, setpass: ResetSetpass, user_id: str, password: str | None) -> str:
+        if self.reference is not None:
+            return setpass.redeem(user_id, password, str(normalize(self.reference)))
+        return setpass.register(user_id, password, self.pin)
+
+
+def _check_user(ctx: ResetContext, username: str, source: PinSource) -> User:
     """Everything that can refuse the reset, before anything is changed or journaled."""
-    if pin_problems(pin):
-        raise _Refused("validate", "the PIN must be exactly four digits 0-9")
+    if problems := source.problems():
+        raise _Refused("validate", "; ".join(problems))
     try:
         found = ctx.cloud.find_user(username)
         if found is None:
@@ -131,9 +165,29 @@ def _check_user(ctx: ResetContext, username: str, pin: str) -> User:
     return user
 
 
-def _open(ctx: ResetContext, user: User) -> tuple[str, bool]:
+def _pointer(ctx: ResetContext, user: User) -> dict[str, Any]:
+    """The user's open reset (`key`, `opened`) and the last closed one (`closed_at`, ...)."""
+    return dict(ctx.journal.steps(open_key(user.id)).get("open", {}))
+
+
+def _recent(ctx: ResetContext, user: User, pointer: dict[str, Any]) -> str | None:
+    """Why to ask first, when a reset of this user closed less than CONFIRM_WINDOW ago."""
+    if pointer.get("key") or not pointer.get("closed_at"):
+        return None
+    age = ctx.now() - datetime.fromisoformat(str(pointer["closed_at"]))
+    if not timedelta(0) <= age < CONFIRM_WINDOW:
+        return None
+    minutes = int(age.total_seconds() // 60)
+    when = "less than a minute" if minutes < 1 else f"{minutes} minute{'s' * (minutes != 1)}"
+    return (
+        f"the password of {user.name} was reset {when} ago by {pointer.get('by') or '?'} (link "
+        f"mailed to {pointer.get('mailed_to') or '?'}); another reset mails the user again and "
+        "that link stops working"
+    )
+
+
+def _open(ctx: ResetContext, user: User, pointer: dict[str, Any]) -> tuple[str, bool]:
     """The user's open reset (resumed) or a new one."""
-    pointer = ctx.journal.steps(open_key(user.id)).get("open", {})
     now = ctx.now()
     if pointer.get("key"):
         opened = datetime.fromisoformat(str(pointer.get("opened") or now.isoformat()))
@@ -143,9 +197,21 @@ def _open(ctx: ResetContext, user: User) -> tuple[str, bool]:
     started = now.isoformat(timespec="seconds")
     key = request_key("reset", f"{started} {secrets.token_hex(4)}", user.name)
     with ctx.journal.transaction():
-        ctx.journal.step_done(open_key(user.id), "open", {"key": key, "opened": started})
+        ctx.journal.step_done(open_key(user.id), "open", {**pointer, "key": key, "opened": started})
         ctx.journal.step_done(key, "user", {"user_id": user.id, "name": user.name})
     return key, False
+
+
+def _close(ctx: ResetContext, user: User, key: str, mailed_to: str | None) -> None:
+    """No reset open for the user; a mailed one is remembered for CONFIRM_WINDOW."""
+    pointer = {k: v for k, v in _pointer(ctx, user).items() if k not in ("key", "opened")}
+    if mailed_to is not None:
+        closed = ctx.now().isoformat(timespec="seconds")
+        pointer.update(closed_at=closed, mailed_to=mailed_to, by=ctx.operator, closed=key)
+    with ctx.journal.transaction():
+        if mailed_to is not None:
+            ctx.journal.step_done(key, "closed", {})
+        ctx.journal.step_done(open_key(user.id), "open", {**pointer, "key": None})
 
 
 def _compose(ctx: ResetContext, user: User, address: str) -> Payload:
@@ -168,12 +234,12 @@ def _compose(ctx: ResetContext, user: User, address: str) -> Payload:
     return {**mail.to_payload(), "link_marker": marker, "setpass_user_id": user.id}
 
 
-def _run(ctx: ResetContext, steps: Steps, user: User, pin: str, address: str) -> None:
+def _run(ctx: ResetContext, steps: Steps, user: User, source: PinSource, address: str) -> None:
     passwords: dict[str, str] = {}
 
     def register() -> dict[str, Any]:
         passwords[user.id] = random_password()
-        ctx.tokens[user.id] = ctx.setpass.register(user.id, passwords[user.id], pin)
+        ctx.tokens[user.id] = source.mint(ctx.setpass, user.id, passwords[user.id])
         return {"registered": True}
 
     def set_password() -> dict[str, Any]:
@@ -187,7 +253,7 @@ def _run(ctx: ResetContext, steps: Steps, user: User, pin: str, address: str) ->
 
     def prepare(payload: Payload) -> Payload:
         user_id = str(payload["setpass_user_id"])
-        token = ctx.tokens.pop(user_id, None) or ctx.setpass.register(user_id, None, pin)
+        token = ctx.tokens.pop(user_id, None) or source.mint(ctx.setpass, user_id, None)
         return with_link(payload, ctx.setpass.link(token))
 
     if "password" not in steps.done:
@@ -198,23 +264,38 @@ def _run(ctx: ResetContext, steps: Steps, user: User, pin: str, address: str) ->
     steps.send_mails(ctx.mailer, prepare)
 
 
-def reset_password(ctx: ResetContext, username: str, pin: str) -> ResetResult:
-    """Reset `username`'s password with `pin` (which is never stored or shown)."""
+def reset_password(
+    ctx: ResetContext,
+    username: str,
+    *,
+    reference: str | None = None,
+    pin: str | None = None,
+    again: bool = False,
+) -> ResetResult:
+    """Reset `username`'s password; the link's PIN is the one filed under the ticket's
+    `reference` (or a typed `pin`, never stored or shown). `again` confirms a reset of a user
+    whose last reset closed less than CONFIRM_WINDOW ago."""
     name = username.strip()
+    source = PinSource(reference=reference, pin=pin)
     try:
-        user = _check_user(ctx, name, pin)
+        user = _check_user(ctx, name, source)
     except _Refused as refused:
         ctx.journal.record_error(ctx.operator, refused.message, email=name, step=refused.step)
         ctx.journal.audit(
             ctx.operator, "reset-password-refused", None, {"user": visible(name, 100)}
         )
         return ResetResult(name, False, step=refused.step, message=refused.message)
+    pointer = _pointer(ctx, user)
+    if not again and (recent := _recent(ctx, user, pointer)) is not None:
+        return ResetResult(
+            user.name, False, step="confirm", message=recent, needs_confirmation=True
+        )
     address = str(user.email)
-    key, resumed = _open(ctx, user)
+    key, resumed = _open(ctx, user, pointer)
     ctx.journal.audit(ctx.operator, "reset-password", key, {"user": user.name, "resumed": resumed})
     steps = Steps(ctx.journal, key, NO_ROW, ctx.emit, ctx.journal.steps(key), ctx.operator)
     try:
-        _run(ctx, steps, user, pin, address)
+        _run(ctx, steps, user, source, address)
     except StepFailed as failure:
         ctx.journal.record_error(
             ctx.operator, failure.message, request_key=key, email=user.name, step=failure.step
@@ -222,11 +303,13 @@ def reset_password(ctx: ResetContext, username: str, pin: str) -> ResetResult:
         ctx.journal.audit(
             ctx.operator, "reset-password-failed", key, {"user": user.name, "step": failure.step}
         )
+        if failure.step == "setpass":
+            # nothing changed in Keystone (a refused reference, setpass down): not left open
+            _close(ctx, user, key, None)
+            return ResetResult(user.name, False, step=failure.step, message=failure.message)
         return ResetResult(
             user.name, False, key, None, resumed, step=failure.step, message=failure.message
         )
-    with ctx.journal.transaction():
-        ctx.journal.step_done(key, "closed", {})
-        ctx.journal.step_done(open_key(user.id), "open", {"key": None})
+    _close(ctx, user, key, address)
     ctx.journal.audit(ctx.operator, "reset-password-done", key, {"mailed_to": address})
     return ResetResult(user.name, True, key, address, resumed)

@@ -1,7 +1,11 @@
-"""Reset a password: the user name, the PIN (masked), a confirmation, then the outcome.
+"""Reset a password: the user name, the reset reference from the ticket, a confirmation, then
+the outcome.
 
-The PIN is read from its Input only after the operator confirms, cleared from the Input at
-once, and handed to the worker for the one backend call; it is never stored on the screen.
+The operator never sees or types the user's PIN: the user chose it on setpass's reset form,
+setpass keeps it, and the ticket carries only a reference, which setpass binds to the new link.
+The reference is read from its Input after the operator confirms and cleared at once. When the
+backend answers that this user's password was reset minutes ago, the dialog asks again before
+a second reset (and a second mail).
 
 While the user name is typed, the backend's `find_users` lists the matching Keystone users (name
 or email contains the text; never admin or reserved accounts) under the field, once typing
@@ -21,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from moc_tui.core.identifiers import EMAIL_MAX, pin_problems
+from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
@@ -30,6 +34,11 @@ from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
 
 MIN_SEARCH = 2  # the backend refuses shorter text
+WHAT_THE_PIN_IS = (
+    "The user chose a new PIN on the reset form; setpass keeps it and the ticket names it by this "
+    "reference, so you never see or type a PIN. The new link works with that PIN. A reference "
+    "works once, for the user who filed it, for 7 days."
+)
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -68,7 +77,8 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class ResetModal(ModalScreen[None]):
-    """Find the user by name (their email), enter the PIN they gave, confirm, see the outcome."""
+    """Find the user by name (their email), enter the ticket's reference, confirm, see the
+    outcome."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -89,8 +99,11 @@ class ResetModal(ModalScreen[None]):
             yield Label(Text("User name (email): type 2+ letters to search, ↓ picks"))
             yield SteadyInput(placeholder="alice@example.org", id="username", compact=True)
             yield SuggestionList("username", id="user-matches")
-            yield Label(Text("PIN the user gave (4 digits)"))
-            yield SteadyInput(password=True, max_length=4, id="pin", compact=True)
+            yield Label(Text("Reset reference from the ticket"))
+            yield SteadyInput(
+                placeholder="7K3QX-9W2HD", max_length=32, id="reference", compact=True
+            )
+            yield Static(Text(WHAT_THE_PIN_IS, style="dim"), id="reset-pin-note")
             yield Static(id="reset-outcome")
             with Horizontal(classes="buttons"):
                 yield Button(Text("Close (esc)"), id="close")
@@ -104,7 +117,7 @@ class ResetModal(ModalScreen[None]):
 
     @on(Input.Submitted, "#username")
     def _next(self) -> None:
-        self.query_one("#pin", Input).focus()
+        self.query_one("#reference", Input).focus()
 
     # matching users -----------------------------------------------------------------------------
     @property
@@ -154,16 +167,17 @@ class ResetModal(ModalScreen[None]):
         self.picked = trim(name)
         self.query_one("#username", Input).value = name
         self.match_list.hide()
-        self.query_one("#pin", Input).focus()
+        self.query_one("#reference", Input).focus()
 
-    @on(Input.Submitted, "#pin")
+    @on(Input.Submitted, "#reference")
     @on(Button.Pressed, "#reset")
     def ask(self) -> None:
         if self.busy:
             return
         username = trim(self.query_one("#username", Input).value).lower()
         problems = [] if username else ["user name is missing"]
-        problems += pin_problems(self.query_one("#pin", Input).value)
+        if not self.query_one("#reference", Input).value.strip():
+            problems.append("the reset reference from the ticket is missing")
         if problems:
             self.say("; ".join(problems), "yellow")
             return
@@ -176,33 +190,53 @@ class ResetModal(ModalScreen[None]):
         )
 
         def confirmed(yes: bool | None) -> None:
-            pin_box = self.query_one("#pin", Input)
-            pin, pin_box.value = pin_box.value, ""
+            box = self.query_one("#reference", Input)
+            reference, box.value = box.value, ""
             if yes:
-                self.busy = True
-                self.say("resetting…")
-                self.reset(username, pin)
+                self.start(username, reference, again=False)
 
         self.app.push_screen(ConfirmModal(question, "Reset"), confirmed)
 
+    def start(self, username: str, reference: str, *, again: bool) -> None:
+        self.busy = True
+        self.say("resetting…")
+        self.reset(username, reference, again)
+
     @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
-    def reset(self, username: str, pin: str) -> None:
+    def reset(self, username: str, reference: str, again: bool) -> None:
         try:
-            result = self.link.reset_password(username, pin, lambda _e, _d: None)
-            self.post_message(PasswordResetDone(result))
+            result = self.link.reset_password(username, reference, again, lambda _e, _d: None)
+            self.post_message(PasswordResetDone(result, username, reference))
         except Exception as error:
             self.post_message(CallFailed("reset", explain(error)))
 
     def on_password_reset_done(self, message: PasswordResetDone) -> None:
         self.busy = False
         result = message.result
-        if result.get("ok"):
+        if result.get("needs_confirmation"):
+            self.ask_again(message.username, message.reference, str(result.get("message", "")))
+        elif result.get("ok"):
             again = " (finished an earlier attempt)" if result.get("resumed") else ""
             self.say(
                 f"✓ done{again}: set-password link mailed to {result.get('mailed_to')}", "green"
             )
         else:
-            self.say(f"✗ not reset at {result.get('step')}: {result.get('message')}", "bold red")
+            self.say(f"✗ not reset: {result.get('message')}", "bold red")
+
+    def ask_again(self, username: str, reference: str, why: str) -> None:
+        """The user was reset minutes ago: a second reset only when the operator says so."""
+        self.say("not reset yet: " + why, "yellow")
+        question = Text(plain(why, 300) + ".\n\nReset ")
+        question.append(plain(username, 80), style="bold")
+        question.append(" again?")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.start(username, reference, again=True)
+            else:
+                self.say("not reset: " + why, "yellow")
+
+        self.app.push_screen(ConfirmModal(question, "Reset again"), confirmed)
 
     def on_call_failed(self, message: CallFailed) -> None:
         if message.what == "find users":  # the search is a help only: say why, keep the form
