@@ -11,7 +11,8 @@ from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FormUser, can_log_in
 from tests.fixtures.stack import MakeStack
 from tests.sample_rows import quota_row
-from tests.test_backend_protocol import RawBackend, values
+from tests.test_backend_protocol import RawBackend
+from tests.test_reset_functional import file_reset_form
 
 pytestmark = pytest.mark.keystone
 PIN = "9731"
@@ -48,43 +49,51 @@ def test_quota_requests_list_plan_apply(
     assert stack.quota_service.quotas("compute", project.id)["cores"] == 40
 
 
-def test_a_reset_through_the_backend_never_echoes_the_pin(
+def test_a_reset_through_the_backend_by_reference_then_a_rerun_asks(
     make_stack: MakeStack, keystone_admin: KeystoneAdmin
 ) -> None:
+    """No PIN crosses the wire (only the ticket's reference, never echoed); the user sets a
+    password with the PIN from the form; a second reset minutes later needs `again`."""
     stack = make_stack([])
     s = stack.suffix
+    address = f"dora.{s}@mail.example.org"
     user = keystone_admin.cleanup(
         keystone_admin.client.users.create(
-            name=f"dora.{s}@example.org",
-            domain="default",
-            email=f"dora.{s}@mail.example.org",
-            password="Old-Passw0rd-x",
+            name=f"dora.{s}@example.org", domain="default", email=address, password="Old-Passw0rd-x"
         )
     )
+    reference = file_reset_form(stack, user.name)
     backend = RawBackend(stack.settings_path)
     try:
         backend.call("hello", {"operator": "alice"})
-        answer = backend.call(
-            "reset_password", {"username": f"Dora.{s}@example.org", "pin": PIN}, rid=5
-        )
-        bad = backend.call("reset_password", {"username": f"dora.{s}@example.org", "pin": "١٢٣٤"})
+        params = {"username": f"Dora.{s}@example.org", "reference": reference}
+        answer = backend.call("reset_password", params, rid=5)
+        asked = backend.call("reset_password", params)
+        bad = backend.call("reset_password", {**params, "reference": "x", "again": True})
+        pin_field = backend.call("reset_password", {**params, "pin": PIN})
+        confirmed = backend.call("reset_password", {**params, "again": True})
     finally:
         status, stderr = backend.close()
     assert status == 0
     result = answer["result"]
-    assert result["ok"] and result["mailed_to"] == f"dora.{s}@mail.example.org"
-    assert bad["result"]["ok"] is False
-    [mail] = stack.mail.wait_for(1)
-    link = re.search(r"http://127\.0\.0\.1:\d+/\?token=([\w-]+)", mail.text)
-    assert link is not None
+    assert result["ok"] and result["mailed_to"] == address and not result["needs_confirmation"]
+    assert asked["result"]["needs_confirmation"] and not asked["result"]["ok"]
+    assert "was reset less than a minute ago by alice" in asked["result"]["message"]
+    assert bad["result"]["ok"] is False and "10 letters" in bad["result"]["message"]
+    assert pin_field["error"]["code"] == "bad_params"  # the PIN has no way in any more
+    assert confirmed["result"]["ok"]
+    _first, second = [m for m in stack.mail.wait_for(3) if m.rcpt_tos == (address,)]
+
     log = [json.loads(line) for line in (stack.settings.state_dir / "backend.log").open()]
     for entry in log:  # a pid or a time could be 9731 by chance; nothing else may be
         entry.pop("pid", None)
         entry.pop("at", None)
     everything = b"".join(backend.lines) + stderr + json.dumps(log).encode()
     assert not PIN_ALONE.search(everything)
-    assert link.group(1).encode() not in everything and b"token=" not in everything
-    assert all(PIN not in values(json.loads(line)) for line in backend.lines)
+    assert reference.encode() not in everything and b"token=" not in everything
+    link = re.search(r"http://127\.0\.0\.1:\d+/\?token=([\w-]+)", second.text)
+    assert link is not None
+    assert link.group(1).encode() not in everything
     browser = FormUser()
     browser.open(link.group(0))
     assert browser.set_password(link.group(0), PIN, "A-new-Passw0rd").status_code == 200

@@ -301,7 +301,11 @@ def test_no_secret_in_ps_or_logs_also_when_the_backend_fails(host: HelpdeskHost)
     assert proc.stdin is not None and proc.stdout is not None
     requests = [
         {"id": 1, "op": "hello", "params": {"operator": OPERATOR}},
-        {"id": 2, "op": "reset_password", "params": {"username": "u@example.org", "pin": "9731"}},
+        {
+            "id": 2,
+            "op": "reset_password",
+            "params": {"username": "u@example.org", "reference": "7K3QX-9W2HD"},
+        },
         {"id": 3, "op": "list_access"},
     ]
     replies: list[bytes] = []
@@ -312,7 +316,7 @@ def test_no_secret_in_ps_or_logs_also_when_the_backend_fails(host: HelpdeskHost)
         proc.stdin.flush()
         replies.append(proc.stdout.readline())
         ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, check=True).stdout
-        assert b"9731" not in ps and ADMIN_CANARY.encode() not in ps
+        assert b"7K3QX-9W2HD" not in ps and ADMIN_CANARY.encode() not in ps
         answer: dict[str, Any] = json.loads(replies[-1])
         return answer
 
@@ -333,7 +337,7 @@ def test_no_secret_in_ps_or_logs_also_when_the_backend_fails(host: HelpdeskHost)
         entry = json.loads(line)
         entry.pop("pid", None)
         entry.pop("at", None)
-        assert "9731" not in json.dumps(entry)
+        assert "7K3QX" not in json.dumps(entry)
 
 
 def test_environment_from_a_key_line_is_ignored(host: HelpdeskHost) -> None:

@@ -263,7 +263,9 @@ async def test_errors_filter_acknowledge_and_audit_trail() -> None:
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
 
 
-async def test_reset_password_masks_and_clears_the_pin() -> None:
+async def test_reset_password_by_reference_then_a_rerun_asks_again() -> None:
+    """The dialog asks for the ticket's reference (no PIN field), says what the PIN is, clears
+    the reference once sent, and turns the backend's needs_confirmation into a question."""
     fake = FakeBackend(sample_requests())
     app = app_with(fake)
     async with app.run_test() as pilot:
@@ -271,31 +273,49 @@ async def test_reset_password_masks_and_clears_the_pin() -> None:
         await pilot.press("x")
         await wait_for(pilot, lambda: screen_is(app, ResetModal))
         modal = app.screen
-        await pilot.press(*"alice@example.org", "enter", *"12")
-        pin = modal.query_one("#pin", Input)
-        assert pin.password and "12" not in str(pin.render_line(0).text)
-        await pilot.press("enter")
-        assert "PIN must be exactly four digits" in str(modal.query_one("#reset-outcome").render())
-        await pilot.press(*"34", "enter")
+        assert not modal.query("#pin")
+        note = str(modal.query_one("#reset-pin-note").render())
+        assert "never see or type a PIN" in note and "works once" in note
+        outcome = modal.query_one("#reset-outcome")
+        await pilot.press(*"alice@example.org", "enter", "enter")
+        assert "reset reference from the ticket is missing" in str(outcome.render())
+        reference = modal.query_one("#reference", Input)
+        await pilot.press(*"7K3QX-9W2HD", "enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         assert isinstance(app.focused, Button) and app.focused.id == "cancel"
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: (
-                "mailed to alice@example.org" in str(modal.query_one("#reset-outcome").render())
-            ),
-        )
-        assert pin.value == ""
-        assert fake.calls[-1] == ("reset_password", {"username": "alice@example.org"})
-        # a refusal is shown as the backend's words
-        modal.query_one("#username", Input).value = "admin"
-        pin.value = "1234"
+        await wait_for(pilot, lambda: "mailed to alice@example.org" in str(outcome.render()))
+        assert reference.value == ""
+        sent = {"username": "alice@example.org", "reference": "7K3QX-9W2HD", "again": False}
+        assert fake.calls[-1] == ("reset_password", sent)
+        # the same user again, minutes later: the backend asks, the dialog asks the operator
+        reference.value = "7K3QX-9W2HD"
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: "reserved" in str(modal.query_one("#reset-outcome").render()))
-        assert pin.value == ""
+        await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
+        question = str(app.screen.query_one(Static).render())
+        assert "was reset less than a minute ago by alice" in question and "again?" in question
+        assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "not reset: the password of" in str(outcome.render()))
+        assert fake.calls[-1] == ("reset_password", sent)
+        reference.value = "7K3QX-9W2HD"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "✓ done" in str(outcome.render()))
+        assert fake.calls[-1] == ("reset_password", {**sent, "again": True})
+        # a refusal is shown as the backend's words
+        modal.query_one("#username", Input).value = "admin"
+        reference.value = "7K3QX-9W2HD"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "reserved" in str(outcome.render()))
+        assert reference.value == ""
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
 

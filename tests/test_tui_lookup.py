@@ -131,7 +131,7 @@ async def test_a_failed_lookup_falls_back_to_the_pending_list() -> None:
         assert app.is_running
 
 
-async def test_user_search_fills_the_username_and_the_pin_stays_masked() -> None:
+async def test_user_search_fills_the_username_then_the_reference() -> None:
     fake = FakeBackend(sample_requests())
     app = HelpdeskTui("alice", lambda: fake)
     async with app.run_test() as pilot:
@@ -157,18 +157,19 @@ async def test_user_search_fills_the_username_and_the_pin_stays_masked() -> None
         assert matches.highlighted == 0
         await pilot.press("down")
         await pilot.press("enter")
-        username, pin = modal.query_one("#username", Input), modal.query_one("#pin", Input)
-        assert username.value == "alicia@example.org" and focus(app) is pin
+        username = modal.query_one("#username", Input)
+        reference = modal.query_one("#reference", Input)
+        assert username.value == "alicia@example.org" and focus(app) is reference
         assert not matches.display
-        await pilot.press(*"1234")
-        assert pin.password and "1234" not in str(pin.render_line(0).text)
+        await pilot.press(*"7K3QX-9W2HD")
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         await pilot.press("y")
         outcome = modal.query_one("#reset-outcome", Static)
         await wait_for(pilot, lambda: "mailed to alicia@example.org" in str(outcome.render()))
-        assert pin.value == ""
-        assert fake.calls[-1] == ("reset_password", {"username": "alicia@example.org"})
+        assert reference.value == ""
+        sent = {"username": "alicia@example.org", "reference": "7K3QX-9W2HD", "again": False}
+        assert fake.calls[-1] == ("reset_password", sent)
 
 
 async def test_user_search_says_no_match_and_why_it_failed() -> None:

@@ -119,7 +119,7 @@ async def help_keys(pilot: Pilot[Any]) -> None:
 async def reset_matches(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
     await pilot.press("x")
-    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#pin")))
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#reference")))
     await pilot.press(*"ali")
     matches = pilot.app.screen.query_one("#user-matches", SuggestionList)
     await wait_for(pilot, lambda: matches.option_count == 3)
@@ -128,8 +128,8 @@ async def reset_matches(pilot: Pilot[Any]) -> None:
 
 async def reset(pilot: Pilot[Any]) -> None:
     await reset_matches(pilot)
-    await pilot.press("enter", *"1234")  # picks alice@example.org, then the PIN
-    assert pilot.app.screen.query_one("#pin", Input).password
+    await pilot.press("enter", *"7K3QX-9W2HD")  # picks alice@example.org, then the reference
+    assert pilot.app.screen.query_one("#reference", Input).value == "7K3QX-9W2HD"
     assert pilot.app.screen.query_one("#username", Input).value == "alice@example.org"
 
 

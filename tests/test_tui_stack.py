@@ -27,6 +27,7 @@ from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.fixtures.tui import screen_is, wait_for
 from tests.sample_rows import access_row, quota_row
+from tests.test_reset_functional import file_reset_form
 from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone
@@ -233,6 +234,7 @@ async def test_quota_and_reset_against_the_real_backend(
         "Form Responses 1",
         [quota_row(email=f"pi.{s}@example.org", project=f"q-{s}", cores="40", timestamp="t1")],
     )
+    reference = file_reset_form(stack, f"dora.{s}@example.org", PIN)
     app = HelpdeskTui("alice", lambda: BackendClient(dev_command(stack.settings_path)))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: screen_is(app, PendingScreen), 60)
@@ -260,13 +262,13 @@ async def test_quota_and_reset_against_the_real_backend(
         await pilot.press("escape", "x")
         await wait_for(pilot, lambda: screen_is(app, ResetModal))
         modal = app.screen
-        await pilot.press(*f"Dora.{s}@example.org", "enter", *PIN, "enter")
+        await pilot.press(*f"Dora.{s}@example.org", "enter", *reference, "enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         await pilot.press("y")
         outcome = modal.query_one("#reset-outcome", Static)
         await wait_for(pilot, lambda: "mailed to" in str(outcome.render()), 60)
         assert f"dora.{s}@mail.example.org" in str(outcome.render())
-        assert modal.query_one("#pin", Input).value == ""
+        assert modal.query_one("#reference", Input).value == ""
     assert stack.quota_service.quotas("compute", project.id)["cores"] == 40
-    mails = stack.mail.wait_for(2)
+    mails = stack.mail.wait_for(3)  # the reset ticket, the quota mail, the reset link
     assert any("token=" in m.text for m in mails)
