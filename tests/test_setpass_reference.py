@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +221,13 @@ def test_reference_reading() -> None:
     assert shown("7K3QX9W2HD") == "7K3QX-9W2HD"
     assert reference_problems("") == ["the reset reference from the ticket is missing"]
     assert reference_problems("7K3QX-9W2HD") == []
+
+
+def test_the_database_holds_neither_the_pin_nor_the_reference(
+    server: SetpassServer, mail_sink: MailSink, tmp_path: Path
+) -> None:
+    reference = file_reset(server, mail_sink, "ada@example.org")
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("setpass.db*"))
+    assert b"setpass_reset_requests" in stored and b"ada@example.org" in stored
+    assert not re.search(rb"(?<![0-9A-Za-z])" + FORM_PIN.encode() + rb"(?![0-9A-Za-z])", stored)
+    assert reference.encode() not in stored and reference.replace("-", "").encode() not in stored

@@ -126,10 +126,12 @@ def run(args: argparse.Namespace) -> int:
         pin = None  # not kept for the rest of the process
     user = visible(result.username, 100)
     if not result.ok:
+        if result.request_key is None:  # nothing changed: no step name to explain
+            print(f"error: {user} not reset: {visible(result.message, 400)}")
+            return 1
         where = f" at {result.step}" if result.step else ""
         print(f"error: reset of {user} failed{where}: {visible(result.message, 400)}")
-        if result.request_key:
-            print("the reset stays open: run the same command again to finish it")
+        print("the reset stays open: run the same command again to finish it")
         return 1
     again = " (resumed an interrupted reset)" if result.resumed else ""
     print(f"password of {user} reset{again}; link mailed to {result.mailed_to}")
