@@ -175,21 +175,24 @@ class Keystone:
             )
         return ChangeResult(ChangeOutcome.UNAVAILABLE)
 
-    def user_names(self, admin_token: str, user_id: str) -> list[str] | None:
-        """The user's name and email, lower case ([] if no such user; None if unreachable).
+    def user_names(self, admin_token: str, user_id: str) -> tuple[AdminCheck, list[str]]:
+        """The user's name and email, lower case ([] if there is no such user), asked with the
+        caller's token: FORBIDDEN if that token may not read users, UNAVAILABLE if unreachable.
 
-        Asked with the caller's admin token when a reset reference is redeemed: the reference
-        was filed under an email, and Keystone says whose it is.
+        Used when a reset reference is redeemed: it was filed under an email, and Keystone says
+        whose it is.
         """
         headers = {"X-Auth-Token": admin_token}
         try:
             response = self._request("GET", f"/users/{quote(user_id, safe='')}", headers=headers)
             if response.status_code == 404:
-                return []
+                return AdminCheck.ADMIN, []
+            if response.status_code in (401, 403):
+                return AdminCheck.FORBIDDEN, []
             if response.status_code != 200:
-                return None
+                return AdminCheck.UNAVAILABLE, []
             user = response.json().get("user", {})
+            found = (user.get("name"), user.get("email"))
         except (requests.RequestException, ValueError, AttributeError):
-            return None
-        found = (user.get("name"), user.get("email"))
-        return [value.lower() for value in found if isinstance(value, str) and value]
+            return AdminCheck.UNAVAILABLE, []
+        return AdminCheck.ADMIN, [v.lower() for v in found if isinstance(v, str) and v]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from flask import Response, request
 
+from setpass.keystone import AdminCheck
 from setpass.reset_requests import Pending
 from setpass_client.reference import normalize
 
@@ -35,6 +36,10 @@ OTHER_USER = (
     " email; check the user name against the ticket"
 )
 NO_KEYSTONE = "Keystone is not reachable"
+CANNOT_READ_USER = (
+    "Forbidden: this token may not read the user from Keystone, so the reset reference cannot"
+    " be checked (use a token scoped to the admin project)"
+)
 
 
 def refusal(message: str, status: int = STATUS) -> Response:
@@ -55,9 +60,11 @@ def redeemable(svc: Services, user_id: str, typed: object) -> Pending | Response
         waiting = svc.store.by_user_id(user_id)
         if found.used_by != user_id or waiting is None or waiting.pin_hash != found.pin_hash:
             return refusal(USED)
-    names = svc.keystone.user_names(request.headers.get("X-Auth-Token", ""), user_id)
-    if names is None:
+    check, names = svc.keystone.user_names(request.headers.get("X-Auth-Token", ""), user_id)
+    if check is AdminCheck.UNAVAILABLE:
         return refusal(NO_KEYSTONE, 503)
+    if check is AdminCheck.FORBIDDEN:
+        return refusal(CANNOT_READ_USER, 403)
     if found.email not in names:
         return refusal(OTHER_USER)
     return found

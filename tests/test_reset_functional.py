@@ -12,6 +12,8 @@ from __future__ import annotations
 import getpass
 import io
 import logging
+import os
+import pty
 import re
 import signal
 import socket
@@ -355,3 +357,29 @@ def test_a_rerun_minutes_after_a_finished_reset_asks_instead_of_mailing_again(
     code, said = cli(stack, capsys, user.name, "--reference", reference, "--again")
     assert code == 0, said
     assert len(mails_to(stack, address)) == 2
+
+
+@pytest.mark.parametrize(("answer", "mails"), [("n", 1), ("y", 2)])
+def test_on_a_terminal_the_rerun_asks(
+    make_stack: MakeStack, keystone_admin: KeystoneAdmin, answer: str, mails: int
+) -> None:
+    stack = make_stack([])
+    user, address = make_user(stack, keystone_admin)
+    reference = file_reset_form(stack, user.name)
+    first = start_cli(stack, user.name, "--reference", reference)
+    assert first.communicate(timeout=120)[0] and first.returncode == 0
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moc_tui", "reset-password", "--config",
+             str(stack.settings_path), user.name, "--reference", reference],
+            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        os.write(controller, answer.encode() + b"\n")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert "was reset less than a minute ago" in out and "Reset again" in out, out + err
+    assert proc.returncode == (0 if answer == "y" else 1), out + err
+    assert len(mails_to(stack, address)) == mails

@@ -231,3 +231,25 @@ def test_the_database_holds_neither_the_pin_nor_the_reference(
     assert b"setpass_reset_requests" in stored and b"ada@example.org" in stored
     assert not re.search(rb"(?<![0-9A-Za-z])" + FORM_PIN.encode() + rb"(?![0-9A-Za-z])", stored)
     assert reference.encode() not in stored and reference.replace("-", "").encode() not in stored
+
+
+def test_a_token_that_cannot_read_the_user_is_told_so(
+    server: SetpassServer,
+    mail_sink: MailSink,
+    keystone_admin: KeystoneAdmin,
+    unique_name: Callable[[str], str],
+) -> None:
+    """An unscoped admin token passes the admin check (setpass rescopes it) but may not read
+    users: the reference cannot be checked, and setpass says that rather than 'unreachable'."""
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3
+
+    user, temporary = new_user(keystone_admin, unique_name)
+    reference = file_reset(server, mail_sink, user.name)
+    credentials = keystone_admin.keystone.admin_credentials()
+    for key in ("project_name", "project_domain_id"):
+        credentials.pop(key)
+    unscoped = ks_session.Session(auth=v3.Password(**credentials))
+    with pytest.raises(SetpassError, match="may not read the user"):
+        SetpassClient(unscoped, server.url, retries=0).redeem(user.id, temporary, reference)
+    assert client_of(server, keystone_admin).redeem(user.id, temporary, reference)  # still unused
