@@ -246,10 +246,14 @@ def test_a_token_that_cannot_read_the_user_is_told_so(
 
     user, temporary = new_user(keystone_admin, unique_name)
     reference = file_reset(server, mail_sink, user.name)
-    credentials = keystone_admin.keystone.admin_credentials()
-    for key in ("project_name", "project_domain_id"):
-        credentials.pop(key)
-    unscoped = ks_session.Session(auth=v3.Password(**credentials))
+    given = keystone_admin.keystone.admin_credentials()
+    auth = v3.Password(
+        auth_url=given["auth_url"],
+        username=given["username"],
+        password=given["password"],
+        user_domain_id=given["user_domain_id"],
+    )  # no project: unscoped
+    unscoped = ks_session.Session(auth=auth)
     with pytest.raises(SetpassError, match="may not read the user"):
         SetpassClient(unscoped, server.url, retries=0).redeem(user.id, temporary, reference)
     assert client_of(server, keystone_admin).redeem(user.id, temporary, reference)  # still unused
