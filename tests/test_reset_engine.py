@@ -356,3 +356,24 @@ def test_an_open_reset_older_than_a_day_is_replaced_not_resumed(tmp_path: Path) 
     assert second.ok and not second.resumed and second.request_key != first.request_key
     assert outcome(world) == EXPECTED
     assert "reset-password-replaced" in [a.action for a in world.journal.audit_trail()]
+
+
+def test_killed_right_after_closed_the_rerun_asks_instead_of_mailing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_reset_world(tmp_path)
+    audit = world.journal.audit
+
+    def dies_after_closed(operator: str, action: str, *rest: Any) -> None:
+        if action == "reset-password-done":  # the journal says closed; nobody saw success
+            raise Crash(action)
+        audit(operator, action, *rest)
+
+    monkeypatch.setattr(world.journal, "audit", dies_after_closed)
+    with pytest.raises(Crash):
+        world.run()
+    world.journal = Journal(world.journal.path)  # a new process
+    world.clock[0] += timedelta(minutes=3)
+    rerun = world.run()
+    assert rerun.needs_confirmation and "3 minutes ago" in rerun.message
+    assert len(world.mailer.sent) == 1 and outcome(world) == EXPECTED
