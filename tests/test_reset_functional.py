@@ -24,8 +24,10 @@ from typing import Any
 
 import pytest
 
+from moc_tui.backend.locks import Locks
 from moc_tui.cli import main
 from moc_tui.core.journal import Journal
+from moc_tui.core.password_reset import lock_key
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import HELPDESK, FakeClock, FormUser, can_log_in
 from tests.fixtures.stack import MakeStack, Stack
@@ -383,3 +385,19 @@ def test_on_a_terminal_the_rerun_asks(
     assert "was reset less than a minute ago" in out and "Reset again" in out, out + err
     assert proc.returncode == (0 if answer == "y" else 1), out + err
     assert len(mails_to(stack, address)) == mails
+
+
+def test_a_reset_held_by_another_session_is_refused_with_who(
+    make_stack: MakeStack, keystone_admin: KeystoneAdmin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI takes the backend's per-request lock: a TUI session resetting the same user
+    (here: the lock held as the backend holds it) makes the CLI refuse, naming the holder."""
+    stack = make_stack([])
+    user, address = make_user(stack, keystone_admin)
+    reference = file_reset_form(stack, user.name)
+    locks = Locks(stack.settings.state_dir / "locks", "bob")
+    with locks.hold([lock_key(user.name.upper())]):
+        code, said = cli(stack, capsys, user.name, "--reference", reference)
+    assert code == 1 and "bob is working on this request" in said and "nothing was done" in said
+    assert mails_to(stack, address) == [] and can_log_in(keystone_admin, user.id, OLD)
+    assert cli(stack, capsys, user.name, "--reference", reference)[0] == 0

@@ -14,8 +14,8 @@ from typing import Any
 from moc_tui.backend import views
 from moc_tui.backend.locks import Busy, Locks
 from moc_tui.backend.protocol import ProtocolError as Refused
+from moc_tui.core.password_reset import lock_key
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import request_key
 from moc_tui.core.quota_change.plan import QuotaPlan, quota_key
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.services import Services
@@ -141,9 +141,8 @@ class QuotaResetOps:
         self, services: Services, params: dict[str, Any], emit: Emit
     ) -> dict[str, Any]:
         username = params["username"].strip().lower()
-        key = request_key("reset", "", username)
         try:
-            with self.locks.hold([key]):
+            with self.locks.hold([lock_key(username)]):
 
                 def on_event(item: Event) -> None:
                     emit(*views.event_view(item))

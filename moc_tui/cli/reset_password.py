@@ -20,8 +20,9 @@ import argparse
 import getpass
 import sys
 
+from moc_tui.backend.locks import Busy, Locks
 from moc_tui.cli.common import add_config_option, add_operator_option, load_or_report
-from moc_tui.core.password_reset import ResetResult
+from moc_tui.core.password_reset import ResetResult, lock_key
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
@@ -102,8 +103,10 @@ def run(args: argparse.Namespace) -> int:
             return 1
     # a question needs a terminal that is not the PIN's pipe
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    locks = Locks(settings.state_dir / "locks", args.operator)
     try:
-        with Services(settings, operator=args.operator) as services:
+        # the same lock as the backend's: a TUI session and this run never reset one user at once
+        with locks.hold([lock_key(args.username)]), Services(settings, args.operator) as services:
 
             def reset(again: bool) -> ResetResult:
                 return services.reset_password(
@@ -119,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
                 if not _confirmed(result, interactive):
                     return 1
                 result = reset(True)
+    except Busy as busy:
+        print(f"error: {visible(args.username, 100)}: {busy}; nothing was done", file=sys.stderr)
+        return 1
     except ServicesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

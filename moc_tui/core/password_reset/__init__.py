@@ -5,7 +5,15 @@ from moc_tui.core.password_reset.reset import (
     ResetContext,
     ResetResult,
     ResetSetpass,
+    lock_key,
     reset_password,
 )
 
-__all__ = ["ResetCloud", "ResetContext", "ResetResult", "ResetSetpass", "reset_password"]
+__all__ = [
+    "ResetCloud",
+    "ResetContext",
+    "ResetResult",
+    "ResetSetpass",
+    "lock_key",
+    "reset_password",
+]
