@@ -5,6 +5,11 @@ Refused, in words an operator can act on: a reference that is malformed, unknown
 by another reset, or filed under another user's name. Presenting the same reference again for
 the same user while the registration it made is still waiting is a retry of the same reset (a
 lost answer, a crashed run), not a second use: it is answered like the first time.
+
+The registration is written before the reference is marked used, so a crash in between leaves the
+reference usable for the retry. The price, when two resets race on one reference for two users
+(possible only if one user's name is the other's email): the loser is refused, and its user's
+earlier link was replaced by one nobody received (its password in Keystone is unchanged).
 """
 
 from __future__ import annotations
