@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from moc_tui.backend.deploy.layout import Layout
 from moc_tui.backend.deploy.setup import SetupError, ensure_login_log, setup_host
 from tests.fixtures.sshd import (
     ADMIN_CANARY,
@@ -289,3 +290,28 @@ def test_setup_host_refuses_a_link_in_place_of_a_root_file(host: HelpdeskHost) -
         keys.write_bytes(saved)
         keys.chmod(0o644)
     assert _state(target) == (0, 0, 0o4755)
+
+
+# launchers that cannot load the program ------------------------------------------------------
+def test_a_launcher_that_cannot_load_the_program_says_so(tmp_path: Path) -> None:
+    """Launchers rendered with an empty library path (a broken install): one sentence each."""
+    layout = Layout(python="/usr/bin/python3")
+    for name, text in (("backend", layout.backend_launcher([])), ("ui", layout.ui_launcher([]))):
+        (tmp_path / name).write_text(text)
+    run = [
+        subprocess.run(
+            ["/usr/bin/python3", "-IS", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            cwd="/",
+        )
+        for name in ("backend", "ui")
+    ]
+    assert [r.returncode for r in run] == [78, 78]
+    [line] = run[0].stdout.splitlines()
+    error = json.loads(line)["error"]
+    assert error["code"] == "startup" and "ModuleNotFoundError" in error["message"]
+    assert run[1].stderr.startswith("the helpdesk program cannot start (ModuleNotFoundError)")
+    assert "Traceback" not in run[0].stderr + run[1].stderr

@@ -200,13 +200,25 @@ BACKEND_LAUNCHER = """\
 #!{python} {flags}
 \"\"\"moc-tui backend (written by `moc-tui setup-host`). Reads no arguments and no environment:
 the settings path is fixed here, in a root-owned file. -I -S: no site, so no .pth file runs;
-the library folders are listed here instead.\"\"\"
+the library folders are listed here instead. If the program cannot be loaded, the TUI gets one
+start-up line saying so (a traceback would go to a stderr nobody reads).\"\"\"
 import sys
 
 sys.path.extend({path!r})
-from pathlib import Path
+try:
+    from pathlib import Path
 
-from moc_tui.backend.server import run
+    from moc_tui.backend.server import run
+except Exception as error:
+    import json
+
+    message = (
+        f"the backend cannot start: its program cannot be loaded ({{type(error).__name__}}); "
+        "run: moc-tui setup-host, then moc-tui doctor"
+    )
+    error_line = {{"id": None, "ok": False, "error": {{"code": "startup", "message": message}}}}
+    sys.stdout.write(json.dumps(error_line) + "\\n")
+    sys.exit(78)
 
 sys.exit(run(Path({settings!r}), sys.stdin.buffer, sys.stdout.buffer))
 """
@@ -214,11 +226,19 @@ sys.exit(run(Path({settings!r}), sys.stdin.buffer, sys.stdout.buffer))
 UI_LAUNCHER = """\
 #!{python} {flags}
 \"\"\"moc-tui terminal UI (written by `moc-tui setup-host`); started by helpdesk-login with
--I -S (no site, no .pth file); the library folders are listed here instead.\"\"\"
+-I -S (no site, no .pth file); the library folders are listed here instead. If the program
+cannot be loaded, the operator reads one sentence, not a traceback.\"\"\"
 import sys
 
 sys.path.extend({path!r})
-from moc_tui.tui.__main__ import main
+try:
+    from moc_tui.tui.__main__ import main
+except Exception as error:
+    sys.stderr.write(
+        f"the helpdesk program cannot start ({{type(error).__name__}}); tell the admin "
+        "(moc-tui doctor)\\n"
+    )
+    sys.exit(78)
 
 sys.exit(main(sys.argv[1:]))
 """
