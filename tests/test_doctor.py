@@ -15,6 +15,7 @@ import pytest
 
 from moc_tui.backend.deploy.checks import Context, check, files
 from moc_tui.backend.deploy.doctor import doctor, run_checks
+from moc_tui.backend.deploy.interpreter import describe
 from moc_tui.backend.deploy.layout import Layout
 from moc_tui.backend.deploy.setup import setup_host
 from tests.fixtures.sshd import SOURCE, HelpdeskHost, deployed_host
@@ -295,3 +296,18 @@ def test_a_writable_folder_on_the_launchers_path(
     )
     deviations = found(helpdesk_host, "python.path", layout)
     assert any(f"{writable} is writable by group or others (mode 0777)" in d for d in deviations)
+
+
+def test_a_world_writable_site_packages_of_the_interpreter(
+    helpdesk_host: HelpdeskHost, tmp_path: Path
+) -> None:
+    """The issue's case: the interpreter's own site-packages writable by everyone."""
+    venv = tmp_path / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    [site] = list(venv.glob("lib/python3*/site-packages"))
+    # what the launchers would list for it (Debian's site says dist-packages; a venv has not)
+    assert describe(str(venv / "bin" / "python")).library == (str(site),)
+    site.chmod(0o777)
+    layout = dataclasses.replace(helpdesk_host.layout, python=str(venv / "bin" / "python"))
+    deviations = found(helpdesk_host, "python.path", layout)
+    assert f"{site} is writable by group or others (mode 0777)" in deviations

@@ -16,12 +16,21 @@ FLAGS = ("-I", "-S")
 SHEBANG_FLAGS = "-IS"  # one word: Linux passes the rest of a #! line as one argument
 
 _QUERY = """
-import json, os, site, sys
+import json, os, site, sys, sysconfig
 bindir = os.path.dirname(os.path.abspath(sys.argv[1]))
 venv = os.path.dirname(bindir)
-prefixes = [venv] if os.path.isfile(os.path.join(venv, "pyvenv.cfg")) else None
-print(json.dumps({"path": sys.path, "library": site.getsitepackages(prefixes),
-                  "base_library": site.getsitepackages()}))
+config = os.path.join(venv, "pyvenv.cfg")
+base = site.getsitepackages()
+library = base
+if os.path.isfile(config):
+    names = dict.fromkeys(["base", "platbase", "installed_base", "installed_platbase"], venv)
+    scheme = "posix_venv" if "posix_venv" in sysconfig.get_scheme_names() else "posix_prefix"
+    library = [sysconfig.get_path(k, scheme, names) for k in ("purelib", "platlib")]
+    with open(config, encoding="utf-8") as handle:
+        text = handle.read().replace(" ", "").lower()
+    if "include-system-site-packages=true" in text:
+        library += base
+print(json.dumps({"path": sys.path, "library": list(dict.fromkeys(library)), "base_library": base}))
 """
 
 
