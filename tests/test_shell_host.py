@@ -315,3 +315,18 @@ def test_a_launcher_that_cannot_load_the_program_says_so(tmp_path: Path) -> None
     assert error["code"] == "startup" and "ModuleNotFoundError" in error["message"]
     assert run[1].stderr.startswith("the helpdesk program cannot start (ModuleNotFoundError)")
     assert "Traceback" not in run[0].stderr + run[1].stderr
+
+
+def test_sudo_refusing_the_backend_reaches_the_operator(host: HelpdeskHost) -> None:
+    """No backend line at all (sudo said no): the TUI still says what to do."""
+    rule = host.layout.sudoers
+    aside = rule.with_name(f".{rule.name}.aside")  # sudo skips names with a dot
+    rule.rename(aside)
+    try:
+        session = host.open_terminal(" ".join(map(_quote, host.ssh_args("-tt"))))
+        screen = host.wait_screen(session, "moc-tui doctor")
+        host.tmux("send-keys", "-t", session, "q")
+        host.wait_screen(session, "SSH-EXIT=0")
+    finally:
+        aside.rename(rule)
+    assert "the backend did not start" in screen and "Traceback" not in screen
