@@ -64,7 +64,7 @@ def effective(ctx: Context, address: str) -> dict[str, list[str]] | str:
 )
 def effective_settings(ctx: Context) -> list[str]:
     expected = expected_settings(ctx.layout)
-    found: list[str] = []
+    wrong: dict[tuple[str, str, str], list[str]] = {}  # (key, found, expected) -> addresses
     for address in ctx.addresses:
         actual = effective(ctx, address)
         if isinstance(actual, str):
@@ -77,10 +77,11 @@ def effective_settings(ctx: Context) -> list[str]:
                 else have[0].lower() == values[0].lower()
             )
             if not same:
-                found.append(
-                    f"sshd (from {address}): {key} is {' '.join(have)}, expected {' '.join(values)}"
-                )
-    return found
+                wrong.setdefault((key, " ".join(have), " ".join(values)), []).append(address)
+    return [
+        f"sshd (from {', '.join(addresses)}): {key} is {have}, expected {want}"
+        for (key, have, want), addresses in wrong.items()
+    ]
 
 
 @dataclass(frozen=True)
