@@ -133,6 +133,8 @@ def _write(path: Path, text: str, user: str, mode: int, done: list[str]) -> None
 
 def ensure_files(layout: Layout, source: Path, done: list[str]) -> None:
     svc = layout.service_user
+    if layout.login_log != "syslog":  # first: a refused log path leaves login.conf as it was
+        ensure_login_log(layout, Path(layout.login_log), done)
     for directory in (layout.config_dir, layout.state_dir):
         directory.mkdir(parents=True, exist_ok=True)
         own(directory, svc, 0o700, directory=True)
@@ -151,8 +153,6 @@ def ensure_files(layout: Layout, source: Path, done: list[str]) -> None:
             ensure_sudoers(item, done)
         else:
             _write(item.path, item.text, item.owner, item.mode, done)
-    if layout.login_log != "syslog":
-        ensure_login_log(layout, Path(layout.login_log), done)
 
 
 def ensure_login_log(layout: Layout, log: Path, done: list[str]) -> None:
