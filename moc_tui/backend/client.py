@@ -68,6 +68,7 @@ class BackendClient:
         self._write_lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
         self.startup_error: BackendError | None = None
+        self._heard = False  # any line from the backend at all
         self.process = subprocess.Popen(
             list(argv),
             stdin=subprocess.PIPE,
@@ -108,7 +109,7 @@ class BackendClient:
                 self.process.stdin.write(line.encode())
                 self.process.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
-            self._fail(request_id, "gone", "the backend is not running")
+            self._fail(request_id, "gone", self._stopped())
         if not pending.done.wait(timeout):
             with self._lock:
                 self._pending.pop(request_id, None)
@@ -151,6 +152,7 @@ class BackendClient:
             except ValueError:
                 continue
             if isinstance(message, dict):
+                self._heard = True
                 self._dispatch(message)
         self._fail_all()
 
@@ -159,11 +161,25 @@ class BackendClient:
         with self._lock:
             ids = list(self._pending)
             startup = self.startup_error
+        message = self._stopped() if startup is None and ids else ""
         for request_id in ids:
             if startup is not None:
                 self._fail(request_id, startup.code, startup.message)
             else:
-                self._fail(request_id, "gone", "the backend stopped")
+                self._fail(request_id, "gone", message)
+
+    def _stopped(self) -> str:
+        """Why the backend went away. Silent and failed: it never started (sudo refused it)."""
+        try:
+            status = self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            return "the backend stopped"
+        if status != 0 and not self._heard:
+            return (
+                f"the backend did not start (exit status {status}, no reply; sudo may have "
+                "refused it); tell the admin to run: moc-tui doctor"
+            )
+        return "the backend stopped"
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")

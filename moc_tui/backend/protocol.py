@@ -22,6 +22,7 @@ from moc_tui.core.identifiers import EMAIL_MAX, PROJECT_NAME_MAX
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE = 64 * 1024  # bytes of one request line, newline included
+MAX_DEPTH = 16  # nesting of arrays and objects; the deepest valid request needs 4
 MAX_ROWS = 200
 ID_MAX = 64
 OPERATOR_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -120,9 +121,11 @@ def parse_line(line: bytes) -> tuple[Any, str, dict[str, Any]]:
 
     The id is returned as soon as it is known so the error reply can carry it.
     """
+    if too_deep(line, MAX_DEPTH):
+        raise ProtocolError("malformed", f"the message nests deeper than {MAX_DEPTH} levels")
     try:
         message = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ProtocolError("malformed", "the message is not one JSON object in UTF-8") from None
     if not isinstance(message, dict):
         raise ProtocolError("malformed", "the message is not a JSON object")
@@ -143,6 +146,38 @@ def parse_line(line: bytes) -> tuple[Any, str, dict[str, Any]]:
     except ProtocolError as error:
         error.extra["request_id"] = request_id  # taken out again before the reply is sent
         raise
+
+
+_SPECIAL = re.compile(rb'[\\"\[\]{}]')
+
+
+def too_deep(line: bytes, limit: int) -> bool:
+    """Whether arrays and objects in `line` nest deeper than `limit`, found before parsing.
+
+    json.loads recurses once per level: 30,000 levels end in RecursionError, which is no
+    protocol error. One pass over the quote, backslash and bracket bytes, stopping as soon
+    as the limit is passed; brackets inside strings do not count.
+    """
+    depth, in_string, skip = 0, False, -1
+    for match in _SPECIAL.finditer(line):
+        at = match.start()
+        if at == skip:
+            continue
+        char = line[at]
+        if in_string:
+            if char == 0x5C:  # backslash: the next byte is escaped
+                skip = at + 1
+            elif char == 0x22:
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (0x5D, 0x7D):
+            depth -= 1
+    return False
 
 
 def _valid_id(value: object) -> bool:

@@ -17,7 +17,6 @@ import os
 import queue
 import secrets
 import signal
-import stat
 import threading
 import traceback
 from collections.abc import Iterable
@@ -35,6 +34,7 @@ from moc_tui.backend.protocol import (
     parse_line,
     reply,
 )
+from moc_tui.backend.startup import clear_routing_environment, path_problems, unreadable, user_name
 from moc_tui.backend.views import load_fingerprint_key
 from moc_tui.core.services import ServicesError
 from moc_tui.core.settings import Settings, SettingsError, load_settings
@@ -125,23 +125,6 @@ def open_log(state_dir: Path, redact: Redactor) -> logging.Logger:
     log = logging.getLogger("moc_tui.backend")
     log.setLevel(logging.INFO)
     return log
-
-
-def path_problems(path: Path) -> list[str]:
-    """What `load_settings` does not check: a symlinked settings file, a writable folder."""
-    problems = []
-    try:
-        info = path.lstat()
-    except OSError:
-        return []  # load_settings reports a missing file
-    if stat.S_ISLNK(info.st_mode):
-        problems.append(f"settings file {path} is a symbolic link; use the real file")
-    folder = path.parent.stat()
-    if stat.S_IMODE(folder.st_mode) & 0o022:
-        problems.append(
-            f"folder {path.parent} is writable by group or others; run: chmod go-w {path.parent}"
-        )
-    return problems
 
 
 class Output:
@@ -326,27 +309,52 @@ def _record_failure(
         log.exception("could not record the failure in the journal")
 
 
+def _refuse(out: Output, problems: list[str]) -> int:
+    """One plain sentence for the operator (the TUI shows it), and exit status 78."""
+    message = "the backend cannot start: " + "; ".join(problems)
+    out.send(error_reply(None, ProtocolError("startup", message[:4000])))
+    return EX_CONFIG
+
+
 def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
-    """Check the settings, then serve until stdin closes. Exit status 78 when settings are bad."""
+    """Check the settings, then serve until stdin closes. Exit status 78 when it cannot start.
+
+    Every way start-up can fail ends in one `startup` error line naming the fix, never in a
+    traceback on a stderr nobody reads.
+    """
     os.umask(0o077)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a tty hangup must not cut a step in half
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    clear_routing_environment()
     problems = path_problems(config)
     settings: Settings | None = None
     try:
         settings = load_settings(config)
     except SettingsError as error:
         problems += [str(p) for p in error.problems]
+    except OSError as error:
+        problems += unreadable(config, error)
     redact = Redactor(secrets_of(config, settings))
     out = Output(stdout, redact)
     if problems or settings is None:
-        message = "the backend cannot start: " + "; ".join(problems)
-        out.send(error_reply(None, ProtocolError("startup", message[:4000])))
-        return EX_CONFIG
-    log = open_log(settings.state_dir, redact)
-    load_fingerprint_key(settings.state_dir)
+        return _refuse(out, problems or [f"settings file {config} could not be loaded"])
+    state = settings.state_dir
+    try:
+        log = open_log(state, redact)
+        load_fingerprint_key(state)
+        session = Session(settings)
+    except OSError as error:
+        me = user_name()
+        return _refuse(
+            out,
+            [
+                f"the state folder {state} cannot be used by {me} ({error.strerror}); "
+                f"run: chown -R {me} {state}"
+            ],
+        )
+    except Exception as error:  # no traceback to a stderr nobody reads; the class only
+        return _refuse(out, [f"an unexpected {type(error).__name__}; tell the admin"])
     log.info("start", extra={"fields": {"sudo_user": os.environ.get("SUDO_USER", "")}})
-    session = Session(settings)
     try:
         serve(session, stdin, out, log)
     finally:

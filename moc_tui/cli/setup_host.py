@@ -12,9 +12,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from moc_tui.backend.deploy.layout import DEFAULT_HELPDESK, DEFAULT_PYTHON, DEFAULT_SERVICE, Layout
+from moc_tui.backend.deploy.layout import (
+    DEFAULT_HELPDESK,
+    DEFAULT_PYTHON,
+    DEFAULT_SERVICE,
+    RELEASE,
+    Layout,
+)
 
-SOURCE = Path(__file__).resolve().parents[2]  # the checkout: shell/ and config/ live there
+SOURCE = RELEASE  # the checkout: shell/ and config/ live there
 
 
 def add_layout_options(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +37,13 @@ def add_layout_options(parser: argparse.ArgumentParser) -> None:
         help="extra site-packages for the launchers (tests; not for production)",
     )
     parser.add_argument("--sudoers-dir", type=Path, help="default: <prefix>/etc/sudoers.d")
-    parser.add_argument("--login-log", default="syslog", help="syslog, or a log file path")
+    parser.add_argument(
+        "--login-log",
+        default="syslog",
+        help="syslog, or a log file in a folder of its own that setup-host creates "
+        "(e.g. /var/log/helpdesk-login/login.log)",
+    )
+    parser.add_argument("--source", type=Path, default=SOURCE, help="the release checkout")
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -52,7 +64,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="set up (or repair) a helpdesk host: accounts, files, sudoers, sshd drop-in",
     )
     add_layout_options(parser)
-    parser.add_argument("--source", type=Path, default=SOURCE, help="the release checkout")
     parser.add_argument(
         "--no-sshd-check", action="store_true", help="do not run `sshd -t` afterwards"
     )

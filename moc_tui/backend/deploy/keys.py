@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from moc_tui.backend.deploy.fsops import write_atomic
 from moc_tui.backend.protocol import OPERATOR_PATTERN
 
 KEY_TYPES = frozenset(
@@ -99,17 +98,8 @@ def read_keys(path: Path) -> list[tuple[str, OperatorKey]]:
 
 
 def _write_root_file(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace `path` atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
-        Path(temp).chmod(mode)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Replace `path` atomically; owner and mode are set on the new file before the rename."""
+    write_atomic(path, text, "root", mode, encoding="ascii")
 
 
 def write_keys(keys_file: Path, map_file: Path, lines: list[tuple[str, OperatorKey]]) -> None:

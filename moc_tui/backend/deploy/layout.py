@@ -7,13 +7,18 @@ test keeps them equal).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from moc_tui.backend.deploy.interpreter import SHEBANG_FLAGS
 
 DEFAULT_HELPDESK = "helpdesk"
 DEFAULT_SERVICE = "moc-tools"
 DEFAULT_PYTHON = "/opt/moc-tui/venv/bin/python"
 WRAPPER_PYTHON = "/usr/bin/python3"
+# the release checkout (shell/ and config/ live there) when run from it
+RELEASE = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -121,17 +126,22 @@ class Layout:
             log=self.login_log,
         )
 
-    def _site_lines(self) -> str:
-        lines = "".join(f"site.addsitedir({d!r})\n" for d in self.site_dirs)
-        return f"import site\n{lines}" if lines else ""
+    def launcher_path(self, library: Sequence[str]) -> list[str]:
+        """What the launchers add to `sys.path`: the interpreter's site-packages, then ours."""
+        return list(dict.fromkeys([*library, *self.site_dirs]))
 
-    def backend_launcher(self) -> str:
+    def backend_launcher(self, library: Sequence[str]) -> str:
         return BACKEND_LAUNCHER.format(
-            python=self.python, site=self._site_lines(), settings=str(self.settings)
+            python=self.python,
+            flags=SHEBANG_FLAGS,
+            path=self.launcher_path(library),
+            settings=str(self.settings),
         )
 
-    def ui_launcher(self) -> str:
-        return UI_LAUNCHER.format(python=self.python, site=self._site_lines())
+    def ui_launcher(self, library: Sequence[str]) -> str:
+        return UI_LAUNCHER.format(
+            python=self.python, flags=SHEBANG_FLAGS, path=self.launcher_path(library)
+        )
 
 
 SSHD_TEMPLATE = """\
@@ -187,23 +197,48 @@ log = {log}
 """
 
 BACKEND_LAUNCHER = """\
-#!{python} -I
+#!{python} {flags}
 \"\"\"moc-tui backend (written by `moc-tui setup-host`). Reads no arguments and no environment:
-the settings path is fixed here, in a root-owned file.\"\"\"
+the settings path is fixed here, in a root-owned file. -I -S: no site, so no .pth file runs;
+the library folders are listed here instead. If the program cannot be loaded, the TUI gets one
+start-up line saying so (a traceback would go to a stderr nobody reads).\"\"\"
 import sys
-{site}from pathlib import Path
 
-from moc_tui.backend.server import run
+sys.path.extend({path!r})
+try:
+    from pathlib import Path
+
+    from moc_tui.backend.server import run
+except Exception as error:
+    import json
+
+    message = (
+        f"the backend cannot start: its program cannot be loaded ({{type(error).__name__}}); "
+        "run: moc-tui setup-host, then moc-tui doctor"
+    )
+    error_line = {{"id": None, "ok": False, "error": {{"code": "startup", "message": message}}}}
+    sys.stdout.write(json.dumps(error_line) + "\\n")
+    sys.exit(78)
 
 sys.exit(run(Path({settings!r}), sys.stdin.buffer, sys.stdout.buffer))
 """
 
 UI_LAUNCHER = """\
-#!{python} -I
-\"\"\"moc-tui terminal UI (written by `moc-tui setup-host`); started by helpdesk-login.\"\"\"
+#!{python} {flags}
+\"\"\"moc-tui terminal UI (written by `moc-tui setup-host`); started by helpdesk-login with
+-I -S (no site, no .pth file); the library folders are listed here instead. If the program
+cannot be loaded, the operator reads one sentence, not a traceback.\"\"\"
 import sys
-{site}
-from moc_tui.tui.__main__ import main
+
+sys.path.extend({path!r})
+try:
+    from moc_tui.tui.__main__ import main
+except Exception as error:
+    sys.stderr.write(
+        f"the helpdesk program cannot start ({{type(error).__name__}}); tell the admin "
+        "(moc-tui doctor)\\n"
+    )
+    sys.exit(78)
 
 sys.exit(main(sys.argv[1:]))
 """

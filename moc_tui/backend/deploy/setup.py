@@ -14,8 +14,19 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from moc_tui.backend.deploy.fsops import (
+    UnsafePathError,
+    own,
+    private_file,
+    private_folder,
+    read_text_nofollow,
+    write_atomic,
+)
+from moc_tui.backend.deploy.interpreter import SHEBANG_FLAGS, InterpreterError, describe
 from moc_tui.backend.deploy.layout import WRAPPER_PYTHON, Layout
 
 SHELL = "/bin/sh"
@@ -42,8 +53,7 @@ def _user(name: str) -> pwd.struct_passwd | None:
 def ensure_accounts(layout: Layout, done: list[str]) -> None:
     home = layout.helpdesk_home
     home.mkdir(parents=True, exist_ok=True)
-    os.chown(home, 0, 0)
-    home.chmod(0o755)
+    own(home, "root", 0o755, directory=True)
     account = _user(layout.helpdesk_user)
     if account is None:
         _run(["useradd", "-M", "-d", str(home), "-s", SHELL, "-U", layout.helpdesk_user])
@@ -75,82 +85,103 @@ def ensure_accounts(layout: Layout, done: list[str]) -> None:
         done.append(f"fixed shell of {layout.service_user}")
 
 
-def _own(path: Path, user: str, mode: int) -> None:
-    entry = pwd.getpwnam(user)
-    os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
-    path.chmod(mode)
+@dataclass(frozen=True)
+class Installed:
+    """One file setup-host writes: its exact text, owner and mode (doctor compares all three)."""
+
+    path: Path
+    text: str
+    owner: str
+    mode: int
+
+
+def library_of(layout: Layout) -> tuple[str, ...]:
+    """The site-packages the launchers list (they run without site)."""
+    try:
+        return describe(layout.python).library
+    except InterpreterError as error:
+        raise SetupError(f"--python: {error}") from None
+
+
+def installed_files(layout: Layout, source: Path, library: Sequence[str]) -> list[Installed]:
+    """Every file whose content setup-host decides; `library`: the interpreter's site-packages."""
+    wrapper = (source / "shell" / "helpdesk-login").read_text(encoding="utf-8")
+    _shebang, _, rest = wrapper.partition("\n")
+    files = [
+        Installed(layout.wrapper, f"#!{WRAPPER_PYTHON} {SHEBANG_FLAGS}\n{rest}", "root", 0o755),
+        Installed(layout.backend, layout.backend_launcher(library), "root", 0o755),
+        Installed(layout.ui, layout.ui_launcher(library), "root", 0o755),
+        Installed(layout.login_conf, layout.login_text(), "root", 0o644),
+        Installed(layout.sudoers, layout.sudoers_text(), "root", 0o440),
+        Installed(layout.sshd_dropin, layout.sshd_text(), "root", 0o644),
+    ]
+    for job_file in sorted((source / "config" / "cron.d").glob("*")):
+        text = job_file.read_text(encoding="utf-8")
+        text = text.replace(" moc-tools ", f" {layout.service_user} ")
+        text = text.replace("/etc/moc-tui/settings.ini", str(layout.settings))
+        files.append(Installed(layout.cron_dir / job_file.name, text, "root", 0o644))
+    return files
 
 
 def _write(path: Path, text: str, user: str, mode: int, done: list[str]) -> None:
-    """Write `text` atomically when it differs; always fix owner and mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        _own(Path(temp), user, mode)
-        Path(temp).replace(path)
+    """Write `text` atomically when it differs; always fix owner and mode (never via a link)."""
+    if read_text_nofollow(path) != text:
+        write_atomic(path, text, user, mode)
         done.append(f"wrote {path}")
-    _own(path, user, mode)
+    own(path, user, mode)
 
 
 def ensure_files(layout: Layout, source: Path, done: list[str]) -> None:
     svc = layout.service_user
+    if layout.login_log != "syslog":  # first: a refused log path leaves login.conf as it was
+        ensure_login_log(layout, Path(layout.login_log), done)
     for directory in (layout.config_dir, layout.state_dir):
         directory.mkdir(parents=True, exist_ok=True)
-        _own(directory, svc, 0o700)
+        own(directory, svc, 0o700, directory=True)
     if not layout.settings.exists():
         example = source / "config" / "settings.example.ini"
         _write(layout.settings, example.read_text(encoding="utf-8"), svc, 0o600, done)
         done.append(f"{layout.settings} is the example: edit it (as root) before use")
     else:
-        _own(layout.settings, svc, 0o600)
-    for directory in (layout.keys_dir, layout.libexec, layout.wrapper.parent):
-        directory.mkdir(parents=True, exist_ok=True)
+        own(layout.settings, svc, 0o600)
     for path in (layout.keys_file, layout.operators_map):
         if not path.exists():
             _write(path, "", "root", 0o644, done)
-        _own(path, "root", 0o644)
-    wrapper = (source / "shell" / "helpdesk-login").read_text(encoding="utf-8")
-    _shebang, _, rest = wrapper.partition("\n")
-    _write(layout.wrapper, f"#!{WRAPPER_PYTHON} -I\n{rest}", "root", 0o755, done)
-    _write(layout.backend, layout.backend_launcher(), "root", 0o755, done)
-    _write(layout.ui, layout.ui_launcher(), "root", 0o755, done)
-    _write(layout.login_conf, layout.login_text(), "root", 0o644, done)
-    if layout.login_log != "syslog":
-        log = Path(layout.login_log)
-        log.parent.mkdir(parents=True, exist_ok=True)
-        _own(log.parent, layout.helpdesk_user, 0o700)
-        if not log.exists():
-            log.touch()
-        _own(log, layout.helpdesk_user, 0o600)
+        own(path, "root", 0o644)
+    for item in installed_files(layout, source, library_of(layout)):
+        if item.path == layout.sudoers:
+            ensure_sudoers(item, done)
+        else:
+            _write(item.path, item.text, item.owner, item.mode, done)
 
 
-def ensure_cron(layout: Layout, source: Path, done: list[str]) -> None:
-    """The cron jobs' file (config/cron.d, maintained with the jobs), for this service user."""
-    for job_file in sorted((source / "config" / "cron.d").glob("*")):
-        text = job_file.read_text(encoding="utf-8")
-        text = text.replace(" moc-tools ", f" {layout.service_user} ")
-        text = text.replace("/etc/moc-tui/settings.ini", str(layout.settings))
-        _write(layout.cron_dir / job_file.name, text, "root", 0o644, done)
+def ensure_login_log(layout: Layout, log: Path, done: list[str]) -> None:
+    """The log file in a folder of the helpdesk account's own, which setup-host creates.
+
+    Never an existing folder it did not make (`/var/log` or `/tmp` would become the helpdesk
+    account's): that is refused with a sentence saying what to choose instead.
+    """
+    if not log.is_absolute():
+        raise SetupError(f"--login-log {log}: give an absolute path")
+    created = not log.parent.exists()
+    try:
+        private_folder(log.parent, layout.helpdesk_user)
+        private_file(log, layout.helpdesk_user)
+    except UnsafePathError as error:
+        raise SetupError(f"--login-log {log}: {error}") from None
+    if created:
+        done.append(f"created {log.parent} for the login log")
 
 
-def ensure_sudoers(layout: Layout, done: list[str]) -> None:
-    text = layout.sudoers_text()
+def ensure_sudoers(item: Installed, done: list[str]) -> None:
+    """The rule, checked by visudo before it replaces the installed one."""
     with tempfile.NamedTemporaryFile("w", suffix=".sudoers", delete=False) as handle:
-        handle.write(text)
+        handle.write(item.text)
     try:
         _run(["visudo", "-c", "-q", "-f", handle.name])
     finally:
         Path(handle.name).unlink()
-    _write(layout.sudoers, text, "root", 0o440, done)
-
-
-def ensure_sshd(layout: Layout, done: list[str], check: bool) -> None:
-    _write(layout.sshd_dropin, layout.sshd_text(), "root", 0o644, done)
-    if check:
-        _run(["/usr/sbin/sshd", "-t"])
-        done.append("sshd -t: the configuration is valid; reload sshd to apply it")
+    _write(item.path, item.text, item.owner, item.mode, done)
 
 
 def setup_host(layout: Layout, source: Path, *, check_sshd: bool = True) -> list[str]:
@@ -163,9 +194,9 @@ def setup_host(layout: Layout, source: Path, *, check_sshd: bool = True) -> list
     done: list[str] = []
     ensure_accounts(layout, done)
     ensure_files(layout, source, done)
-    ensure_cron(layout, source, done)
-    ensure_sudoers(layout, done)
-    ensure_sshd(layout, done, check_sshd)
+    if check_sshd:
+        _run(["/usr/sbin/sshd", "-t"])
+        done.append("sshd -t: the configuration is valid; reload sshd to apply it")
     return done
 
 
