@@ -2,7 +2,9 @@
 
 Compatible with the original moc-openstack-tools file: same sections and keys, read without
 interpolation (a `%` in a password is just a character), the misspelled quota keys accepted with a
-warning, the sections this version no longer needs accepted with a warning.
+warning, the sections this version no longer needs accepted with a warning. A key or section set
+twice is a problem (which value is meant cannot be guessed). Problems name the line and the key,
+never the value (see `ini_file`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from moc_tui.core.quota_keys import QUOTA_ALIASES, QUOTA_SERVICE
-from moc_tui.core.settings import job_sections
+from moc_tui.core.settings import ini_file, job_sections
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from moc_tui.core.settings.model import (
     AuthSettings,
@@ -44,6 +46,19 @@ DEFAULT_SUBJECTS = {
     "activation_reminder_email": "Reminder: choose your cloud password",
 }
 EMAIL_KEYS = ("template", "subject", "cc_list", "formatting", "sender")
+AUTH_KEYS = (
+    "auth_url",
+    "admin_user",
+    "admin_pwd",
+    "admin_project",
+    "user_domain",
+    "project_domain",
+    "member_role",
+    "ca_file",
+    "timeout",
+)
+SMTP_KEYS = ("host", "port", "security", "ca_file", "username", "password", "timeout")
+EMAIL_DEFAULT_URLS = ("login_url", "terms_url", "getting_started_url", "password_reset_form_url")
 FORMATTINGS = ("plain", "html")
 SHEET_KEYS = (
     "auth_file",
@@ -80,6 +95,28 @@ KNOWN_SECTIONS = {
     "activation",
     *EMAIL_SECTIONS,
 }
+# Key names an error may name even on a line it cannot parse (they are never secrets).
+KNOWN_KEY_NAMES = frozenset(
+    {
+        *AUTH_KEYS,
+        *SMTP_KEYS,
+        *SHEET_KEYS,
+        *EMAIL_KEYS,
+        *EMAIL_DEFAULT_URLS,
+        "setpass_url",
+        "token_expiration",
+        "directory",
+        "support_email",
+        *job_sections.HELPDESK_KEYS,
+        *job_sections.REMINDER_KEYS,
+        *job_sections.BACKUP_KEYS,
+        *job_sections.ACTIVATION_KEYS,
+        *ACCESS_COLUMNS,
+        *QUOTA_COLUMNS,
+        *QUOTA_SERVICE,
+        *QUOTA_ALIASES,
+    }
+)
 DEFAULT_STATE_DIR = Path("/var/lib/moc-tui")
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
@@ -105,29 +142,41 @@ class _Loader:
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.parser = configparser.ConfigParser(interpolation=None)
+        self.scan = ini_file.IniScan()
 
     def reader(self, section: str) -> SectionReader:
-        return SectionReader(self.parser, section, self.problems, self.path.parent)
+        return SectionReader(
+            self.parser, section, self.problems, self.path.parent, self.scan.line_of
+        )
 
-    def file_problem(self, message: str) -> None:
-        self.problems.append(Problem("", "", message))
+    def file_problem(self, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem("", "", message, line))
 
     def parse(self) -> bool:
         for message in secret_file_problems(self.path, "settings file"):
             self.file_problem(message)
         if not self.path.is_file():
             return False
-        text = self.path.read_text(encoding="utf-8", errors="replace")
         try:
-            self.parser.read_string(text, source=str(self.path))
-        except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as error:
-            # The original example file has [mailman] twice; merge duplicates like it did.
-            self.warnings.append(f"{error.message}; later values win")
-            self.parser = configparser.ConfigParser(interpolation=None, strict=False)
-            self.parser.read_string(text, source=str(self.path))
-        except configparser.Error as error:
-            self.file_problem(f"is not a valid ini file: {error.message}")
+            text = ini_file.read_text(self.path)
+        except OSError as error:
+            self.file_problem(f"settings file {self.path} cannot be read: {error.strerror}")
             return False
+        self.scan = ini_file.scan(text, KNOWN_KEY_NAMES)
+        for line, message in self.scan.problems:
+            self.file_problem(message, line)
+        for line, section, first in self.scan.repeated_sections:
+            message = f"section [{section}] appears again (first on line {first})"
+            if section in RETIRED_SECTIONS:  # the original's example has [mailman] twice
+                self.warnings.append(f"line {line}: {message}")
+            else:
+                self.file_problem(f"{message}; merge the two into one", line)
+        parser = ini_file.parse(text, str(self.path))
+        if parser is None:
+            if not self.scan.problems:
+                self.file_problem("is not a valid ini file")
+            return False
+        self.parser = parser
         for section in self.parser.sections():
             if section in RETIRED_SECTIONS:
                 self.warnings.append(f"[{section}] is ignored: {RETIRED_SECTIONS[section]}")
@@ -138,23 +187,13 @@ class _Loader:
                         "",
                         "is not a known section; known sections: "
                         + ", ".join(sorted(KNOWN_SECTIONS)),
+                        self.scan.line_of(section),
                     )
                 )
         return True
 
     def auth(self) -> AuthSettings:
         r = self.reader("auth")
-        keys = (
-            "auth_url",
-            "admin_user",
-            "admin_pwd",
-            "admin_project",
-            "user_domain",
-            "project_domain",
-            "member_role",
-            "ca_file",
-            "timeout",
-        )
         settings = AuthSettings(
             auth_url=r.url("auth_url", required=True) or "",
             admin_user=r.text("admin_user", required=True) or "",
@@ -166,7 +205,7 @@ class _Loader:
             ca_file=r.path("ca_file"),
             timeout=r.seconds("timeout", 30.0),
         )
-        r.refuse_unknown(keys)
+        r.refuse_unknown(AUTH_KEYS)
         return settings
 
     def setpass_url(self) -> str:
@@ -228,7 +267,6 @@ class _Loader:
 
     def smtp(self) -> SmtpSettings:
         r = self.reader("smtp")
-        keys = ("host", "port", "security", "ca_file", "username", "password", "timeout")
         security = SmtpSecurity(r.choice("security", [s.value for s in SmtpSecurity], "starttls"))
         default_port = 465 if security is SmtpSecurity.TLS else 25
         username, password = r.text("username"), r.text("password")
@@ -248,7 +286,7 @@ class _Loader:
             password=password,
             timeout=r.seconds("timeout", 30.0),
         )
-        r.refuse_unknown(keys)
+        r.refuse_unknown(SMTP_KEYS)
         return settings
 
     def state_dir(self) -> Path:
@@ -263,7 +301,7 @@ class _Loader:
         r = self.reader("email_defaults")
         r.email("sender")
         r.email("support_email")
-        for key in ("login_url", "terms_url", "getting_started_url", "password_reset_form_url"):
+        for key in EMAIL_DEFAULT_URLS:
             r.url(key)
         return dict(r.values)
 
@@ -319,7 +357,12 @@ class _Loader:
         headers = [h.casefold() for h in mapping.values()]
         for field, header in mapping.items():
             if headers.count(header.casefold()) > 1:
-                r.problem(field, f"header {header!r} is used for more than one field")
+                others = [
+                    f
+                    for f, h in mapping.items()
+                    if f != field and h.casefold() == header.casefold()
+                ]
+                r.problem(field, f"maps to the same header as {', '.join(others)}")
         return mapping
 
 
