@@ -38,6 +38,7 @@ from moc_tui.backend.protocol import (
 from moc_tui.backend.views import load_fingerprint_key
 from moc_tui.core.services import ServicesError
 from moc_tui.core.settings import Settings, SettingsError, load_settings
+from moc_tui.core.settings.secret_files import backend_file_problems
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.steps import never
 
@@ -125,23 +126,6 @@ def open_log(state_dir: Path, redact: Redactor) -> logging.Logger:
     log = logging.getLogger("moc_tui.backend")
     log.setLevel(logging.INFO)
     return log
-
-
-def path_problems(path: Path) -> list[str]:
-    """What `load_settings` does not check: a symlinked settings file, a writable folder."""
-    problems = []
-    try:
-        info = path.lstat()
-    except OSError:
-        return []  # load_settings reports a missing file
-    if stat.S_ISLNK(info.st_mode):
-        problems.append(f"settings file {path} is a symbolic link; use the real file")
-    folder = path.parent.stat()
-    if stat.S_IMODE(folder.st_mode) & 0o022:
-        problems.append(
-            f"folder {path.parent} is writable by group or others; run: chmod go-w {path.parent}"
-        )
-    return problems
 
 
 class Output:
@@ -331,7 +315,7 @@ def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     os.umask(0o077)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a tty hangup must not cut a step in half
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    problems = path_problems(config)
+    problems = backend_file_problems(config)
     settings: Settings | None = None
     try:
         settings = load_settings(config)
