@@ -17,7 +17,6 @@ import os
 import queue
 import secrets
 import signal
-import stat
 import threading
 import traceback
 from collections.abc import Iterable
