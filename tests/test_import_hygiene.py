@@ -23,7 +23,7 @@ import moc_tui
 import moc_tui.core
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore
-from tests.settings_files import write_settings
+from tests.settings_files import MAIL_DEFAULTS, write_settings
 
 DIST = "moc-tui"
 ROOT = Path(moc_tui.__file__).resolve().parent.parent
@@ -187,7 +187,11 @@ def test_help_of_every_production_subcommand_without_the_extras(tmp_path: Path) 
 def test_production_commands_run_without_the_extras(tmp_path: Path, command: str) -> None:
     settings = write_settings(
         tmp_path,
-        {"helpdesk": {"email": "help@test.invalid"}, "reminder": {"email": "ok@test.invalid"}},
+        {
+            "helpdesk": {"email": "help@test.invalid"},
+            "reminder": {"email": "ok@test.invalid"},
+            "email_defaults": MAIL_DEFAULTS,
+        },
     )
     store = LocalSheetStore(tmp_path / "access.db")
     store.ensure_tabs(["Form Responses 1", "Current Users"])

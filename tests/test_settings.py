@@ -11,8 +11,12 @@ import pytest
 
 from moc_tui.cli import main
 from moc_tui.core.settings import SettingsError, SmtpSecurity, load_settings
-from tests.settings_files import minimal_sections, write_settings
+from moc_tui.core.sheets.local import LocalSheetStore
+from tests.fixtures.sheets import fill_local
+from tests.sample_rows import ACCESS_HEADER
+from tests.settings_files import MAIL_DEFAULTS, minimal_sections, write_settings
 
+TABS = ("Form Responses 1", "Current Users")
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "settings.example.ini"
 
 
@@ -215,7 +219,8 @@ def test_column_mapping_by_header_name(tmp_path: Path) -> None:
 
 
 def test_check_command_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write_settings(tmp_path)
+    path = write_settings(tmp_path, {"email_defaults": MAIL_DEFAULTS})
+    fill_local(LocalSheetStore(tmp_path / "access.db"), {t: [ACCESS_HEADER] for t in TABS})
     assert main(["check", "--config", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"{path}: OK" in out

@@ -58,6 +58,9 @@ AUTH_KEYS = (
     "timeout",
 )
 SMTP_KEYS = ("host", "port", "security", "ca_file", "username", "password", "timeout")
+SETPASS_KEYS = ("setpass_url", "token_expiration", "setpass_config")
+# setpass's default `token_expiration` (a test holds the two equal)
+DEFAULT_LINK_LIFETIME = 48 * 3600
 EMAIL_DEFAULT_URLS = ("login_url", "terms_url", "getting_started_url", "password_reset_form_url")
 FORMATTINGS = ("plain", "html")
 SHEET_KEYS = (
@@ -103,8 +106,7 @@ KNOWN_KEY_NAMES = frozenset(
         *SHEET_KEYS,
         *EMAIL_KEYS,
         *EMAIL_DEFAULT_URLS,
-        "setpass_url",
-        "token_expiration",
+        *SETPASS_KEYS,
         "directory",
         "support_email",
         *job_sections.HELPDESK_KEYS,
@@ -208,11 +210,16 @@ class _Loader:
         r.refuse_unknown(AUTH_KEYS)
         return settings
 
-    def setpass_url(self) -> str:
+    def setpass(self) -> tuple[str, int, Path | None]:
+        """The link's base URL, the lifetime the mails state, and setpass's config file."""
         r = self.reader("setpass")
         url = r.url("setpass_url", required=True) or ""
-        r.refuse_unknown(("setpass_url",))
-        return url
+        lifetime = r.integer(
+            "token_expiration", DEFAULT_LINK_LIFETIME, minimum=60, maximum=90 * 86400
+        )
+        config = r.path("setpass_config")
+        r.refuse_unknown(SETPASS_KEYS)
+        return url, lifetime, config
 
     def sheet(self, section: str, *, required: bool) -> SheetSettings | None:
         r = self.reader(section)
@@ -297,13 +304,17 @@ class _Loader:
         r.refuse_unknown(("directory",))
         return path
 
-    def email_defaults(self) -> dict[str, str]:
+    def email_defaults(self, link_lifetime: int) -> dict[str, str]:
+        """`[email_defaults]`, plus `link_validity` ("48 hours") from `[setpass]
+        token_expiration`: the one place the mails' promise comes from."""
         r = self.reader("email_defaults")
         r.email("sender")
         r.email("support_email")
         for key in EMAIL_DEFAULT_URLS:
             r.url(key)
-        return dict(r.values)
+        if r.raw("link_validity") is not None:
+            r.problem("link_validity", "comes from [setpass] token_expiration; remove this line")
+        return {**r.values, "link_validity": duration_words(link_lifetime)}
 
     def email(self, section: str) -> EmailSettings:
         r = self.reader(section)
@@ -366,16 +377,26 @@ class _Loader:
         return mapping
 
 
+def duration_words(seconds: int) -> str:
+    """How a mail states a link lifetime: "48 hours", "90 minutes", "1 hour"."""
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; raise SettingsError listing every problem."""
     path = Path(path).expanduser().absolute()
     loader = _Loader(path)
     if not loader.parse():
         raise SettingsError(path, loader.problems)
+    setpass_url, link_lifetime, setpass_config = loader.setpass()
     settings = Settings(
         path=path,
         auth=loader.auth(),
-        setpass_url=loader.setpass_url(),
+        setpass_url=setpass_url,
         access_sheet=loader.sheet("excelsheet", required=True)
         or SheetSettings(section="excelsheet"),
         quota_sheet=loader.sheet("quota_sheet", required=False),
@@ -383,7 +404,7 @@ def load_settings(path: Path) -> Settings:
         state_dir=loader.state_dir(),
         helpdesk=job_sections.helpdesk(loader.reader("helpdesk")),
         reminder=job_sections.reminder(loader.reader("reminder")),
-        email_defaults=loader.email_defaults(),
+        email_defaults=loader.email_defaults(link_lifetime),
         emails={section: loader.email(section) for section in EMAIL_SECTIONS},
         quotas=loader.quotas(),
         access_columns=loader.columns("access_columns", ACCESS_COLUMNS),
@@ -392,6 +413,8 @@ def load_settings(path: Path) -> Settings:
         quota_ceilings=job_sections.quota_ceilings(loader.reader("quota_ceilings")),
         backup=job_sections.backup(loader.reader("backup")),
         activation=job_sections.activation(loader.reader("activation")),
+        link_lifetime=link_lifetime,
+        setpass_config=setpass_config,
         warnings=tuple(loader.warnings),
     )
     if loader.problems:
