@@ -301,3 +301,52 @@ def test_a_good_google_key_passes(
     path = write_settings(tmp_path, {"excelsheet": sheet, "email_defaults": MAIL_DEFAULTS})
     status, _, err = check(capsys, path)
     assert status == 0, err
+
+
+def _catalog_template(tmp_path: Path, section: str) -> dict[str, dict[str, str]]:
+    template = tmp_path / f"{section}.txt"
+    template.write_text(" ".join(f"<{name}>" for name in sorted(RUNTIME[section])))
+    return {section: {"template": str(template), "formatting": "plain"}}
+
+
+def test_the_catalog_names_what_quota_reset_and_activation_mails_fill(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from moc_tui.core.cloud.models import User
+    from moc_tui.core.cron import activation
+    from moc_tui.core.password_reset import reset
+    from moc_tui.core.quota_change import mail as quota_mail
+    from moc_tui.core.quota_requests import QuotaRequest
+
+    user = User(id="u1", name="pat@test.invalid", email="pat@test.invalid", description="Pat")
+    sections = {
+        **_catalog_template(tmp_path, "quota_email"),
+        **_catalog_template(tmp_path, "password_reset_email"),
+        **_catalog_template(tmp_path, "activation_reminder_email"),
+    }
+    settings = load_settings(write_settings(tmp_path, sections))
+    request = QuotaRequest(
+        row=2,
+        cells=(),
+        timestamp="t",
+        email="pi@test.invalid",
+        first_name="Pat",
+        last_name="I",
+        project="k2k",
+        requested={"cores": 40},
+        comment="",
+        problems=(),
+    )
+    bodies = {
+        "quota": quota_mail.compose(settings, request, "k2k", {"cores": 2}, {"cores": 4}, None, [])[
+            "body"
+        ],
+        "activation": activation._compose(settings, user)["body"],
+        "reset": reset._compose(
+            SimpleNamespace(settings=settings),  # type: ignore[arg-type]
+            user,
+            "pat@test.invalid",
+        )["body"],
+    }
+    for kind, body in bodies.items():
+        assert PLACEHOLDER.findall(body) == [], (kind, body)

@@ -241,6 +241,7 @@ def test_the_example_documents_every_section_and_key() -> None:
         assert f"[{section}]" in text, section
     settings_keys = {
         "auth": ["user_domain", "project_domain", "member_role", "ca_file", "timeout"],
+        "setpass": ["setpass_url", "token_expiration", "setpass_config"],
         "excelsheet": [
             "local_store",
             "auth_file",
