@@ -16,7 +16,7 @@ from moc_tui.core.mail.templates import PLACEHOLDER, load_template
 from moc_tui.core.settings import load_settings
 from moc_tui.core.settings.checks import setpass_default_lifetime
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
-from moc_tui.core.settings.loader import DEFAULT_LINK_LIFETIME
+from moc_tui.core.settings.schema import DEFAULT_LINK_LIFETIME
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.sheets import ServiceAccount, fill_local

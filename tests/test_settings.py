@@ -234,7 +234,7 @@ def test_api_base_may_point_only_at_loopback(tmp_path: Path) -> None:
 
 
 def test_the_example_documents_every_section_and_key() -> None:
-    from moc_tui.core.settings.loader import KNOWN_SECTIONS
+    from moc_tui.core.settings.schema import KNOWN_SECTIONS
 
     text = EXAMPLE.read_text()
     for section in KNOWN_SECTIONS:

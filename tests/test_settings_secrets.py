@@ -16,7 +16,7 @@ import pytest
 from moc_tui.cli import main
 from moc_tui.core.settings import SettingsError, load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
-from moc_tui.core.settings.loader import AUTH_KEYS, SHEET_KEYS, SMTP_KEYS
+from moc_tui.core.settings.schema import AUTH_KEYS, SHEET_KEYS, SMTP_KEYS
 from tests.settings_files import write_settings
 
 CANARY = "Canary-S3cret-7f3a"
