@@ -11,12 +11,9 @@ import pytest
 
 from moc_tui.cli import main
 from moc_tui.core.mail import build_message
-from moc_tui.core.mail.catalog import RUNTIME
 from moc_tui.core.mail.templates import PLACEHOLDER, load_template
 from moc_tui.core.settings import load_settings
-from moc_tui.core.settings.checks import setpass_default_lifetime
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
-from moc_tui.core.settings.schema import DEFAULT_LINK_LIFETIME
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.sheets import ServiceAccount, fill_local
@@ -133,6 +130,7 @@ def test_templates_of_jobs_that_are_turned_on_are_read_too(
 
 def test_the_catalog_names_what_the_provisioning_mails_fill(tmp_path: Path) -> None:
     from moc_tui.core.access.parse import parse_access_requests
+    from moc_tui.core.mail.catalog import RUNTIME
     from moc_tui.core.provision import mails
     from moc_tui.core.table import read_table
     from tests.sample_rows import access_row
@@ -148,6 +146,9 @@ def test_the_catalog_names_what_the_provisioning_mails_fill(tmp_path: Path) -> N
 
 
 def test_the_mails_state_the_configured_link_lifetime(tmp_path: Path) -> None:
+    from moc_tui.core.settings.checks import setpass_default_lifetime
+    from moc_tui.core.settings.schema import DEFAULT_LINK_LIFETIME
+
     assert DEFAULT_LINK_LIFETIME == setpass_default_lifetime() == 172800
     for lifetime, words in ((None, "48 hours"), ("3600", "1 hour"), ("5400", "90 minutes")):
         setpass = {"setpass_url": "http://127.0.0.1:5001/"}
@@ -304,6 +305,8 @@ def test_a_good_google_key_passes(
 
 
 def _catalog_template(tmp_path: Path, section: str) -> dict[str, dict[str, str]]:
+    from moc_tui.core.mail.catalog import RUNTIME
+
     template = tmp_path / f"{section}.txt"
     template.write_text(" ".join(f"<{name}>" for name in sorted(RUNTIME[section])))
     return {section: {"template": str(template), "formatting": "plain"}}

@@ -16,7 +16,6 @@ import pytest
 from moc_tui.cli import main
 from moc_tui.core.settings import SettingsError, load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
-from moc_tui.core.settings.schema import AUTH_KEYS, SHEET_KEYS, SMTP_KEYS
 from tests.settings_files import write_settings
 
 CANARY = "Canary-S3cret-7f3a"
@@ -38,6 +37,8 @@ def _file(tmp_path: Path, text: str | bytes) -> Path:
 
 def _every_value_refused(tmp_path: Path) -> str:
     """Every key that is not a path, set to a canary (which each of them refuses)."""
+    from moc_tui.core.settings.schema import AUTH_KEYS, SHEET_KEYS, SMTP_KEYS
+
     lines = ["[auth]", *(f"{k} = {CANARY}" for k in AUTH_KEYS if k != "ca_file")]
     lines += ["[setpass]", f"setpass_url = {CANARY}", f"token_expiration = {CANARY}"]
     lines += ["[excelsheet]", *(f"{k} = {CANARY}" for k in SHEET_KEYS if k not in
