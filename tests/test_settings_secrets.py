@@ -149,3 +149,14 @@ def test_bytes_that_are_not_utf8_are_not_quoted_either(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(path)
     _assert_clean(caught.value.report())
+
+
+@pytest.mark.parametrize(
+    "tail", ["", "stray words\n", "[smtp]\nhost = a\nhost = b\n"], ids=["plain", "no =", "twice"]
+)
+def test_the_backend_redactor_reads_the_file_as_the_loader_does(tmp_path: Path, tail: str) -> None:
+    from moc_tui.backend.server import secrets_of
+
+    body = HEADER + f"admin_pwd = {CANARY}\n" + tail
+    path = _file(tmp_path, b"\xef\xbb\xbf" + body.encode())
+    assert CANARY in secrets_of(path, None)
