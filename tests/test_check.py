@@ -353,3 +353,16 @@ def test_the_catalog_names_what_quota_reset_and_activation_mails_fill(tmp_path: 
     }
     for kind, body in bodies.items():
         assert PLACEHOLDER.findall(body) == [], (kind, body)
+
+
+def test_a_local_store_not_yet_filled_says_how_to_fill_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_settings(tmp_path, {"email_defaults": MAIL_DEFAULTS})
+    status, _, err = check(capsys, path)
+    assert status == 1
+    assert (
+        f"[excelsheet] local_store: {tmp_path / 'access.db'} does not exist yet; fill it with: "
+        f"moc-tui sheet import --config {path} --tab 'Form Responses 1' rows.csv" in err
+    )
+    assert not (tmp_path / "access.db").exists()

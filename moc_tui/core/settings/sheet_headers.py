@@ -37,6 +37,14 @@ def sheet_header_findings(settings: Settings, opener: Opener) -> tuple[list[str]
         sheets.append((settings.quota_sheet, settings.quota_columns, "quota_columns"))
     for sheet, mapping, section in sheets:
         tabs = [sheet.requests_tab, sheet.done_tab]
+        if sheet.local_store is not None and not sheet.local_store.exists():
+            problems.append(
+                f"[{sheet.section}] local_store: {sheet.local_store} does not exist yet; fill it "
+                f"with: moc-tui sheet import --config {settings.path}"
+                + (" --sheet quota" if sheet is settings.quota_sheet else "")
+                + f" --tab {sheet.requests_tab!r} rows.csv"
+            )
+            continue
         try:
             rows = opener(sheet).read_tabs(tabs)
         except SheetError as error:
