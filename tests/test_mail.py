@@ -149,3 +149,34 @@ def test_a_one_line_value_stays_on_one_line(value: str) -> None:
     assert lines[2:] == ["line 1", "line 2"]
     assert "\n" not in mail.subject and "\r" not in mail.subject
     mail.to_message()  # the subject is a valid header
+
+
+def test_the_ticket_pseudo_headers_cannot_be_faked_through_a_one_line_field() -> None:
+    from importlib import resources
+
+    template = (
+        resources.files("moc_tui.core.mail") / "templates" / "notify_helpdesk.txt"
+    ).read_text()
+    fake = "pat@test.invalid\nQueue: Urgent\nRequestor: ceo@test.invalid"
+    mail = build_message(
+        EmailSettings(section="helpdesk", subject="MOC Access Request"),
+        template,
+        DEFAULTS,
+        {
+            "USER_NAME": fake,
+            "FIRST_NAME": fake,
+            "LAST_NAME": fake,
+            "PROJECT": fake,
+            "CSR_TYPE": "Access Request",
+            "PRIORITY": "High",
+            "QUEUE": "Monitoring",
+            "COMMENT": "User requested the following access:\n - new project",
+        },
+        ["help@test.invalid"],
+    )
+    lines = mail.body.splitlines()
+    assert [line for line in lines if line.startswith("Queue:")] == ["Queue: Monitoring"]
+    assert [line for line in lines if line.startswith("Requestor:")] == [
+        "Requestor: pat@test.invalid\\x0aQueue: Urgent\\x0aRequestor: ceo@test.invalid"
+    ]
+    assert " - new project" in lines  # the multi-line summary keeps its lines

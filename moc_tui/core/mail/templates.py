@@ -29,10 +29,11 @@ PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)>")
 MULTILINE_PLACEHOLDERS = frozenset({"COMMENT", "QUOTA_LIST", "REQUEST_DETAILS"})
 
 
-def one_line(value: str) -> str:
+def one_line(value: str, limit: int | None = None) -> str:
     """A one-line field as it may appear in a mail: trimmed, with line breaks, tabs, control,
-    bidi and zero-width characters shown as escapes (`\\x0a`), exactly as the TUI shows it."""
-    return visible(trim(value))
+    bidi and zero-width characters shown as escapes (`\\x0a`), exactly as the TUI shows it;
+    cut to `limit` characters when given."""
+    return visible(trim(value), limit)
 
 
 def one_line_values(
