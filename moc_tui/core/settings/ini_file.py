@@ -92,8 +92,9 @@ def scan(text: str, known_keys: Collection[str]) -> IniScan:
             continue
         if (section, key) in result.lines:
             first = result.lines[(section, key)]
+            name = key if key in known_keys or _FIRST_WORD.fullmatch(key) else "a key"
             result.problems.append(
-                (number, f"[{section}] {key} is set again (first on line {first}); keep one")
+                (number, f"[{section}] {name} is set again (first on line {first}); keep one")
             )
         else:
             result.lines[(section, key)] = number

@@ -260,7 +260,7 @@ class _Loader:
         for key in r.values:
             name = QUOTA_ALIASES.get(key, key)
             if name not in QUOTA_SERVICE:
-                r.problem(
+                r.key_problem(
                     key,
                     "is not a quota that compute, network or volume knows; known: "
                     + ", ".join(sorted(QUOTA_SERVICE)),

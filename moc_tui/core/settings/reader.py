@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# A key name an error may show. configparser allows spaces and signs in a key, so in
+# `admin_pwd S3c:ret` (a `=` forgotten) the "key" is `admin_pwd s3c`: such a name is not shown.
+KEY_NAME = re.compile(r"[a-z_][a-z0-9_.-]*")
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
@@ -165,6 +168,22 @@ class SectionReader:
     def unknown_keys(self, allowed: Collection[str]) -> list[str]:
         return sorted(k for k in self.values if k not in allowed)
 
+    def key_problem(self, key: str, message: str) -> None:
+        """A problem with a key found in the file, whose name may be part of a value."""
+        if KEY_NAME.fullmatch(key):
+            self.problem(key, message)
+            return
+        line = self.line_of(self.section, key)
+        self.problems.append(
+            Problem(
+                self.section,
+                "",
+                "a key (name not shown: it holds a space or a sign, perhaps a value after a "
+                f"forgotten `=`) {message}",
+                line,
+            )
+        )
+
     def refuse_unknown(self, allowed: Collection[str]) -> None:
         for key in self.unknown_keys(allowed):
-            self.problem(key, f"is not a known key; known keys: {', '.join(sorted(allowed))}")
+            self.key_problem(key, f"is not a known key; known keys: {', '.join(sorted(allowed))}")
