@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,6 +292,17 @@ def test_a_google_key_is_loaded_as_google_auth_will(
     assert status == 1
     assert "CANARY-KEY" not in out + err
     assert re.search(rf"\[excelsheet\] auth_file: .*{re.escape(str(key))}.*(not JSON|PEM)", err)
+    backend = subprocess.run(
+        [sys.executable, "-m", "moc_tui", "backend", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert backend.returncode == 78  # the backend refuses to start, for the same reason
+    assert re.search(r"auth_file: .*(not JSON|PEM)", backend.stdout)
+    assert "CANARY-KEY" not in backend.stdout + backend.stderr
 
 
 def test_a_good_google_key_passes(

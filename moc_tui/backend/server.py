@@ -36,6 +36,7 @@ from moc_tui.backend.protocol import (
 from moc_tui.backend.views import load_fingerprint_key
 from moc_tui.core.services import ServicesError
 from moc_tui.core.settings import Settings, SettingsError, ini_file, load_settings
+from moc_tui.core.settings.checks import key_file_problems
 from moc_tui.core.settings.secret_files import backend_file_problems
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.steps import never
@@ -318,6 +319,7 @@ def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings(config)
+        problems += key_file_problems(settings)  # as `moc-tui check` does: google-auth loads it
     except SettingsError as error:
         problems += [str(p) for p in error.problems]
     redact = Redactor(secrets_of(config, settings))

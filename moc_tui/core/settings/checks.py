@@ -127,11 +127,17 @@ def link_lifetime(settings: Settings, findings: Findings) -> None:
         findings.notes.append(f"link lifetime in mails: {stated}, as setpass's {path}")
 
 
-def file_rules(settings: Settings, findings: Findings) -> None:
-    """The backend's rules for the settings file, applied here too."""
-    findings.problems += backend_file_problems(settings.path)
+def key_file_problems(settings: Settings) -> list[str]:
+    """Each configured Google key that google-auth would refuse (the backend refuses to start)."""
+    problems = []
     for sheet in (settings.access_sheet, settings.quota_sheet):
         if sheet is not None and sheet.auth_file is not None:
-            findings.problems += [
+            problems += [
                 f"[{sheet.section}] auth_file: {p}" for p in google_key_problems(sheet.auth_file)
             ]
+    return problems
+
+
+def file_rules(settings: Settings, findings: Findings) -> None:
+    """The backend's rules for the settings file and the key files, applied here too."""
+    findings.problems += backend_file_problems(settings.path) + key_file_problems(settings)
