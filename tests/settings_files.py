@@ -7,6 +7,17 @@ from pathlib import Path
 
 Sections = Mapping[str, Mapping[str, str] | None]
 
+# Every value the shipped templates need, on 127.0.0.1: with these `moc-tui check` has no
+# placeholder to complain about.
+MAIL_DEFAULTS = {
+    "sender": "cloud@test.invalid",
+    "support_email": "help@test.invalid",
+    "login_url": "http://127.0.0.1/dashboard",
+    "terms_url": "http://127.0.0.1/terms",
+    "getting_started_url": "http://127.0.0.1/start",
+    "password_reset_form_url": "http://127.0.0.1:5001/reset",
+}
+
 
 def minimal_sections(tmp_path: Path) -> dict[str, dict[str, str]]:
     """The smallest valid settings: a local sheet store and a state directory under tmp_path."""

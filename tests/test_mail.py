@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from email.utils import parsedate_to_datetime
 
 import pytest
 
@@ -98,3 +99,84 @@ def test_no_server_is_a_clear_error() -> None:
     mail = build_message(welcome(), "x", DEFAULTS, {}, ["a@example.org"])
     with pytest.raises(MailError, match=re.escape("could not send mail through 127.0.0.1:9")):
         Mailer(settings).send(mail)
+
+
+def test_every_message_has_date_and_message_id(mail_sink: MailSink) -> None:
+    mail = build_message(welcome(), "Hello", DEFAULTS, {}, ["alice@example.org"])
+    Mailer(smtp_settings(mail_sink)).send(mail)
+    [received] = mail_sink.wait_for(1)
+    assert parsedate_to_datetime(received.message["Date"]).tzinfo is not None
+    assert received.message["Message-ID"] == mail.message_id
+
+
+def test_an_html_mail_also_has_a_text_part(mail_sink: MailSink) -> None:
+    section = welcome(formatting="html")
+    mail = build_message(
+        section,
+        '<p>Dear <FULLNAME>,</p><p>see <a href="https://x.test/a">the guide</a></p>'
+        "<table><tr><th>QUOTA</th><th>NEW</th></tr><tr><td>Cores</td><td>40</td></tr></table>",
+        DEFAULTS,
+        {"FULLNAME": "Pat & Sam"},
+        ["alice@example.org"],
+    )
+    Mailer(smtp_settings(mail_sink)).send(mail)
+    [received] = mail_sink.wait_for(1)
+    message = received.message
+    assert message.get_content_type() == "multipart/alternative"
+    parts = {
+        part.get_content_type(): part.get_content().replace("\r\n", "\n")
+        for part in message.iter_parts()
+    }
+    assert "<p>Dear Pat &amp; Sam,</p>" in parts["text/html"]
+    assert parts["text/plain"] == (
+        "Dear Pat & Sam,\n\nsee the guide (https://x.test/a)\n\nQUOTA  NEW\nCores  40\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["Alice\nQueue: Urgent", "Alice\r\nBcc: x@y.test", "A\u2028B"])
+def test_a_one_line_value_stays_on_one_line(value: str) -> None:
+    mail = build_message(
+        welcome(),
+        "Dear <FULLNAME>,\nProject: <PROJECT>\n<COMMENT>",
+        DEFAULTS,
+        {"FULLNAME": value, "PROJECT": value, "COMMENT": "line 1\nline 2"},
+        ["alice@example.org"],
+        subject_project=value,
+    )
+    lines = mail.body.split("\n")
+    assert len(lines) == 4, lines
+    assert lines[0].startswith("Dear Alice\\x0") or lines[0].startswith("Dear A\\u2028B")
+    assert lines[2:] == ["line 1", "line 2"]
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    mail.to_message()  # the subject is a valid header
+
+
+def test_the_ticket_pseudo_headers_cannot_be_faked_through_a_one_line_field() -> None:
+    from importlib import resources
+
+    template = (
+        resources.files("moc_tui.core.mail") / "templates" / "notify_helpdesk.txt"
+    ).read_text()
+    fake = "pat@test.invalid\nQueue: Urgent\nRequestor: ceo@test.invalid"
+    mail = build_message(
+        EmailSettings(section="helpdesk", subject="MOC Access Request"),
+        template,
+        DEFAULTS,
+        {
+            "USER_NAME": fake,
+            "FIRST_NAME": fake,
+            "LAST_NAME": fake,
+            "PROJECT": fake,
+            "CSR_TYPE": "Access Request",
+            "PRIORITY": "High",
+            "QUEUE": "Monitoring",
+            "COMMENT": "User requested the following access:\n - new project",
+        },
+        ["help@test.invalid"],
+    )
+    lines = mail.body.splitlines()
+    assert [line for line in lines if line.startswith("Queue:")] == ["Queue: Monitoring"]
+    assert [line for line in lines if line.startswith("Requestor:")] == [
+        "Requestor: pat@test.invalid\\x0aQueue: Urgent\\x0aRequestor: ceo@test.invalid"
+    ]
+    assert " - new project" in lines  # the multi-line summary keeps its lines

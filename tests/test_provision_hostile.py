@@ -141,6 +141,7 @@ def test_hostile_rows(
             "From",
             "To",
             "Subject",
+            "Date",
             "Message-ID",
             "Content-Type",
             "Content-Transfer-Encoding",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from moc_tui.core.mail import build_message, fill_placeholders
+from moc_tui.core.mail import OutgoingMail, build_message, fill_placeholders
 from moc_tui.core.quota_change import mail
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.settings import EmailSettings, load_settings
@@ -81,3 +81,16 @@ def test_a_plain_text_quota_mail_gets_a_text_table(tmp_path: Path) -> None:
     payload = mail.compose(settings, request(), "k2k", {"cores": 20}, {"cores": 40}, None, [])
     assert "QUOTA  OLD VALUE  NEW VALUE\nCores  20         40" in payload["body"]
     assert "<table" not in payload["body"]
+
+
+def test_the_html_quota_mail_also_has_a_text_part_with_the_table(tmp_path: Path) -> None:
+    settings = load_settings(write_settings(tmp_path))
+    payload = mail.compose(settings, request(), "k2k", {"cores": 20}, {"cores": 40}, None, [])
+    message = OutgoingMail.from_payload(payload).to_message()
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Date"] and message["Message-ID"]
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert "QUOTA  OLD VALUE  NEW VALUE\nCores  20         40" in text
+    assert "<b>Pat</b> I" in text and "<table" not in text

@@ -54,7 +54,7 @@ def test_reminders_respect_start_and_interval(make_cron_stack: MakeCronStack) ->
     assert [r.reminded for r in reports] == [[2], []]
     (digest,) = stack.mail.wait_for(1)
     assert digest.rcpt_tos == (APPROVER_EMAIL,)
-    assert digest.message.get_content_type() == "text/html"
+    assert digest.message.get_content_type() == "multipart/alternative"  # html + text/plain
     assert digest.message["Subject"] == "Requests waiting for approval"
     assert "<b>1</b> Access request(s)" in digest.text and "24 hours" in digest.text
     assert "wait@example.org" in digest.text and "denied@example.org" not in digest.text

@@ -10,7 +10,6 @@ request runs in order on the main thread.
 
 from __future__ import annotations
 
-import configparser
 import json
 import logging
 import os
@@ -34,10 +33,12 @@ from moc_tui.backend.protocol import (
     parse_line,
     reply,
 )
-from moc_tui.backend.startup import clear_routing_environment, path_problems, unreadable, user_name
+from moc_tui.backend.startup import clear_routing_environment, unreadable, user_name
 from moc_tui.backend.views import load_fingerprint_key
 from moc_tui.core.services import ServicesError
-from moc_tui.core.settings import Settings, SettingsError, load_settings
+from moc_tui.core.settings import Settings, SettingsError, ini_file, load_settings
+from moc_tui.core.settings.checks import key_file_problems
+from moc_tui.core.settings.secret_files import backend_file_problems
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.steps import never
 
@@ -69,10 +70,11 @@ def secrets_of(path: Path, settings: Settings | None) -> list[str | None]:
         for sheet in (settings.access_sheet, settings.quota_sheet):
             if sheet is not None and sheet.auth_file is not None:
                 values += _key_file_secrets(sheet.auth_file)
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
+    try:  # read the way the loader reads it (BOM, repeated keys, a line without `=`)
+        parser = ini_file.parse(ini_file.read_text(path), str(path))
+    except OSError:
+        parser = None
+    if parser is None:
         return values
     for section, key in (("auth", "admin_pwd"), ("smtp", "password")):
         values.append(parser.get(section, key, fallback=None))
@@ -326,10 +328,11 @@ def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a tty hangup must not cut a step in half
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     clear_routing_environment()
-    problems = path_problems(config)
+    problems = backend_file_problems(config)
     settings: Settings | None = None
     try:
         settings = load_settings(config)
+        problems += key_file_problems(settings)  # as `moc-tui check` does: google-auth loads it
     except SettingsError as error:
         problems += [str(p) for p in error.problems]
     except OSError as error:

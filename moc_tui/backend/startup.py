@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import stat
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -59,20 +58,3 @@ def unreadable(config: Path, error: OSError) -> list[str]:
         f"settings file {config} cannot be read by {me} ({error.strerror}); it and its folder "
         f"must belong to {me}: run: chown {me} {config.parent} {config}"
     ]
-
-
-def path_problems(path: Path) -> list[str]:
-    """What `load_settings` does not check: a symlinked settings file, a writable folder."""
-    problems = []
-    try:
-        info = path.lstat()
-    except OSError:
-        return []  # load_settings reports a missing file
-    if stat.S_ISLNK(info.st_mode):
-        problems.append(f"settings file {path} is a symbolic link; use the real file")
-    folder = path.parent.stat()
-    if stat.S_IMODE(folder.st_mode) & 0o022:
-        problems.append(
-            f"folder {path.parent} is writable by group or others; run: chmod go-w {path.parent}"
-        )
-    return problems

@@ -3,6 +3,9 @@
 Each subcommand lives in its own module exposing `register(subparsers)`; the module sets
 `run=<callable(args) -> int>` as the parser default. Problems are printed in plain words on
 stderr and turned into a non-zero exit status, never a traceback.
+
+`demo` needs the `demo` extra (a Keystone, werkzeug, an SMTP sink): a plain `pip install .` lacks
+them, so its module is imported only when `demo` is the command, never at start-up.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ SUBCOMMAND_MODULES = (
     "moc_tui.cli.reset_password",
     "moc_tui.cli.notify",
     "moc_tui.cli.backup",
-    "moc_tui.cli.demo",
     "moc_tui.cli.backend",
     "moc_tui.cli.setup_host",
     "moc_tui.cli.doctor",
     "moc_tui.cli.operator",
 )
+# command -> (module, help line, extra): registered from its module only when it is the command.
+OPTIONAL_SUBCOMMANDS = {
+    "demo": ("moc_tui.cli.demo", "run the whole product locally with sample requests", "demo"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,12 +45,38 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for command, (_, help_line, _) in OPTIONAL_SUBCOMMANDS.items():
+        listed = subparsers.add_parser(command, help=help_line, add_help=False)
+        listed.set_defaults(run=lambda _args, command=command: _run_optional([command]))
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run_optional(argv: list[str]) -> int:
+    """Import the optional command's module now, then parse and run it with its own parser."""
+    command = argv[0]
+    module_name, _, extra = OPTIONAL_SUBCOMMANDS[command]
     try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        print(
+            f"moc-tui {command} needs the {extra!r} extra, which is not installed "
+            f"(no module {error.name!r}): pip install 'moc-tui[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
+    parser = argparse.ArgumentParser(prog="moc-tui")
+    module.register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    status: int = args.run(args)
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in OPTIONAL_SUBCOMMANDS:
+            return _run_optional(argv)
+        args = build_parser().parse_args(argv)
         status: int = args.run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

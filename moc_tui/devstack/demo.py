@@ -155,6 +155,8 @@ email = approver@example.org
 sender = cloud-support@example.org
 support_email = cloud-support@example.org
 login_url = http://127.0.0.1/dashboard
+terms_url = http://127.0.0.1/terms (demo)
+getting_started_url = http://127.0.0.1/getting-started (demo)
 password_reset_form_url = {self.setpass_url}reset
 
 [quotas]

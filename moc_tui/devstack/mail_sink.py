@@ -37,8 +37,9 @@ class ReceivedMail:
 
     @property
     def text(self) -> str:
-        """The body of a single-part message, or of its first text part."""
-        part = self.message.get_body(preferencelist=("plain", "html"))
+        """The body of a single-part message; of a multipart one, the part a mail reader shows
+        (HTML before its text/plain alternative)."""
+        part = self.message.get_body(preferencelist=("html", "plain"))
         return str(part.get_content()) if part is not None else ""
 
 

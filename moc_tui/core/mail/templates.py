@@ -7,6 +7,10 @@ like the original did, so a missing setting shows in the mail instead of vanishi
 
 HTML bodies escape every value, except the keys named in `raw`: those carry HTML the program built
 itself, from escaped cells (the quota table), and are inserted as they are.
+
+A value from the form or the cloud is one line (`one_line`): a name or project holding a line break
+would otherwise add lines to the body, and a ticket system that parses `Queue:` lines could be fed
+fake ones. Only the placeholders in `MULTILINE_PLACEHOLDERS` keep their line breaks.
 """
 
 from __future__ import annotations
@@ -17,8 +21,26 @@ from collections.abc import Collection, Mapping
 from importlib import resources
 
 from moc_tui.core.settings import EmailSettings
+from moc_tui.core.text import trim, visible
 
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)>")
+# Values the program composes over several lines itself: the ticket's summary, the quota table,
+# the digest's list of requests. Every other value is one line.
+MULTILINE_PLACEHOLDERS = frozenset({"COMMENT", "QUOTA_LIST", "REQUEST_DETAILS"})
+
+
+def one_line(value: str, limit: int | None = None) -> str:
+    """A one-line field as it may appear in a mail: trimmed, with line breaks, tabs, control,
+    bidi and zero-width characters shown as escapes (`\\x0a`), exactly as the TUI shows it;
+    cut to `limit` characters when given."""
+    return visible(trim(value), limit)
+
+
+def one_line_values(
+    values: Mapping[str, str], multiline: Collection[str] = MULTILINE_PLACEHOLDERS
+) -> dict[str, str]:
+    """`values` with every key not in `multiline` passed through `one_line`."""
+    return {k: v if k in multiline else one_line(v) for k, v in values.items()}
 
 
 def fill_placeholders(

@@ -13,6 +13,26 @@ from moc_tui.core.settings.model import (
 from moc_tui.core.settings.reader import SectionReader
 
 FORMATTINGS = ("plain", "html")
+HELPDESK_KEYS = (
+    "email",
+    "template",
+    "timestamp_format",
+    "priority",
+    "queue",
+    "access_subject",
+    "quota_subject",
+)
+REMINDER_KEYS = (
+    "email",
+    "template",
+    "detail_template",
+    "subject",
+    "formatting",
+    "start",
+    "interval",
+)
+BACKUP_KEYS = ("keep_daily", "keep_weekly")
+ACTIVATION_KEYS = ("max_reminders",)
 
 
 def helpdesk(r: SectionReader) -> HelpdeskSettings:
@@ -28,17 +48,7 @@ def helpdesk(r: SectionReader) -> HelpdeskSettings:
     )
     if "%" not in settings.timestamp_format:
         r.problem("timestamp_format", "must be a strftime format such as %d %b %Y %H:%M:%S")
-    r.refuse_unknown(
-        (
-            "email",
-            "template",
-            "timestamp_format",
-            "priority",
-            "queue",
-            "access_subject",
-            "quota_subject",
-        )
-    )
+    r.refuse_unknown(HELPDESK_KEYS)
     return settings
 
 
@@ -53,9 +63,7 @@ def reminder(r: SectionReader) -> ReminderSettings:
         start=r.integer("start", d.start, minimum=1),
         interval=r.integer("interval", d.interval, minimum=1),
     )
-    r.refuse_unknown(
-        ("email", "template", "detail_template", "subject", "formatting", "start", "interval")
-    )
+    r.refuse_unknown(REMINDER_KEYS)
     return settings
 
 
@@ -65,7 +73,7 @@ def backup(r: SectionReader) -> BackupSettings:
         keep_daily=r.integer("keep_daily", d.keep_daily, minimum=1, maximum=3650),
         keep_weekly=r.integer("keep_weekly", d.keep_weekly, minimum=0, maximum=520),
     )
-    r.refuse_unknown(("keep_daily", "keep_weekly"))
+    r.refuse_unknown(BACKUP_KEYS)
     return settings
 
 
@@ -74,7 +82,7 @@ def activation(r: SectionReader) -> ActivationSettings:
     settings = ActivationSettings(
         max_reminders=r.integer("max_reminders", d.max_reminders, minimum=0, maximum=20)
     )
-    r.refuse_unknown(("max_reminders",))
+    r.refuse_unknown(ACTIVATION_KEYS)
     return settings
 
 

@@ -2,7 +2,9 @@
 
 Compatible with the original moc-openstack-tools file: same sections and keys, read without
 interpolation (a `%` in a password is just a character), the misspelled quota keys accepted with a
-warning, the sections this version no longer needs accepted with a warning.
+warning, the sections this version no longer needs accepted with a warning. A key or section set
+twice is a problem (which value is meant cannot be guessed). Problems name the line and the key,
+never the value (see `ini_file`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from moc_tui.core.quota_keys import QUOTA_ALIASES, QUOTA_SERVICE
-from moc_tui.core.settings import job_sections
+from moc_tui.core.settings import ini_file, job_sections
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from moc_tui.core.settings.model import (
     AuthSettings,
@@ -23,63 +25,23 @@ from moc_tui.core.settings.model import (
     SmtpSettings,
 )
 from moc_tui.core.settings.reader import Problem, SectionReader
+from moc_tui.core.settings.schema import (
+    AUTH_KEYS,
+    DEFAULT_LINK_LIFETIME,
+    DEFAULT_SUBJECTS,
+    EMAIL_DEFAULT_URLS,
+    EMAIL_KEYS,
+    EMAIL_SECTIONS,
+    FORMATTINGS,
+    KNOWN_KEY_NAMES,
+    KNOWN_SECTIONS,
+    RETIRED_SECTIONS,
+    SETPASS_KEYS,
+    SHEET_KEYS,
+    SMTP_KEYS,
+)
 from moc_tui.core.settings.secret_files import secret_file_problems
 
-EMAIL_SECTIONS = (
-    "welcome_email",
-    "new_project_email",
-    "password_email",
-    "password_reset_email",
-    "quota_email",
-    "added_to_project_email",
-    "activation_reminder_email",
-)
-DEFAULT_SUBJECTS = {
-    "welcome_email": "Welcome to the cloud",
-    "new_project_email": "Your new cloud project",
-    "password_email": "Choose your cloud password",
-    "password_reset_email": "Your cloud password was reset",
-    "quota_email": "Quota change for your cloud project {project}",
-    "added_to_project_email": "You were added to a cloud project",
-    "activation_reminder_email": "Reminder: choose your cloud password",
-}
-EMAIL_KEYS = ("template", "subject", "cc_list", "formatting", "sender")
-FORMATTINGS = ("plain", "html")
-SHEET_KEYS = (
-    "auth_file",
-    "worksheet_key",
-    "local_store",
-    "api_base",
-    "timeout",
-    "requests_tab",
-    "done_tab",
-)
-# Sections of the original file that this version does not use.
-RETIRED_SECTIONS = {
-    "nova": "the compute API version is found from the catalog",
-    "mailman": "mailing-list subscription is not done by this version",
-    "listserv": "mailing-list subscription is not done by this version",
-    "output": "unsent mail stays in the journal's outbox instead of a dump folder",
-}
-KNOWN_SECTIONS = {
-    "auth",
-    "setpass",
-    "excelsheet",
-    "quota_sheet",
-    "helpdesk",
-    "email_defaults",
-    "reminder",
-    "quotas",
-    "smtp",
-    "state",
-    "access_columns",
-    "quota_columns",
-    "project_aliases",
-    "quota_ceilings",
-    "backup",
-    "activation",
-    *EMAIL_SECTIONS,
-}
 DEFAULT_STATE_DIR = Path("/var/lib/moc-tui")
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
@@ -105,29 +67,41 @@ class _Loader:
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.parser = configparser.ConfigParser(interpolation=None)
+        self.scan = ini_file.IniScan()
 
     def reader(self, section: str) -> SectionReader:
-        return SectionReader(self.parser, section, self.problems, self.path.parent)
+        return SectionReader(
+            self.parser, section, self.problems, self.path.parent, self.scan.line_of
+        )
 
-    def file_problem(self, message: str) -> None:
-        self.problems.append(Problem("", "", message))
+    def file_problem(self, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem("", "", message, line))
 
     def parse(self) -> bool:
         for message in secret_file_problems(self.path, "settings file"):
             self.file_problem(message)
         if not self.path.is_file():
             return False
-        text = self.path.read_text(encoding="utf-8", errors="replace")
         try:
-            self.parser.read_string(text, source=str(self.path))
-        except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as error:
-            # The original example file has [mailman] twice; merge duplicates like it did.
-            self.warnings.append(f"{error.message}; later values win")
-            self.parser = configparser.ConfigParser(interpolation=None, strict=False)
-            self.parser.read_string(text, source=str(self.path))
-        except configparser.Error as error:
-            self.file_problem(f"is not a valid ini file: {error.message}")
+            text = ini_file.read_text(self.path)
+        except OSError as error:
+            self.file_problem(f"settings file {self.path} cannot be read: {error.strerror}")
             return False
+        self.scan = ini_file.scan(text, KNOWN_KEY_NAMES)
+        for line, message in self.scan.problems:
+            self.file_problem(message, line)
+        for line, section, first in self.scan.repeated_sections:
+            message = f"section [{section}] appears again (first on line {first})"
+            if section in RETIRED_SECTIONS:  # the original's example has [mailman] twice
+                self.warnings.append(f"line {line}: {message}")
+            else:
+                self.file_problem(f"{message}; merge the two into one", line)
+        parser = ini_file.parse(text, str(self.path))
+        if parser is None:
+            if not self.scan.problems:
+                self.file_problem("is not a valid ini file")
+            return False
+        self.parser = parser
         for section in self.parser.sections():
             if section in RETIRED_SECTIONS:
                 self.warnings.append(f"[{section}] is ignored: {RETIRED_SECTIONS[section]}")
@@ -138,23 +112,13 @@ class _Loader:
                         "",
                         "is not a known section; known sections: "
                         + ", ".join(sorted(KNOWN_SECTIONS)),
+                        self.scan.line_of(section),
                     )
                 )
         return True
 
     def auth(self) -> AuthSettings:
         r = self.reader("auth")
-        keys = (
-            "auth_url",
-            "admin_user",
-            "admin_pwd",
-            "admin_project",
-            "user_domain",
-            "project_domain",
-            "member_role",
-            "ca_file",
-            "timeout",
-        )
         settings = AuthSettings(
             auth_url=r.url("auth_url", required=True) or "",
             admin_user=r.text("admin_user", required=True) or "",
@@ -166,14 +130,19 @@ class _Loader:
             ca_file=r.path("ca_file"),
             timeout=r.seconds("timeout", 30.0),
         )
-        r.refuse_unknown(keys)
+        r.refuse_unknown(AUTH_KEYS)
         return settings
 
-    def setpass_url(self) -> str:
+    def setpass(self) -> tuple[str, int, Path | None]:
+        """The link's base URL, the lifetime the mails state, and setpass's config file."""
         r = self.reader("setpass")
         url = r.url("setpass_url", required=True) or ""
-        r.refuse_unknown(("setpass_url",))
-        return url
+        lifetime = r.integer(
+            "token_expiration", DEFAULT_LINK_LIFETIME, minimum=60, maximum=90 * 86400
+        )
+        config = r.path("setpass_config")
+        r.refuse_unknown(SETPASS_KEYS)
+        return url, lifetime, config
 
     def sheet(self, section: str, *, required: bool) -> SheetSettings | None:
         r = self.reader(section)
@@ -228,7 +197,6 @@ class _Loader:
 
     def smtp(self) -> SmtpSettings:
         r = self.reader("smtp")
-        keys = ("host", "port", "security", "ca_file", "username", "password", "timeout")
         security = SmtpSecurity(r.choice("security", [s.value for s in SmtpSecurity], "starttls"))
         default_port = 465 if security is SmtpSecurity.TLS else 25
         username, password = r.text("username"), r.text("password")
@@ -248,7 +216,7 @@ class _Loader:
             password=password,
             timeout=r.seconds("timeout", 30.0),
         )
-        r.refuse_unknown(keys)
+        r.refuse_unknown(SMTP_KEYS)
         return settings
 
     def state_dir(self) -> Path:
@@ -259,13 +227,17 @@ class _Loader:
         r.refuse_unknown(("directory",))
         return path
 
-    def email_defaults(self) -> dict[str, str]:
+    def email_defaults(self, link_lifetime: int) -> dict[str, str]:
+        """`[email_defaults]`, plus `link_validity` ("48 hours") from `[setpass]
+        token_expiration`: the one place the mails' promise comes from."""
         r = self.reader("email_defaults")
         r.email("sender")
         r.email("support_email")
-        for key in ("login_url", "terms_url", "getting_started_url", "password_reset_form_url"):
+        for key in EMAIL_DEFAULT_URLS:
             r.url(key)
-        return dict(r.values)
+        if r.raw("link_validity") is not None:
+            r.problem("link_validity", "comes from [setpass] token_expiration; remove this line")
+        return {**r.values, "link_validity": duration_words(link_lifetime)}
 
     def email(self, section: str) -> EmailSettings:
         r = self.reader(section)
@@ -288,7 +260,7 @@ class _Loader:
         for key in r.values:
             name = QUOTA_ALIASES.get(key, key)
             if name not in QUOTA_SERVICE:
-                r.problem(
+                r.key_problem(
                     key,
                     "is not a quota that compute, network or volume knows; known: "
                     + ", ".join(sorted(QUOTA_SERVICE)),
@@ -319,8 +291,22 @@ class _Loader:
         headers = [h.casefold() for h in mapping.values()]
         for field, header in mapping.items():
             if headers.count(header.casefold()) > 1:
-                r.problem(field, f"header {header!r} is used for more than one field")
+                others = [
+                    f
+                    for f, h in mapping.items()
+                    if f != field and h.casefold() == header.casefold()
+                ]
+                r.problem(field, f"maps to the same header as {', '.join(others)}")
         return mapping
+
+
+def duration_words(seconds: int) -> str:
+    """How a mail states a link lifetime: "48 hours", "90 minutes", "1 hour"."""
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def load_settings(path: Path) -> Settings:
@@ -329,10 +315,11 @@ def load_settings(path: Path) -> Settings:
     loader = _Loader(path)
     if not loader.parse():
         raise SettingsError(path, loader.problems)
+    setpass_url, link_lifetime, setpass_config = loader.setpass()
     settings = Settings(
         path=path,
         auth=loader.auth(),
-        setpass_url=loader.setpass_url(),
+        setpass_url=setpass_url,
         access_sheet=loader.sheet("excelsheet", required=True)
         or SheetSettings(section="excelsheet"),
         quota_sheet=loader.sheet("quota_sheet", required=False),
@@ -340,7 +327,7 @@ def load_settings(path: Path) -> Settings:
         state_dir=loader.state_dir(),
         helpdesk=job_sections.helpdesk(loader.reader("helpdesk")),
         reminder=job_sections.reminder(loader.reader("reminder")),
-        email_defaults=loader.email_defaults(),
+        email_defaults=loader.email_defaults(link_lifetime),
         emails={section: loader.email(section) for section in EMAIL_SECTIONS},
         quotas=loader.quotas(),
         access_columns=loader.columns("access_columns", ACCESS_COLUMNS),
@@ -349,6 +336,8 @@ def load_settings(path: Path) -> Settings:
         quota_ceilings=job_sections.quota_ceilings(loader.reader("quota_ceilings")),
         backup=job_sections.backup(loader.reader("backup")),
         activation=job_sections.activation(loader.reader("activation")),
+        link_lifetime=link_lifetime,
+        setpass_config=setpass_config,
         warnings=tuple(loader.warnings),
     )
     if loader.problems:

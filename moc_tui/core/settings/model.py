@@ -146,4 +146,8 @@ class Settings:
     quota_ceilings: dict[str, int] = field(default_factory=dict)
     backup: BackupSettings = field(default_factory=BackupSettings)
     activation: ActivationSettings = field(default_factory=ActivationSettings)
+    # `[setpass] token_expiration`: the link lifetime the mails state (setpass's own default)
+    link_lifetime: int = 48 * 3600
+    # `[setpass] setpass_config`: setpass's config file, when `check` may compare the lifetime
+    setpass_config: Path | None = None
     warnings: tuple[str, ...] = ()
