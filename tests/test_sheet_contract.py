@@ -11,6 +11,7 @@ import pytest
 
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.store import (
+    RowRef,
     RowsChanged,
     SheetError,
     SheetStore,
@@ -151,12 +152,52 @@ def test_move_with_a_changed_row_moves_nothing(store: SheetStore) -> None:
     assert all_rows(store) == before
 
 
-def test_move_sees_a_sorted_tab(store: SheetStore) -> None:
+def test_move_finds_rows_that_shifted_and_moves_exactly_them(store: SheetStore) -> None:
     store.delete_rows(REQUESTS_TAB, [2])  # someone removed a row above: positions shifted
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [3, 6], [request_row(2), request_row(5)])
+    after = all_rows(store)
+    assert after[USERS_TAB] == [HEADER, request_row(2), request_row(5)]
+    assert after[REQUESTS_TAB] == [HEADER] + [request_row(n) for n in range(3, 13) if n != 5]
+
+
+def test_move_of_a_row_that_is_gone_moves_nothing(store: SheetStore) -> None:
+    store.delete_rows(REQUESTS_TAB, [3])  # someone deleted the row itself
+    before = all_rows(store)
     with pytest.raises(RowsChanged) as caught:
-        store.move_rows(REQUESTS_TAB, USERS_TAB, [3, 6], [request_row(2), request_row(5)])
-    assert caught.value.rows == [3, 6]
-    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER]
+        store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 3], [request_row(1), request_row(2)])
+    assert caught.value.rows == [3]
+    assert all_rows(store) == before
+
+
+def test_a_move_made_twice_is_done_once(store: SheetStore) -> None:
+    args = ([2, 5], [request_row(1), request_row(4)], ["key-1", "key-4"])
+    store.move_rows(REQUESTS_TAB, USERS_TAB, *args)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, *args)  # a rerun, a late retry, a second mover
+    after = all_rows(store)
+    assert after[USERS_TAB] == [HEADER, request_row(1), request_row(4)]
+    assert after[REQUESTS_TAB] == [HEADER] + [
+        request_row(n) for n in range(1, 13) if n not in (1, 4)
+    ]
+
+
+def test_update_rows_follows_a_tagged_row_and_skips_a_gone_one(store: SheetStore) -> None:
+    refs = [RowRef(r, f"key-{r}", request_row(r - 1)) for r in (4, 6, 8)]
+    assert store.update_rows(REQUESTS_TAB, [(ref, {6: "first"}) for ref in refs]) == []
+    store.delete_rows(REQUESTS_TAB, [2, 6])  # a row above and the second row itself go
+    skipped = store.update_rows(REQUESTS_TAB, [(ref, {6: "second"}) for ref in refs])
+    assert skipped == [6]
+    rows = store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB]
+    assert rows[1:] == [
+        request_row(n) + (["second"] if n in (3, 7) else [])
+        for n in (2, 3, 4, 6, 7, 8, 9, 10, 11, 12)
+    ]
+
+
+def test_update_rows_refuses_an_untagged_row_that_changed(store: SheetStore) -> None:
+    store.write_cells(REQUESTS_TAB, {(3, 3): "Edited"})
+    ref = RowRef(3, "key-3", request_row(2))
+    assert store.update_rows(REQUESTS_TAB, [(ref, {6: "stamp"})]) == [3]
+    assert store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB][2][5:] == []
 
 
 def test_move_compares_rows_without_trailing_blanks(store: SheetStore) -> None:

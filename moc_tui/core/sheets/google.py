@@ -26,17 +26,27 @@ import gspread
 import requests
 from google.auth.exceptions import RefreshError, TransportError
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_URL
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from moc_tui.core.sheets import batch
+from moc_tui.core.sheets import batch, metadata, rowids
 from moc_tui.core.sheets.a1 import quote_title
 from moc_tui.core.sheets.google_client import make_client
 from moc_tui.core.sheets.grid import trim_row, trim_rows
+from moc_tui.core.sheets.metadata import Meta
 from moc_tui.core.sheets.retry import Failure, Retry, RetryPolicy, run_with_retry
-from moc_tui.core.sheets.store import Row, RowsChanged, SheetError, SheetUnavailable, TabNotFound
+from moc_tui.core.sheets.store import (
+    Row,
+    RowRef,
+    RowsChanged,
+    SheetError,
+    SheetUnavailable,
+    TabNotFound,
+)
 
 T = TypeVar("T")
 _RETRY_STATUSES = {408, 429}
+_ROUNDS = 4  # finding rows again after a refused guarded write, before giving up
 
 
 def _never_sent(error: requests.ConnectionError) -> bool:
@@ -230,38 +240,133 @@ class GoogleSheetStore:
 
         self._run(what, attempt)
 
+    # -- rows found by identity (see `rowids`) ----------------------------------------------
+
+    def _locate(
+        self, what: str, tab: str, refs: Sequence[RowRef]
+    ) -> tuple[int, list[Row], dict[int, Meta]]:
+        """The tab's row count, its rows and the metadata of the refs' ids: three reads."""
+        meta = self._call(what, lambda: self._http.fetch_sheet_metadata(self._key))
+        props = {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
+        self._sheet_ids = {t: p["sheetId"] for t, p in props.items()}
+        if tab not in props:
+            raise TabNotFound(tab)
+        row_count = int(props[tab].get("gridProperties", {}).get("rowCount", 0))
+        filters = [metadata.lookup_id(metadata.id_for(r.key)) for r in refs]
+        url = f"{SPREADSHEET_URL % self._key}/developerMetadata:search"
+        reply = self._call(
+            what, lambda: self._http.request("post", url, json={"dataFilters": filters}).json()
+        )
+        metas = {}
+        for match in reply.get("matchedDeveloperMetadata", []):
+            found = metadata.parse(match["developerMetadata"])
+            metas[found.metadata_id] = found
+        (rows,) = self._get_rows(what, [quote_title(tab)])
+        return row_count, rows, metas
+
+    def _guarded(self, what: str, requests_: list[batch.Request]) -> bool:
+        """Send a guarded batch; False when Google refused it (a row moved: find them again)."""
+        try:
+            self._batch(what, requests_)
+        except TabNotFound:
+            raise
+        except SheetError as error:
+            if "HTTP 400" not in str(error):
+                raise
+            return False
+        return True
+
+    def _placed(
+        self, what: str, tab: str, refs: Sequence[RowRef], done: str | None
+    ) -> tuple[int, list[Row], rowids.Placement]:
+        """Locate the refs' rows, tagging (and checking) the untagged ones first."""
+        fresh: set[str] = set()
+        for _ in range(_ROUNDS):
+            row_count, rows, metas = self._locate(what, tab, refs)
+            sheet_id = self._sheet_id(tab)
+            done_id = None if done is None else self._sheet_id(done)
+            placement = rowids.place(refs, rows, metas, sheet_id, done_id)
+            wrong = [
+                k
+                for k, i in placement.tagged.items()
+                if k in fresh
+                and trim_row(_ref(refs, k).cells) != (rows[i] if i < len(rows) else [])
+            ]
+            if wrong:  # tagged a row that shifted under us: untag and find it again
+                drop = [
+                    {
+                        "deleteDeveloperMetadata": {
+                            "dataFilter": metadata.lookup_id(metadata.id_for(k))
+                        }
+                    }
+                    for k in wrong
+                ]
+                self._batch(what, drop)
+                fresh.difference_update(wrong)
+                continue
+            if not placement.untagged:
+                return row_count, rows, placement
+            self._guarded(what, rowids.tag_batch(sheet_id, row_count, placement.untagged))
+            fresh.update(placement.untagged)
+        raise SheetUnavailable(f"{what}: the rows kept moving while being found; try again")
+
+    def update_rows(
+        self, tab: str, updates: Sequence[tuple[RowRef, Mapping[int, str]]]
+    ) -> list[int]:
+        if not updates:
+            return []
+        refs = rowids.update_refs(updates)
+        changes = {ref.key: dict(cells) for ref, cells in updates}
+        what = f"writing {len(updates)} row(s) of {tab!r}"
+
+        def attempt(_: Failure | None) -> list[int]:
+            for _round in range(_ROUNDS):
+                row_count, _rows, placement = self._placed(what, tab, refs, None)
+                skipped = [r.row for r in placement.missing]
+                if not placement.tagged:
+                    return skipped
+                requests_ = rowids.update_batch(
+                    self._sheet_id(tab), row_count, placement.tagged, changes
+                )
+                if self._guarded(what, requests_):
+                    return skipped
+            raise SheetUnavailable(f"{what}: the rows kept moving; try again")
+
+        return self._run(what, attempt)
+
     def move_rows(
         self,
         source: str,
         target: str,
         rows: Sequence[int],
         expected: Sequence[Sequence[str]],
+        keys: Sequence[str] | None = None,
     ) -> None:
-        batch.check_move(rows, expected)
-        if not rows:
+        refs = rowids.row_refs(rows, expected, keys)
+        if not refs:
             return
-        wanted = [trim_row(r) for r in expected]
-        source_id, target_id = self._sheet_id(source), self._sheet_id(target)
-        write = [batch.append_cells(target_id, wanted), *batch.delete_rows(source_id, rows)]
-        runs = sorted(batch.row_runs(rows))
-        ranges = [f"{quote_title(source)}!{first}:{last}" for first, last in runs]
         what = f"moving row(s) {_listed(rows)} from {source!r} to {target!r}"
+        target_id = self._sheet_id(target)
 
-        def attempt(previous: Failure | None) -> None:
-            unclear = bool(previous and previous.unclear)
-            found = self._get_rows(what, ranges + ([quote_title(target)] if unclear else []))
-            by_row: dict[int, Row] = {}
-            for (first, last), got in zip(runs, found, strict=False):
-                for offset in range(last - first + 1):
-                    by_row[first + offset] = got[offset] if offset < len(got) else []
-            changed = batch.changed_rows(rows, wanted, [by_row[r] for r in rows])
-            if changed:
-                if unclear and found[-1][-len(wanted) :] == wanted:
-                    return  # the lost answer was a success: the rows are in the target
-                raise RowsChanged(source, changed)
-            self._batch(what, write)
+        def attempt(_: Failure | None) -> None:
+            for _round in range(_ROUNDS):
+                row_count, current, placement = self._placed(what, source, refs, target)
+                if placement.missing:
+                    raise RowsChanged(source, [r.row for r in placement.missing])
+                if not placement.tagged:
+                    return  # every row is on the target already
+                requests_ = rowids.move_batch(
+                    self._sheet_id(source), target_id, row_count, placement.tagged, current
+                )
+                if self._guarded(what, requests_):
+                    return
+            raise SheetUnavailable(f"{what}: the rows kept moving; try again")
 
         self._run(what, attempt)
+
+
+def _ref(refs: Sequence[RowRef], key: str) -> RowRef:
+    return next(r for r in refs if r.key == key)
 
 
 def _listed(rows: Sequence[int]) -> str:
