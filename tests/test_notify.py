@@ -130,8 +130,8 @@ def test_one_ticket_per_approved_row_one_read_one_write(make_cron_stack: MakeCro
     assert stack.quota()[2][Q_NOTIFIED] == ""
     # open, the tab read, then the stamps (find the rows, tag them, find again, one write):
     # the same for any number of rows
-    assert counts(stack, stack.access_key, marks[0]) == (8, 2)
-    assert counts(stack, stack.quota_key, marks[1]) == (8, 2)
+    assert counts(stack, stack.access_key, marks[0]) == (10, 2)
+    assert counts(stack, stack.quota_key, marks[1]) == (10, 2)
     assert {r.value_input_option for r in stack.fake.requests(stack.access_key)} <= {None, "RAW"}
 
     # the ticket carries the original's fields

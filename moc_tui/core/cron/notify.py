@@ -2,8 +2,9 @@
 
 Per sheet this costs one read of the form tab and at most one identity-checked write (every Helpdesk
 Notified and Reminder Sent stamp in one batch, `SheetStore.update_rows`): each stamp goes to the row
-of the request it belongs to, wherever that row is by then, or is not written at all (a row deleted
-or moved to the done tab meanwhile); never to another row.
+of the request it belongs to, wherever that row is by then (in the done tab if a provisioning run
+moved it meanwhile), or is not written at all (a row deleted or edited meanwhile); never to
+another row.
 
 The original mailed every ticket before writing any stamp, so a failure in between sent duplicate
 tickets on the next run (anchors §3.1 item 2). Here each ticket goes through the journal's outbox,
@@ -212,7 +213,15 @@ def notify_sheet(
     run.tickets(table)
     run.reminders(table)
     if run.stamps:
-        for row in store.update_rows(tab, list(run.stamps.values())):
+        skipped = set(store.update_rows(tab, list(run.stamps.values())))
+        moved = [  # moved to the done tab meanwhile (a provisioning run): stamp it there
+            (RowRef(ref.row, f"done:{ref.key}", ref.cells), cells)
+            for row, (ref, cells) in run.stamps.items()
+            if row in skipped
+        ]
+        if moved:
+            skipped = set(store.update_rows(kind.sheet.done_tab, moved))
+        for row in sorted(skipped):
             run.problem(
                 f"row {row}: moved, deleted or edited before its stamp was written, so it was "
                 "not stamped (a ticket sent for it is recorded; the next run stamps it)",

@@ -244,14 +244,26 @@ class GoogleSheetStore:
 
     def _locate(
         self, what: str, tab: str, refs: Sequence[RowRef]
-    ) -> tuple[int, list[Row], dict[int, Meta]]:
-        """The tab's row count, its rows and the metadata of the refs' ids: three reads."""
+    ) -> tuple[int, list[Row], dict[int, Meta]] | None:
+        """The tab's row count, its rows and the refs' metadata, as one consistent picture.
+
+        Four reads: the row count first (so it can only be too high, and the floor guard then
+        refuses), the tags, the rows, the tags again. If the tags moved while the rows were
+        read, the picture is not consistent: None (the caller looks again).
+        """
         meta = self._call(what, lambda: self._http.fetch_sheet_metadata(self._key))
         props = {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
         self._sheet_ids = {t: p["sheetId"] for t, p in props.items()}
         if tab not in props:
             raise TabNotFound(tab)
         row_count = int(props[tab].get("gridProperties", {}).get("rowCount", 0))
+        before = self._tags(what, refs)
+        (rows,) = self._get_rows(what, [quote_title(tab)])
+        after = self._tags(what, refs)
+        return (row_count, rows, after) if before == after else None
+
+    def _tags(self, what: str, refs: Sequence[RowRef]) -> dict[int, Meta]:
+        """The metadata under the refs' ids, where it is now (one `developerMetadata:search`)."""
         filters = [metadata.lookup_id(metadata.id_for(r.key)) for r in refs]
         url = f"{SPREADSHEET_URL % self._key}/developerMetadata:search"
         reply = self._call(
@@ -261,8 +273,7 @@ class GoogleSheetStore:
         for match in reply.get("matchedDeveloperMetadata", []):
             found = metadata.parse(match["developerMetadata"])
             metas[found.metadata_id] = found
-        (rows,) = self._get_rows(what, [quote_title(tab)])
-        return row_count, rows, metas
+        return metas
 
     def _guarded(self, what: str, requests_: list[batch.Request]) -> bool:
         """Send a guarded batch; False when Google refused it (a row moved: find them again)."""
@@ -282,7 +293,10 @@ class GoogleSheetStore:
         """Locate the refs' rows, tagging (and checking) the untagged ones first."""
         fresh: set[str] = set()
         for _ in range(_ROUNDS):
-            row_count, rows, metas = self._locate(what, tab, refs)
+            picture = self._locate(what, tab, refs)
+            if picture is None:
+                continue
+            row_count, rows, metas = picture
             sheet_id = self._sheet_id(tab)
             done_id = None if done is None else self._sheet_id(done)
             placement = rowids.place(refs, rows, metas, sheet_id, done_id)
