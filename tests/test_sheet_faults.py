@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import pytest
 
+from moc_tui.core.provision.keys import request_key
+from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import batch
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.google import GoogleSheetStore
@@ -32,9 +34,15 @@ from tests.fixtures.sheets import (
     request_row,
     seed_tabs,
 )
+from tests.fixtures.stack import DONE, FORM, HELPDESK_EMAIL, MakeCronStack
+from tests.sample_rows import access_row
+from tests.test_notify import run_notify
 from tests.waiting import wait_until
 
 SEEDS = range(25)
+APPROVED, NOTIFIED, TIMESTAMP, MAIL = (
+    list(ACCESS_COLUMNS).index(f) for f in ("approved", "notified", "timestamp", "email")
+)
 EMAIL = 1  # the column a person never edits here: it names the row in the invariants
 
 
@@ -211,3 +219,63 @@ def test_two_movers_at_once_move_each_row_once(
     assert errors == [], f"seed {seed}: {errors}"  # neither is refused: the other's rows are
     union = {r[EMAIL]: r for ask in asks for _, r in ask}  # followed, or seen as moved
     _check(fake_sheets, key, list(union.values()), "", True, seed)
+
+
+@pytest.mark.parametrize("seed", range(12), ids=lambda s: f"seed-{s}")
+def test_notify_racing_a_provisioning_move_stamps_only_its_own_rows(
+    seed: int, make_cron_stack: MakeCronStack
+) -> None:
+    """Notify tickets and stamps approved rows while a provisioning run moves some of them (at a
+    random point of notify's requests after it read the tab): every approved row is ticketed
+    once and stamped, in whichever tab it ends up; no other row gets a stamp."""
+    print(f"seed={seed}")
+    rng = random.Random(seed)
+    rows = [
+        access_row(
+            approved=rng.choice(["Approved", "Approved", "", "Denied"]),
+            notified="",
+            email=f"u{n}@example.org",
+            timestamp=f"11/1/2026 9:{n:02d}:00",
+            first_name=f"U{n}",
+        )
+        for n in range(10)
+    ]
+    stack = make_cron_stack(rows, [])
+    approved = [r for r in rows if r[APPROVED] == "Approved"]
+    moving = rng.sample(approved, rng.randrange(0, len(approved) + 1))
+    mover = open_store(stack.settings.access_sheet)
+    moved: list[bool] = []
+
+    def provisioning_move() -> None:
+        moved.append(True)
+        current = stack.access()  # as the run read it just before moving
+        emails = [r[MAIL] for r in current]
+        numbers = [emails.index(r[MAIL]) + 1 for r in moving]
+        mover.move_rows(
+            FORM,
+            DONE,
+            numbers,
+            [current[n - 1] for n in numbers],
+            keys=[request_key("access", r[TIMESTAMP], r[MAIL]) for r in moving],
+        )
+
+    # after notify's open and read: before its finding, tagging or writing of the stamps
+    for _ in range(rng.randrange(2, 11)):
+        stack.fake.before(lambda: None, spreadsheet=stack.access_key)
+    stack.fake.before(provisioning_move, spreadsheet=stack.access_key)
+    try:
+        run_notify(stack)
+    finally:
+        stack.fake.clear_faults()
+    if not moved:  # notify made fewer requests than the schedule skipped: move after it
+        provisioning_move()
+    run_notify(stack)  # a second run changes nothing and mails nothing new
+
+    tickets = [m for m in stack.mail.received if HELPDESK_EMAIL in m.rcpt_tos]
+    assert len(tickets) == len(approved), f"seed {seed}"
+    everywhere = stack.access(FORM)[1:] + stack.access(DONE)[1:]
+    assert sorted(r[MAIL] for r in everywhere) == sorted(r[MAIL] for r in rows), f"seed {seed}"
+    for row in everywhere:
+        stamped = bool(row[NOTIFIED : NOTIFIED + 1] and row[NOTIFIED])
+        assert stamped == (row[APPROVED] == "Approved"), f"seed {seed}: {row[MAIL]} {stamped}"
+    assert {r[MAIL] for r in stack.access(DONE)[1:]} == {r[MAIL] for r in moving}, f"seed {seed}"
