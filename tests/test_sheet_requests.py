@@ -11,6 +11,7 @@ import pytest
 
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.google import GoogleSheetStore
+from moc_tui.core.sheets.retry import RetryPolicy
 from moc_tui.core.sheets.store import RowRef, SheetError, SheetUnavailable
 from moc_tui.devstack.sheets_api import FakeSheetsServer, LoggedRequest
 from moc_tui.devstack.sheets_auth import new_service_account, write_key_file
@@ -312,3 +313,28 @@ def test_a_real_token_uri_is_routed_to_the_fake_too(
     (token,) = [r for r in fake_sheets.log[mark:] if r.path == "/token"]
     assert token.host == "oauth2.googleapis.com"
     assert token.status == 200
+
+
+def test_a_call_that_never_answers_stops_at_the_call_deadline(
+    fake_sheets: FakeSheetsServer,
+    sheets_account: ServiceAccount,
+    fake_spreadsheet: str,
+    sleeps: SleepRecorder,
+) -> None:
+    """7 attempts of the timeout plus the pauses would be minutes; one setting caps it all."""
+    settings = google_settings(fake_sheets, sheets_account, fake_spreadsheet)
+    quick = dataclasses.replace(settings, timeout=0.3, call_deadline=2.5)
+    store = open_store(quick, retry=RetryPolicy(), sleep=sleeps)  # the production policy
+    release = threading.Event()
+    fake_sheets.hold(release, times=None, spreadsheet=fake_spreadsheet)
+    try:
+        with pytest.raises(SheetUnavailable) as caught:
+            store.read_tabs([USERS_TAB])
+    finally:
+        release.set()
+        fake_sheets.clear_faults()
+    message = str(caught.value)
+    assert "the [excelsheet] call_deadline of 2.5s would pass" in message
+    assert "no answer from Google" in message
+    assert sum(sleeps.delays) < 2.5  # the pauses stayed within the deadline too
+    assert len(sleeps.delays) < RetryPolicy().attempts - 1
