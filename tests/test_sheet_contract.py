@@ -47,6 +47,9 @@ HOSTILE = [
     "adm\u200bin",
     "測試 👩‍👩‍👧",
     "x" * 50_000,
+    "lone \udfff surrogate",  # the Sheets API can return lone surrogates (security.md §7)
+    "\ud800",
+    "bytes kept \udcc0\udcaf\udcff",  # invalid / overlong UTF-8 as a local import stores it
 ]
 
 
