@@ -13,6 +13,7 @@ import dataclasses
 import random  # noqa: TID251 - seeded, reproducible fault schedules; nothing secret
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,7 @@ from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import batch
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.google import GoogleSheetStore
+from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.store import Row, RowsChanged
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.sheets import (
@@ -30,6 +32,7 @@ from tests.fixtures.sheets import (
     USERS_TAB,
     ServiceAccount,
     SleepRecorder,
+    fill_local,
     google_settings,
     request_row,
     seed_tabs,
@@ -279,3 +282,37 @@ def test_notify_racing_a_provisioning_move_stamps_only_its_own_rows(
         stamped = bool(row[NOTIFIED : NOTIFIED + 1] and row[NOTIFIED])
         assert stamped == (row[APPROVED] == "Approved"), f"seed {seed}: {row[MAIL]} {stamped}"
     assert {r[MAIL] for r in stack.access(DONE)[1:]} == {r[MAIL] for r in moving}, f"seed {seed}"
+
+
+@pytest.mark.parametrize("seed", range(10), ids=lambda s: f"seed-{s}")
+def test_two_movers_on_the_local_store_move_each_row_once(seed: int, tmp_path: Path) -> None:
+    """The same guarantee from the embedded store (its transactions serialise the movers)."""
+    print(f"seed={seed}")
+    rng = random.Random(seed)
+    path = tmp_path / "sheet.db"
+    fill_local(LocalSheetStore(path), seed_tabs())
+    asks = [_asked(rng), _asked(rng)] if rng.random() < 0.5 else [_asked(rng)] * 2
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def mover(asked: list[tuple[int, Row]]) -> None:
+        start.wait()
+        try:
+            LocalSheetStore(path).move_rows(
+                REQUESTS_TAB, USERS_TAB, [r for r, _ in asked], [c for _, c in asked]
+            )
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=mover, args=(a,)) for a in asks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [], f"seed {seed}: {errors}"
+    tabs = LocalSheetStore(path).read_tabs([REQUESTS_TAB, USERS_TAB])
+    in_done = [r[EMAIL] for r in tabs[USERS_TAB][1:]]
+    union = {r[EMAIL] for ask in asks for _, r in ask}
+    assert sorted(in_done) == sorted(union), f"seed {seed}"
+    in_form = [r[EMAIL] for r in tabs[REQUESTS_TAB][1:]]
+    assert sorted(in_form + in_done) == sorted(r[EMAIL] for r in seed_tabs()[REQUESTS_TAB][1:])
