@@ -288,3 +288,24 @@ def test_local_store_locked_too_long_is_unavailable(local_store: LocalSheetStore
         holder.execute("ROLLBACK")
         holder.close()
     assert local_store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER]
+
+
+def test_old_done_markers_are_dropped_by_a_later_move(
+    store: SheetStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Markers only need to outlive a retry or a stale copy; they must not pile up."""
+    from moc_tui.core.sheets import rowids
+
+    real = rowids.now
+    monkeypatch.setattr(rowids, "now", lambda: real() - 3 * 86_400)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 3], [request_row(1), request_row(2)], ["a", "b"])
+    monkeypatch.setattr(rowids, "now", real)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [2], [request_row(3)], ["c"])
+    # "a" and "b" are no longer known as moved: a copy put back by hand would move again
+    store.append_rows(REQUESTS_TAB, [request_row(1)])
+    last = len(store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB])
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [last], [request_row(1)], ["a"])
+    done = store.read_tabs([USERS_TAB])[USERS_TAB]
+    assert done == [HEADER, request_row(1), request_row(2), request_row(3), request_row(1)]
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [last], [request_row(1)], ["a"])  # fresh: a no-op
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == done

@@ -247,7 +247,7 @@ class GoogleSheetStore:
 
     def _tags(self, what: str, refs: Sequence[RowRef]) -> dict[int, Meta]:
         """The metadata under the refs' ids, where it is now (one `developerMetadata:search`)."""
-        filters = [metadata.lookup_id(metadata.id_for(r.key)) for r in refs]
+        filters = [metadata.lookup_id(metadata.id_for(r.key)) for r in refs] + [rowids.ALL_MARKERS]
         url = f"{SPREADSHEET_URL % self._key}/developerMetadata:search"
         reply = self._call(
             what, lambda: self._http.request("post", url, json={"dataFilters": filters}).json()
@@ -352,8 +352,16 @@ class GoogleSheetStore:
                     raise RowsChanged(source, [r.row for r in placement.missing])
                 if not placement.tagged:
                     return  # every row is on the target already
+                now = rowids.now()
+                stale = rowids.stale_markers(placement.metas, target_id, now)
                 requests_ = rowids.move_batch(
-                    self._sheet_id(source), target_id, row_count, placement.tagged, current
+                    self._sheet_id(source),
+                    target_id,
+                    row_count,
+                    placement.tagged,
+                    current,
+                    now,
+                    stale,
                 )
                 if self._guarded(what, requests_):
                     return

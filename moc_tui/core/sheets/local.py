@@ -242,8 +242,16 @@ class LocalSheetStore:
             if placement.missing:
                 raise RowsChanged(source, [r.row for r in placement.missing])
             if placement.tagged:
+                now = rowids.now()
+                stale = rowids.stale_markers(book.metadata, dst.sheet_id, now)
                 requests = rowids.move_batch(
-                    src.sheet_id, dst.sheet_id, src.row_count, placement.tagged, src.values()
+                    src.sheet_id,
+                    dst.sheet_id,
+                    src.row_count,
+                    placement.tagged,
+                    src.values(),
+                    now,
+                    stale,
                 )
                 batch.apply_batch(book, requests)
 

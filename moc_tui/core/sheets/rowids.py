@@ -16,8 +16,11 @@ when the row is not where it was just found:
   the insert lies beyond the grid and the batch fails. So a write never lands on the row that
   slid into a deleted row's place.
 - **Done marker.** A move re-creates the id as metadata on the done tab (not on a row), in the
-  batch that appends and deletes. A late, retried or concurrent copy of the same move then fails
-  on the existing id: nothing is appended twice and nothing else is deleted.
+  batch that appends and deletes, its value the key and the time. A late, retried or concurrent
+  copy of the same move then fails on the existing id (and on the floor guard, since the move
+  deleted rows): nothing is appended twice and nothing else is deleted. Markers older than
+  `MARKER_DAYS` are deleted by later moves (no retry or stale copy lives that long), so they
+  never pile up against Google's limits on metadata per sheet.
 
 What is left: content a person types into a row in the moment between the read and the write
 may be overwritten by that write (as with any editor). Both stores use this module: the Google
@@ -26,6 +29,7 @@ store over HTTP, the local store inside one SQLite transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +40,30 @@ from moc_tui.core.sheets.metadata import Meta
 from moc_tui.core.sheets.store import RowRef, SheetError
 
 Request = dict[str, Any]
+MARKER_DAYS = 2
+now = time.time  # the markers' clock (a module attribute so tests can move it)
+ALL_MARKERS = {
+    "developerMetadataLookup": {"metadataKey": metadata.ROW_KEY, "locationType": "SHEET"}
+}
+"""A search filter that also returns every done marker (to find the stale ones)."""
+
+
+def marker_key(meta: Meta) -> str:
+    """The request key of a done marker (`key time`)."""
+    return meta.value.rsplit(" ", 1)[0]
+
+
+def stale_markers(metas: Mapping[int, Meta], done_sheet_id: int, now: float) -> list[int]:
+    """Ids of done markers on the done tab older than `MARKER_DAYS`."""
+    oldest = now - MARKER_DAYS * 86_400
+    stale = []
+    for meta in metas.values():
+        if meta.sheet_id != done_sheet_id or meta.row is not None:
+            continue
+        stamp = meta.value.rsplit(" ", 1)[-1]
+        if stamp.isdigit() and int(stamp) < oldest:
+            stale.append(meta.metadata_id)
+    return sorted(stale)
 
 
 def default_key(cells: Sequence[str]) -> str:
@@ -71,6 +99,7 @@ class Placement:
     untagged: dict[str, int] = field(default_factory=dict)
     moved: set[str] = field(default_factory=set)
     missing: list[RowRef] = field(default_factory=list)
+    metas: Mapping[int, Meta] = field(default_factory=dict)  # everything the search returned
 
 
 def place(
@@ -81,11 +110,12 @@ def place(
     done_sheet_id: int | None = None,
 ) -> Placement:
     """Find each ref's row in `rows` (the tab as read) from its tag, else from its content."""
-    found = Placement()
+    found = Placement(metas=metas)
     claimed: set[int] = set()
     for ref in refs:
         meta = metas.get(metadata.id_for(ref.key))
-        if meta is not None and (meta.key != metadata.ROW_KEY or meta.value != ref.key):
+        value = None if meta is None else (meta.value if meta.row is not None else marker_key(meta))
+        if meta is not None and (meta.key != metadata.ROW_KEY or value != ref.key):
             raise SheetError(
                 f"row {ref.row}: its identity tag {metadata.id_for(ref.key)} is taken by other "
                 "metadata in this spreadsheet; move this row by hand"
@@ -182,13 +212,17 @@ def move_batch(
     row_count: int,
     placed: Mapping[str, int],
     rows: Sequence[Sequence[str]],
+    now: float,
+    stale: Sequence[int] = (),
 ) -> list[Request]:
-    """Check positions, leave done markers on the target, append the rows, delete them."""
+    """Check positions, leave done markers on the target, append the rows, delete them; and drop
+    the `stale` markers."""
     requests = floor_guard(sheet_id, row_count)
     for key, index in placed.items():
-        marker = Meta(metadata.id_for(key), metadata.ROW_KEY, key, target_id)
+        marker = Meta(metadata.id_for(key), metadata.ROW_KEY, f"{key} {int(now)}", target_id)
         requests += _at(key, sheet_id, index, marker)
     order = sorted(placed.values())
     requests.append(batch.append_cells(target_id, [rows[i] for i in order]))
     requests += batch.delete_rows(sheet_id, [i + 1 for i in order])
+    requests += [{"deleteDeveloperMetadata": {"dataFilter": metadata.lookup_id(i)}} for i in stale]
     return requests
