@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 import threading
@@ -309,3 +310,25 @@ def test_old_done_markers_are_dropped_by_a_later_move(
     assert done == [HEADER, request_row(1), request_row(2), request_row(3), request_row(1)]
     store.move_rows(REQUESTS_TAB, USERS_TAB, [last], [request_row(1)], ["a"])  # fresh: a no-op
     assert store.read_tabs([USERS_TAB])[USERS_TAB] == done
+
+
+def test_local_store_made_before_row_tags_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE tabs (sheet_id INTEGER PRIMARY KEY, position INTEGER NOT NULL, "
+        "title TEXT NOT NULL UNIQUE, row_count INTEGER NOT NULL, col_count INTEGER NOT NULL, "
+        "rows TEXT NOT NULL)"
+    )
+    rows = json.dumps([HEADER, request_row(1), request_row(2)])
+    conn.execute("INSERT INTO tabs VALUES (0, 0, ?, 1000, 26, ?)", (REQUESTS_TAB, rows))
+    conn.execute(
+        "INSERT INTO tabs VALUES (1, 1, ?, 1000, 26, ?)", (USERS_TAB, json.dumps([HEADER]))
+    )
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    store = LocalSheetStore(path)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [3], [request_row(2)], ["k"])
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, request_row(2)]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
