@@ -332,3 +332,14 @@ def test_local_store_made_before_row_tags_is_upgraded_in_place(tmp_path: Path) -
     store.move_rows(REQUESTS_TAB, USERS_TAB, [3], [request_row(2)], ["k"])
     assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, request_row(2)]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_row_whose_key_changed_by_an_edit_is_still_found(store: SheetStore) -> None:
+    """An operator edits the email: the request's key changes, the old tag stays on the row."""
+    old = RowRef(3, "key-old", request_row(2))
+    assert store.update_rows(REQUESTS_TAB, [(old, {2: "new@example.org"})]) == []
+    edited = store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB][2]
+    assert edited[1] == "new@example.org"
+    assert store.update_rows(REQUESTS_TAB, [(RowRef(3, "key-new", edited), {6: "x"})]) == []
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [3], [[*edited, "x"]], ["key-new"])
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, [*edited, "x"]]

@@ -237,6 +237,8 @@ def _update_cells(
 def _create_metadata(
     book: Workbook, body: Mapping[str, Any], where: str, decode: Decoder, notes: list[CellWrite]
 ) -> dict[str, Any]:
+    """`CreateDeveloperMetadataRequest` (Google's reference: spreadsheets/request): the id must
+    not exist yet (it is spreadsheet-scoped and unique), else the whole batch fails."""
     meta = metadata.parse(body.get("developerMetadata") or {})
     metadata.add(book, meta, where)
     return {"createDeveloperMetadata": {"developerMetadata": meta.resource()}}
@@ -245,7 +247,9 @@ def _create_metadata(
 def _delete_metadata(
     book: Workbook, body: Mapping[str, Any], where: str, decode: Decoder, notes: list[CellWrite]
 ) -> dict[str, Any]:
-    """Deletes what the filter selects; selecting nothing deletes nothing (the reply says so)."""
+    """`DeleteDeveloperMetadataRequest`: deletes what its DataFilter selects. Google does not
+    document a filter that selects nothing; the fake deletes nothing then, and the stores never
+    depend on either answer (`rowids`)."""
     chosen = metadata.select(book, body.get("dataFilter"), where)
     for meta in chosen:
         del book.metadata[meta.metadata_id]

@@ -127,11 +127,12 @@ def place(
             found.moved.add(ref.key)
         elif meta is not None:
             found.missing.append(ref)
-    tagged_rows = {m.row for m in metas.values() if m.sheet_id == sheet_id and m.row is not None}
     for ref in refs:
         if ref.key in found.tagged or ref.key in found.moved or ref in found.missing:
             continue
-        index = _by_content(ref, rows, claimed | tagged_rows)
+        # a row may carry another key's tag too (its Timestamp or email was edited): content,
+        # equal to what the caller read, decides; the row then carries both tags
+        index = _by_content(ref, rows, claimed)
         if index is None:
             found.missing.append(ref)
         else:
