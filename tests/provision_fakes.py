@@ -164,7 +164,12 @@ class FakeStore:
         return {tab: [list(r) for r in self.tabs[tab]] for tab in tabs}
 
     def move_rows(
-        self, source: str, target: str, rows: Sequence[int], expected: Sequence[Sequence[str]]
+        self,
+        source: str,
+        target: str,
+        rows: Sequence[int],
+        expected: Sequence[Sequence[str]],
+        keys: Sequence[str] | None = None,
     ) -> None:
         src = self.tabs[source]
         changed = [r for r, cells in zip(rows, expected, strict=True)

@@ -156,3 +156,44 @@ def test_cron_and_systemd_units_run_real_commands_as_the_service_user() -> None:
         args = build_parser().parse_args(command[1:])
         assert args.command in ("notify", "activation", "backup")
         assert str(args.config) == "/etc/moc-tui/settings.ini"
+
+
+def test_a_lone_surrogate_in_either_tab_is_backed_up_and_shown(
+    make_cron_stack: MakeCronStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = make_cron_stack([access_row(first_name="Bad\udfff", email="u@example.org")], [])
+    store = open_store(stack.settings.access_sheet)
+    store.append_rows(DONE, [access_row(last_name="x" * 49_999 + "\ud800")])
+    assert main(["backup", "--config", str(stack.settings_path)]) == 0
+    access_file = next(
+        f for f in snapshot_files(backup_dir(stack.settings)) if "excelsheet" in f.name
+    )
+    store.delete_rows(FORM, [2])
+    config = str(stack.settings_path)
+    assert main(["restore", "--config", config, "--dry-run", str(access_file)]) == 0
+    out = capsys.readouterr().out
+    assert "Bad\\udfff" in out  # shown as a visible escape
+    assert main(["backup", "--config", config, "--verify"]) == 0
+
+
+def test_pre_move_snapshots_are_rotated_with_the_backup_policy_and_private(
+    make_cron_stack: MakeCronStack,
+) -> None:
+    from moc_tui.core.snapshots import write_snapshot
+
+    stack = make_cron_stack(people(1), [])
+    snapshots = stack.settings.state_dir / "snapshots"
+    start = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    for day in range(30):
+        for reason in ("provision", "quota"):
+            write_snapshot(snapshots, reason, {"t": [["PIN 0123"]]}, at(start + timedelta(day)))
+    old = next(snapshots.glob("*-provision.json"))
+    old.chmod(0o644)  # as an older version might have left one
+    assert main(["backup", "--config", str(stack.settings_path)]) == 0
+    left = sorted(snapshots.glob("*.json"))
+    keep = stack.settings.backup
+    for reason in ("provision", "quota"):
+        mine = [p for p in left if p.name.endswith(f"-{reason}.json")]
+        assert 1 <= len(mine) <= keep.keep_daily + keep.keep_weekly
+    assert len(left) < 60
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in left)

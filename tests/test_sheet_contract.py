@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 import threading
@@ -11,6 +12,7 @@ import pytest
 
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.store import (
+    RowRef,
     RowsChanged,
     SheetError,
     SheetStore,
@@ -46,6 +48,9 @@ HOSTILE = [
     "adm\u200bin",
     "測試 👩‍👩‍👧",
     "x" * 50_000,
+    "lone \udfff surrogate",  # the Sheets API can return lone surrogates (security.md §7)
+    "\ud800",
+    "bytes kept \udcc0\udcaf\udcff",  # invalid / overlong UTF-8 as a local import stores it
 ]
 
 
@@ -151,12 +156,52 @@ def test_move_with_a_changed_row_moves_nothing(store: SheetStore) -> None:
     assert all_rows(store) == before
 
 
-def test_move_sees_a_sorted_tab(store: SheetStore) -> None:
+def test_move_finds_rows_that_shifted_and_moves_exactly_them(store: SheetStore) -> None:
     store.delete_rows(REQUESTS_TAB, [2])  # someone removed a row above: positions shifted
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [3, 6], [request_row(2), request_row(5)])
+    after = all_rows(store)
+    assert after[USERS_TAB] == [HEADER, request_row(2), request_row(5)]
+    assert after[REQUESTS_TAB] == [HEADER] + [request_row(n) for n in range(3, 13) if n != 5]
+
+
+def test_move_of_a_row_that_is_gone_moves_nothing(store: SheetStore) -> None:
+    store.delete_rows(REQUESTS_TAB, [3])  # someone deleted the row itself
+    before = all_rows(store)
     with pytest.raises(RowsChanged) as caught:
-        store.move_rows(REQUESTS_TAB, USERS_TAB, [3, 6], [request_row(2), request_row(5)])
-    assert caught.value.rows == [3, 6]
-    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER]
+        store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 3], [request_row(1), request_row(2)])
+    assert caught.value.rows == [3]
+    assert all_rows(store) == before
+
+
+def test_a_move_made_twice_is_done_once(store: SheetStore) -> None:
+    args = ([2, 5], [request_row(1), request_row(4)], ["key-1", "key-4"])
+    store.move_rows(REQUESTS_TAB, USERS_TAB, *args)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, *args)  # a rerun, a late retry, a second mover
+    after = all_rows(store)
+    assert after[USERS_TAB] == [HEADER, request_row(1), request_row(4)]
+    assert after[REQUESTS_TAB] == [HEADER] + [
+        request_row(n) for n in range(1, 13) if n not in (1, 4)
+    ]
+
+
+def test_update_rows_follows_a_tagged_row_and_skips_a_gone_one(store: SheetStore) -> None:
+    refs = [RowRef(r, f"key-{r}", request_row(r - 1)) for r in (4, 6, 8)]
+    assert store.update_rows(REQUESTS_TAB, [(ref, {6: "first"}) for ref in refs]) == []
+    store.delete_rows(REQUESTS_TAB, [2, 6])  # a row above and the second row itself go
+    skipped = store.update_rows(REQUESTS_TAB, [(ref, {6: "second"}) for ref in refs])
+    assert skipped == [6]
+    rows = store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB]
+    assert rows[1:] == [
+        request_row(n) + (["second"] if n in (3, 7) else [])
+        for n in (2, 3, 4, 6, 7, 8, 9, 10, 11, 12)
+    ]
+
+
+def test_update_rows_refuses_an_untagged_row_that_changed(store: SheetStore) -> None:
+    store.write_cells(REQUESTS_TAB, {(3, 3): "Edited"})
+    ref = RowRef(3, "key-3", request_row(2))
+    assert store.update_rows(REQUESTS_TAB, [(ref, {6: "stamp"})]) == [3]
+    assert store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB][2][5:] == []
 
 
 def test_move_compares_rows_without_trailing_blanks(store: SheetStore) -> None:
@@ -244,3 +289,57 @@ def test_local_store_locked_too_long_is_unavailable(local_store: LocalSheetStore
         holder.execute("ROLLBACK")
         holder.close()
     assert local_store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER]
+
+
+def test_old_done_markers_are_dropped_by_a_later_move(
+    store: SheetStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Markers only need to outlive a retry or a stale copy; they must not pile up."""
+    from moc_tui.core.sheets import rowids
+
+    real = rowids.now
+    monkeypatch.setattr(rowids, "now", lambda: real() - 3 * 86_400)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 3], [request_row(1), request_row(2)], ["a", "b"])
+    monkeypatch.setattr(rowids, "now", real)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [2], [request_row(3)], ["c"])
+    # "a" and "b" are no longer known as moved: a copy put back by hand would move again
+    store.append_rows(REQUESTS_TAB, [request_row(1)])
+    last = len(store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB])
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [last], [request_row(1)], ["a"])
+    done = store.read_tabs([USERS_TAB])[USERS_TAB]
+    assert done == [HEADER, request_row(1), request_row(2), request_row(3), request_row(1)]
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [last], [request_row(1)], ["a"])  # fresh: a no-op
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == done
+
+
+def test_local_store_made_before_row_tags_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE tabs (sheet_id INTEGER PRIMARY KEY, position INTEGER NOT NULL, "
+        "title TEXT NOT NULL UNIQUE, row_count INTEGER NOT NULL, col_count INTEGER NOT NULL, "
+        "rows TEXT NOT NULL)"
+    )
+    rows = json.dumps([HEADER, request_row(1), request_row(2)])
+    conn.execute("INSERT INTO tabs VALUES (0, 0, ?, 1000, 26, ?)", (REQUESTS_TAB, rows))
+    conn.execute(
+        "INSERT INTO tabs VALUES (1, 1, ?, 1000, 26, ?)", (USERS_TAB, json.dumps([HEADER]))
+    )
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    store = LocalSheetStore(path)
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [3], [request_row(2)], ["k"])
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, request_row(2)]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_row_whose_key_changed_by_an_edit_is_still_found(store: SheetStore) -> None:
+    """An operator edits the email: the request's key changes, the old tag stays on the row."""
+    old = RowRef(3, "key-old", request_row(2))
+    assert store.update_rows(REQUESTS_TAB, [(old, {2: "new@example.org"})]) == []
+    edited = store.read_tabs([REQUESTS_TAB])[REQUESTS_TAB][2]
+    assert edited[1] == "new@example.org"
+    assert store.update_rows(REQUESTS_TAB, [(RowRef(3, "key-new", edited), {6: "x"})]) == []
+    store.move_rows(REQUESTS_TAB, USERS_TAB, [3], [[*edited, "x"]], ["key-new"])
+    assert store.read_tabs([USERS_TAB])[USERS_TAB] == [HEADER, [*edited, "x"]]

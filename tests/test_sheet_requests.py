@@ -11,7 +11,8 @@ import pytest
 
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.google import GoogleSheetStore
-from moc_tui.core.sheets.store import SheetError, SheetUnavailable
+from moc_tui.core.sheets.retry import RetryPolicy
+from moc_tui.core.sheets.store import RowRef, SheetError, SheetUnavailable
 from moc_tui.devstack.sheets_api import FakeSheetsServer, LoggedRequest
 from moc_tui.devstack.sheets_auth import new_service_account, write_key_file
 from tests.fixtures.sheets import (
@@ -86,32 +87,61 @@ def test_fifty_cell_writes_are_one_raw_request(
     ]
 
 
-def test_moving_ten_rows_is_one_check_read_and_one_atomic_write(
-    google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
+def _call_kinds(calls: list[LoggedRequest], key: str) -> list[str]:
+    return [f"{r.method} {r.path.removeprefix(f'/v4/spreadsheets/{key}') or '/'}" for r in calls]
+
+
+SEARCH = "POST /developerMetadata:search"
+FIND = ["GET /", SEARCH, "GET /values:batchGet", SEARCH]
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_moving_rows_costs_the_same_requests_for_one_row_or_ten(
+    count: int, google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
-    moved = [2, 3, 4, 6, 7, 9, 10, 11, 12, 13]
+    moved = [2, 3, 4, 6, 7, 9, 10, 11, 12, 13][:count]
     mark = len(fake_sheets.log)
     google_store.move_rows(REQUESTS_TAB, USERS_TAB, moved, [request_row(r - 1) for r in moved])
-    check, write = sheets_calls(fake_sheets, fake_spreadsheet, mark)
-    assert check.method == "GET" and check.path.endswith("/values:batchGet")
-    covered: list[int] = []
-    for rng in check.query["ranges"]:
-        first, last = rng.removeprefix("'Form Responses 1'!").split(":")
-        covered += range(int(first), int(last) + 1)
-    assert covered == moved  # exactly the rows being moved, neighbours merged
-    assert write.method == "POST" and write.path.endswith(":batchUpdate")
+    calls = sheets_calls(fake_sheets, fake_spreadsheet, mark)
+    # find, tag the untagged rows, find again (checks the tags), one atomic write
+    assert _call_kinds(calls, fake_spreadsheet) == [
+        *FIND,
+        "POST :batchUpdate",
+        *FIND,
+        "POST :batchUpdate",
+    ]
+    write = calls[-1]
     kinds = [next(iter(r)) for r in write.body["requests"]]
-    assert kinds == ["appendCells", "deleteDimension", "deleteDimension", "deleteDimension"]
-    starts = [r["deleteDimension"]["range"]["startIndex"] for r in write.body["requests"][1:]]
+    runs = 3 if count == 10 else 1  # 2-4, 6-7, 9-13
+    assert kinds == [
+        "insertDimension",
+        "deleteDimension",  # the row-count floor
+        *["deleteDeveloperMetadata", "createDeveloperMetadata"] * count,  # position checks
+        "appendCells",
+        *["deleteDimension"] * runs,
+    ]
+    starts = [r["deleteDimension"]["range"]["startIndex"] for r in write.body["requests"][-runs:]]
     assert starts == sorted(starts, reverse=True)
     assert fake_sheets.values(fake_spreadsheet, USERS_TAB) == [HEADER] + [
         request_row(r - 1) for r in moved
     ]
-    assert fake_sheets.values(fake_spreadsheet, REQUESTS_TAB) == [
-        HEADER,
-        request_row(4),
-        request_row(7),
-    ]
+    if count == 10:
+        assert fake_sheets.values(fake_spreadsheet, REQUESTS_TAB) == [
+            HEADER,
+            request_row(4),
+            request_row(7),
+        ]
+
+
+def test_writing_tagged_rows_is_four_reads_and_one_write(
+    google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
+) -> None:
+    refs = [RowRef(r, f"key-{r}", request_row(r - 1)) for r in range(2, 12)]
+    google_store.update_rows(REQUESTS_TAB, [(ref, {6: "x"}) for ref in refs])  # tags them
+    mark = len(fake_sheets.log)
+    google_store.update_rows(REQUESTS_TAB, [(ref, {6: "y", 7: "z"}) for ref in refs])
+    calls = sheets_calls(fake_sheets, fake_spreadsheet, mark)
+    assert _call_kinds(calls, fake_spreadsheet) == [*FIND, "POST :batchUpdate"]
 
 
 def test_a_429_storm_is_waited_out(
@@ -283,3 +313,28 @@ def test_a_real_token_uri_is_routed_to_the_fake_too(
     (token,) = [r for r in fake_sheets.log[mark:] if r.path == "/token"]
     assert token.host == "oauth2.googleapis.com"
     assert token.status == 200
+
+
+def test_a_call_that_never_answers_stops_at_the_call_deadline(
+    fake_sheets: FakeSheetsServer,
+    sheets_account: ServiceAccount,
+    fake_spreadsheet: str,
+    sleeps: SleepRecorder,
+) -> None:
+    """7 attempts of the timeout plus the pauses would be minutes; one setting caps it all."""
+    settings = google_settings(fake_sheets, sheets_account, fake_spreadsheet)
+    quick = dataclasses.replace(settings, timeout=0.3, call_deadline=2.5)
+    store = open_store(quick, retry=RetryPolicy(), sleep=sleeps)  # the production policy
+    release = threading.Event()
+    fake_sheets.hold(release, times=None, spreadsheet=fake_spreadsheet)
+    try:
+        with pytest.raises(SheetUnavailable) as caught:
+            store.read_tabs([USERS_TAB])
+    finally:
+        release.set()
+        fake_sheets.clear_faults()
+    message = str(caught.value)
+    assert "the [excelsheet] call_deadline of 2.5s would pass" in message
+    assert "no answer from Google" in message
+    assert sum(sleeps.delays) < 2.5  # the pauses stayed within the deadline too
+    assert len(sleeps.delays) < RetryPolicy().attempts - 1

@@ -39,3 +39,23 @@ def test_passwords_are_long_mixed_and_different() -> None:
     for password in passwords:
         assert len(password) == 24
         assert any(c.isupper() for c in password) and any(c.isdigit() for c in password)
+
+
+HOSTILE_TABS = {
+    "Form Responses 1": [["Approved", "Email"], ["Approved", "lone \udfff and \ud800 surrogates"]],
+    "Current Users": [["Approved", "Email"], ["x" * 50_000, "bytes \udcff\udcc0\udcaf kept"]],
+}
+
+
+def test_any_text_the_sheet_api_returns_round_trips(tmp_path: Path) -> None:
+    """A lone surrogate used to raise UnicodeEncodeError here, after all the Keystone work."""
+    path = write_snapshot(tmp_path, "provision", HOSTILE_TABS)
+    assert read_snapshot(path) == HOSTILE_TABS
+    assert path.read_bytes().isascii()
+
+
+def test_a_snapshot_written_as_utf8_by_an_older_version_still_verifies(tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path, "provision", {"t": [["Zoë 測試"]]})
+    document = json.loads(path.read_text(encoding="ascii"))
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert read_snapshot(path) == {"t": [["Zoë 測試"]]}

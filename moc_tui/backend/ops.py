@@ -27,6 +27,7 @@ from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
+from moc_tui.core.sheets import RowRef
 from moc_tui.core.table import read_table
 from moc_tui.core.text import hidden_characters, trim
 from moc_tui.core.workflow.steps import never
@@ -201,7 +202,13 @@ class Session(QuotaResetOps, LookupOps):
                 column = table.columns.get(field)
                 if column is None:
                     raise Refused("bad_params", f"the tab has no column for {field}")
-                services.store.write_cells(self.tab, {(row, column + 1): value})
+                ref = RowRef(row, key, request.cells)
+                if services.store.update_rows(self.tab, [(ref, {column + 1: value})]):
+                    raise Refused(
+                        "row_changed",
+                        f"row {row} moved or changed before the edit was saved; reload the list",
+                        row=row,
+                    )
                 services.journal.audit(
                     services.operator,
                     "edit",

@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 
 from moc_tui.cli.common import add_config_option, load_or_report
-from moc_tui.core.cron.backup import backup_dir, rotate, sheets, take_backup, verify
+from moc_tui.core.cron.backup import (
+    backup_dir,
+    rotate,
+    rotate_snapshots,
+    sheets,
+    take_backup,
+    verify,
+)
 from moc_tui.core.cron.lock import BUSY_EXIT, JobBusy, job_lock
 from moc_tui.core.cron.restore import RowChange, TabDiff, restore_dry_run
 from moc_tui.core.settings import Settings
@@ -28,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "backup",
         help="snapshot every tab of both sheets into the state directory (cron)",
         description="Take a checksummed snapshot of every tab of the access and quota sheets, "
-        "then delete old ones ([backup] keep_daily, keep_weekly). With --verify, check every "
-        "snapshot's checksum instead.",
+        "then delete old ones, and old pre-move snapshots ([backup] keep_daily, keep_weekly). "
+        "With --verify, check every snapshot's checksum instead.",
     )
     add_config_option(parser)
     parser.add_argument("--verify", action="store_true", help="check every snapshot; take none")
@@ -65,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"[{sheet.section}]: {path}")
                 for old in rotate(backup_dir(settings), sheet.section, settings.backup):
                     print(f"[{sheet.section}]: rotated out {old.name}")
+            for old in rotate_snapshots(settings.state_dir / "snapshots", settings.backup):
+                print(f"pre-move snapshots: rotated out {old.name}")
     except JobBusy as busy:
         print(f"backup: {busy}; not started", file=sys.stderr)
         return BUSY_EXIT

@@ -7,12 +7,20 @@ store gets its first data, and how any tab is backed up or inspected by hand.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 from moc_tui.cli.common import add_config_option, load_or_report
 from moc_tui.core.settings import SheetSettings
-from moc_tui.core.sheets.csv_io import export_rows, import_rows, read_csv, write_csv
+from moc_tui.core.sheets.csv_io import (
+    BYTES_KEPT,
+    export_rows,
+    import_rows,
+    read_csv,
+    undecodable,
+    write_csv,
+)
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.store import SheetError, SheetStore
@@ -106,12 +114,10 @@ def _fail(message: str) -> int:
 def run_import(args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
+        with path.open(encoding="utf-8-sig", errors=BYTES_KEPT, newline="") as stream:
             rows = read_csv(stream)
     except OSError as error:
         return _fail(f"cannot read {path}: {error.strerror}")
-    except UnicodeDecodeError:
-        return _fail(f"{path} is not UTF-8 text")
     except SheetError as error:
         return _fail(f"{path}: {error}")
     sheet = _sheet_settings(args)
@@ -125,6 +131,13 @@ def run_import(args: argparse.Namespace) -> int:
     except SheetError as error:
         return _fail(str(error))
     print(f"imported {count} row(s) from {path} into {args.tab!r}", file=sys.stderr)
+    odd = undecodable(rows)
+    if odd:
+        print(
+            f"note: {odd} value(s) hold bytes that are not valid UTF-8; they are kept as they are "
+            "(shown as \\udcXX escapes) and `sheet export` writes the same bytes back",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -136,16 +149,25 @@ def run_export(args: argparse.Namespace) -> int:
         rows = export_rows(open_store(sheet), args.tab, verbatim=args.verbatim)
     except SheetError as error:
         return _fail(str(error))
+    data_rows = max(len(rows) - 1, 0)  # the first row is the header
     if args.file == "-":
-        write_csv(rows, sys.stdout)
+        sys.stdout.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors=BYTES_KEPT, newline="")
+        try:
+            write_csv(rows, out)
+            out.flush()
+        finally:
+            out.detach()
         return 0
     path = Path(args.file)
     try:
         # The rows are people's personal data: a new file is readable by its owner only.
         path.touch(mode=0o600)
-        with path.open("w", encoding="utf-8", newline="") as stream:
+        with path.open("w", encoding="utf-8", errors=BYTES_KEPT, newline="") as stream:
             write_csv(rows, stream)
     except OSError as error:
         return _fail(f"cannot write {path}: {error.strerror}")
-    print(f"exported {len(rows)} row(s) of {args.tab!r} to {path}", file=sys.stderr)
+    print(
+        f"exported {data_rows} row(s) of {args.tab!r} (and the header) to {path}", file=sys.stderr
+    )
     return 0

@@ -1,8 +1,13 @@
 """A local copy of tabs taken before any change to them, so no edit or move can lose a row.
 
 Snapshots are JSON files in `<state>/snapshots/`, written atomically (temp file + rename) and
-private (0600), named with the time and the tabs, with a SHA-256 of the content stored inside so a
-later reader can tell a damaged file from a good one.
+private (0600, in a 0700 directory: the rows hold PINs), named with the time and the reason, with
+a SHA-256 of the content stored inside so a later reader can tell a damaged file from a good one.
+`moc-tui backup` rotates them with the backup policy.
+
+Any text the Sheets API can return is kept exactly, lone surrogates included: the file is written
+as ASCII JSON (`\udfff` escapes), and the checksum hashes the text as UTF-8 with surrogates passed
+through (identical bytes to plain UTF-8 for every other string, so older files still verify).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ class SnapshotDamaged(Exception):
 
 def _digest(tabs: Mapping[str, Rows]) -> str:
     canonical = json.dumps(tabs, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def write_snapshot(
@@ -36,6 +41,7 @@ def write_snapshot(
 ) -> Path:
     """Write `tabs` (title -> rows) to a new snapshot file and return its path."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.chmod(0o700)
     plain = {title: [list(row) for row in rows] for title, rows in tabs.items()}
     stamp = now().strftime("%Y%m%dT%H%M%S.%fZ")
     document: dict[str, Any] = {
@@ -46,8 +52,8 @@ def write_snapshot(
     }
     fd, temp = tempfile.mkstemp(prefix=".snapshot-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(document, out, ensure_ascii=False)
+        with os.fdopen(fd, "w", encoding="ascii") as out:  # mkstemp made it 0600
+            json.dump(document, out, ensure_ascii=True)
             out.flush()
             os.fsync(out.fileno())
         target = directory / f"{stamp}-{reason}.json"

@@ -5,14 +5,16 @@ Driven by the real gspread + google-auth through `google_client.LoopbackAdapter`
 background lookup), and under `/v4/spreadsheets/{id}`: `GET` (metadata), `GET /values/{range}`,
 `GET /values:batchGet`, `PUT /values/{range}`, `POST /values:batchUpdate`,
 `POST /values/{range}:append`, `POST :batchUpdate` (deleteDimension, insertDimension,
-appendCells, updateCells; atomic). API calls need a valid Bearer token with the spreadsheets
+appendCells, updateCells, createDeveloperMetadata, deleteDeveloperMetadata; atomic) and
+`POST /developerMetadata:search`. API calls need a valid Bearer token with the spreadsheets
 scope (401/403 otherwise); errors use Google's JSON shape; anything unknown is a loud 400/404.
 
 For assertions it keeps a request log (method, path, query, original host from
 `X-Original-Host`, value input option, status), every committed cell write with how it was given
 (`flagged()` lists the ones Google would not have stored as plain text), and fault hooks: answer
 the next N matching API requests (or all) with a status, or drop the connection before or after
-applying the request.
+applying the request, or hold it, or run a test's action (a person editing the sheet) just before
+applying it. The hooks live here, on the test side; product code has none.
 
 Fidelity limits (check against a real sheet before relying on them): no formula evaluation (a
 formula is stored and flagged, not computed), no number formats, locales or render options
@@ -30,7 +32,7 @@ import secrets
 import socket
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -85,9 +87,15 @@ class Fault:
     method: str | None = None
     after_apply: bool = False
     hold: threading.Event | None = None
+    path: str | None = None
+    action: Callable[[], None] | None = None
 
-    def matches(self, method: str, spreadsheet: str | None) -> bool:
-        return (self.spreadsheet in (None, spreadsheet)) and (self.method in (None, method))
+    def matches(self, method: str, spreadsheet: str | None, path: str = "") -> bool:
+        return (
+            self.spreadsheet in (None, spreadsheet)
+            and self.method in (None, method)
+            and (self.path is None or path.endswith(self.path))
+        )
 
 
 @dataclass(frozen=True)
@@ -192,16 +200,35 @@ class FakeSheets:
         with self.lock:
             self.faults.append(Fault(None, times, spreadsheet, method, hold=until))
 
+    def before(
+        self,
+        action: Callable[[], None],
+        times: int | None = 1,
+        *,
+        spreadsheet: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        hold: threading.Event | None = None,
+    ) -> None:
+        """Run `action` (e.g. a person deleting a row) just before applying matching requests.
+
+        With `hold`, wait for it first (so a client can time out and retry meanwhile).
+        """
+        with self.lock:
+            self.faults.append(
+                Fault(None, times, spreadsheet, method, hold=hold, path=path, action=action)
+            )
+
     def clear_faults(self) -> None:
         with self.lock:
             self.faults.clear()
 
     # -- handling ------------------------------------------------------------------------------
 
-    def _take_fault(self, method: str, key: str | None) -> Fault | None:
+    def _take_fault(self, method: str, key: str | None, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.matches(method, key):
+                if fault.matches(method, key, path):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -254,9 +281,13 @@ class FakeSheets:
         option: str | None = options[-1] if options else None
         if option is None and isinstance(payload, dict):
             option = payload.get("valueInputOption")
-        fault = self._take_fault(method, key)
+        fault = self._take_fault(method, key, path)
         if fault is not None and fault.hold is not None:
             fault.hold.wait(timeout=60)
+            if fault.action is None:
+                fault = None
+        if fault is not None and fault.action is not None:
+            fault.action()
             fault = None
         if fault is not None and not fault.after_apply:
             if fault.status is None:
@@ -310,6 +341,8 @@ def _route(
         return routes.metadata(sheet)
     if rest == ":batchUpdate" and method == "POST":
         return routes.batch_update(sheet, payload)
+    if rest == "/developerMetadata:search" and method == "POST":
+        return routes.developer_metadata_search(sheet, payload)
     if rest == "/values:batchGet" and method == "GET":
         return routes.values_batch_get(sheet, query)
     if rest == "/values:batchUpdate" and method == "POST":

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from moc_tui.core.sheets import metadata as dev_metadata
 from moc_tui.core.sheets.batch import apply_batch
 from moc_tui.core.sheets.grid import CellWrite, GridError, Row, Workbook, check_value
 
@@ -201,3 +202,13 @@ def batch_update(sheet: Spreadsheet, body: Any) -> dict[str, Any]:
         raise GridError("Must specify at least one request.")
     replies = apply_batch(sheet.book, body["requests"], decode_any_cell, sheet.writes)
     return {"spreadsheetId": sheet.key, "replies": replies}
+
+
+def developer_metadata_search(sheet: Spreadsheet, body: Any) -> dict[str, Any]:
+    """`POST /v4/spreadsheets/{id}/developerMetadata:search` (Google's reference:
+    spreadsheets.developerMetadata/search): every entry any of `dataFilters` selects, once, with
+    its current location and the filters that matched it. The fake takes
+    `developerMetadataLookup` filters only (not a1Range / gridRange)."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("dataFilters"), list):
+        raise GridError("Invalid JSON payload: 'dataFilters' must be a list")
+    return {"matchedDeveloperMetadata": dev_metadata.search(sheet.book, body["dataFilters"])}

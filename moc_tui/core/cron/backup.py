@@ -1,9 +1,10 @@
 """Backups of both request sheets: every tab, checksummed, rotated; verify; diff for restore.
 
-A backup is one snapshot file per sheet (`moc_tui.core.snapshots`: atomic, 0600, SHA-256 inside)
-in `<state>/backups/`, apart from the snapshots provisioning takes before each move, so rotation
-never touches those. Rotation keeps the newest file of each of the last `keep_daily` days that
-have one and of each of the last `keep_weekly` ISO weeks; everything else of that sheet goes.
+A backup is one snapshot file per sheet (`moc_tui.core.snapshots`: atomic, 0600, SHA-256 inside) in
+`<state>/backups/`, apart from the snapshots provisioning takes before each move (rotated by the
+same policy, per reason, by `rotate_snapshots`). Rotation keeps the newest file of each of the last
+`keep_daily` days that have one and of each of the last `keep_weekly` ISO weeks; everything else of
+that sheet goes.
 """
 
 from __future__ import annotations
@@ -72,7 +73,26 @@ def snapshot_files(directory: Path, section: str | None = None) -> list[Path]:
 
 def rotate(directory: Path, section: str, keep: BackupSettings) -> list[Path]:
     """Delete what the rotation does not keep; the deleted files."""
-    files = snapshot_files(directory, section)
+    return _rotate_files(snapshot_files(directory, section), keep)
+
+
+def rotate_snapshots(directory: Path, keep: BackupSettings) -> list[Path]:
+    """The pre-move snapshots (`<state>/snapshots/`) by the same policy, per reason; the kept
+    ones made private (0600) in case an older version left them readable."""
+    by_reason: dict[str, list[Path]] = {}
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        if _taken_at(path) is not None:
+            by_reason.setdefault(path.name.split("-", 1)[1], []).append(path)
+    deleted = []
+    for files in by_reason.values():
+        deleted += _rotate_files(files, keep)
+    for path in directory.glob("*.json") if directory.is_dir() else []:
+        path.chmod(0o600)
+    return deleted
+
+
+def _rotate_files(files: list[Path], keep: BackupSettings) -> list[Path]:
+    """Keep the newest file and the newest of each recent day and week; delete the rest."""
     kept: set[Path] = set(files[-1:])
     days: dict[str, Path] = {}
     weeks: dict[tuple[int, int], Path] = {}

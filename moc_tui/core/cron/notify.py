@@ -1,13 +1,18 @@
 """`notify`: a ticket per newly approved row, a digest of rows waiting too long for approval.
 
-Per sheet this costs one read of the form tab and at most one write (every Helpdesk Notified and
-Reminder Sent stamp in one RAW batch). The original mailed every ticket before writing any stamp,
-so a failure in between sent duplicate tickets on the next run (anchors §3.1 item 2). Here each
-ticket goes through the journal's outbox, keyed by the row's Timestamp and email: a row whose
-ticket the journal holds as sent is only stamped on the next run, never mailed again.
+Per sheet this costs one read of the form tab and at most one identity-checked write (every Helpdesk
+Notified and Reminder Sent stamp in one batch, `SheetStore.update_rows`): each stamp goes to the row
+of the request it belongs to, wherever that row is by then (in the done tab if a provisioning run
+moved it meanwhile), or is not written at all (a row deleted or edited meanwhile); never to
+another row.
 
-One window is left, as in any outbox: a crash after the mail server accepted a ticket and before
-the journal recorded it resends that ticket (with the same Message-ID).
+The original mailed every ticket before writing any stamp, so a failure in between sent duplicate
+tickets on the next run (anchors §3.1 item 2). Here each ticket goes through the journal's outbox,
+keyed by the row's Timestamp and email: a row whose ticket the journal holds as sent is only stamped
+on the next run, never mailed again.
+
+One window is left, as in any outbox: a crash after the mail server accepted a ticket and before the
+journal recorded it resends that ticket (with the same Message-ID).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.settings import Settings
-from moc_tui.core.sheets import SheetStore
+from moc_tui.core.sheets import RowRef, SheetStore
 from moc_tui.core.table import Table, read_table
 from moc_tui.core.text import trim, visible
 
@@ -80,11 +85,21 @@ class NotifyRun:
     mailer: Sender
     now: datetime
     report: SheetReport
-    stamps: dict[tuple[int, int], str] = field(default_factory=dict)
+    stamps: dict[int, tuple[RowRef, dict[int, str]]] = field(default_factory=dict)
 
     @property
     def stamp_text(self) -> str:
         return stamp(self.now, self.settings.helpdesk.timestamp_format)
+
+    def add_stamp(self, table: Table, row: int, cells: Sequence[str], field_name: str) -> None:
+        """Stamp `field_name` of the request read at `row` (found by its key when written)."""
+        if row not in self.stamps:
+            timestamp, email = table.cell(cells, "timestamp"), table.cell(cells, "email")
+            if not trim(email) and not trim(timestamp):  # no identity: the row's content is one
+                timestamp = "\x1f".join(cells)
+            ref = RowRef(row, request_key(self.kind.kind, timestamp, email), list(cells))
+            self.stamps[row] = (ref, {})
+        self.stamps[row][1][table.columns[field_name] + 1] = self.stamp_text
 
     def problem(
         self, message: str, row: int | None = None, email: str | None = None, *, warn: bool = False
@@ -99,7 +114,6 @@ class NotifyRun:
         if self.settings.helpdesk.email is None:
             self.problem("no tickets sent: set [helpdesk] email")
             return
-        column = table.columns["notified"] + 1
         for row, cells in table.rows:
             if not is_approved(table, cells) or trim(table.cell(cells, "notified")):
                 continue
@@ -112,11 +126,11 @@ class NotifyRun:
                 self.journal.enqueue_mail(key, TICKET, mail.to_payload())
             elif self.journal.mail_status(key, TICKET) == "sent":
                 self.report.stamped_only.append(row)
-                self.stamps[(row, column)] = self.stamp_text
+                self.add_stamp(table, row, cells, "notified")
                 continue
             if self._flush(key, row, email):
                 self.report.ticketed.append(row)
-                self.stamps[(row, column)] = self.stamp_text
+                self.add_stamp(table, row, cells, "notified")
 
     def _flush(self, key: str, row: int, email: str) -> bool:
         """Send the row's queued ticket; True once the journal holds it as sent."""
@@ -143,7 +157,7 @@ class NotifyRun:
             return
         start, interval = timedelta(hours=reminder.start), timedelta(hours=reminder.interval)
         stamp_format = self.settings.helpdesk.timestamp_format
-        due: list[tuple[int, dict[str, str]]] = []
+        due: list[tuple[int, Sequence[str], dict[str, str]]] = []
         for row, cells in table.rows:
             if trim(table.cell(cells, "approved")):
                 continue  # approved, denied or anything else: never reminded about
@@ -163,18 +177,17 @@ class NotifyRun:
             last = parse_sheet_time(table.cell(cells, "reminder_sent"), stamp_format)
             if last is not None and self.now < last + interval:
                 continue
-            due.append((row, request_values(self.kind, table, cells)))
+            due.append((row, cells, request_values(self.kind, table, cells)))
         if not due:
             return
         try:
-            self.mailer.send(digest_mail(self.settings, self.kind, [d for _, d in due]))
+            self.mailer.send(digest_mail(self.settings, self.kind, [d for _, _, d in due]))
         except Exception as error:
             self.problem(f"approval reminder not sent ({error}); it is tried on the next run")
             return
-        column = table.columns["reminder_sent"] + 1
-        for row, _ in due:
+        for row, due_cells, _ in due:
             self.report.reminded.append(row)
-            self.stamps[(row, column)] = self.stamp_text
+            self.add_stamp(table, row, due_cells, "reminder_sent")
 
 
 def notify_sheet(
@@ -200,7 +213,21 @@ def notify_sheet(
     run.tickets(table)
     run.reminders(table)
     if run.stamps:
-        store.write_cells(tab, run.stamps)
+        skipped = set(store.update_rows(tab, list(run.stamps.values())))
+        moved = [  # moved to the done tab meanwhile (a provisioning run): stamp it there
+            (RowRef(ref.row, f"done:{ref.key}", ref.cells), cells)
+            for row, (ref, cells) in run.stamps.items()
+            if row in skipped
+        ]
+        if moved:
+            skipped = set(store.update_rows(kind.sheet.done_tab, moved))
+        for row in sorted(skipped):
+            run.problem(
+                f"row {row}: moved, deleted or edited before its stamp was written, so it was "
+                "not stamped (a ticket sent for it is recorded; the next run stamps it)",
+                row,
+                warn=True,
+            )
     return report
 
 

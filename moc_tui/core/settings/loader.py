@@ -189,6 +189,7 @@ class _Loader:
             local_store=local_store,
             api_base=api_base,
             timeout=r.seconds("timeout", 30.0),
+            call_deadline=r.seconds("call_deadline", 60.0),
             requests_tab=r.text("requests_tab", "Form Responses 1") or "Form Responses 1",
             done_tab=r.text("done_tab", default_done) or default_done,
         )

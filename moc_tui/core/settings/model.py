@@ -41,6 +41,7 @@ class SheetSettings:
     local_store: Path | None = None
     api_base: str | None = None
     timeout: float = 30.0
+    call_deadline: float = 60.0  # total seconds for one sheet call, retries included
     requests_tab: str = "Form Responses 1"
     done_tab: str = "Current Users"
 

@@ -49,6 +49,7 @@ SHEET_KEYS = (
     "local_store",
     "api_base",
     "timeout",
+    "call_deadline",
     "requests_tab",
     "done_tab",
 )

@@ -4,6 +4,8 @@ from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.retry import RetryPolicy
 from moc_tui.core.sheets.store import (
     Row,
+    RowMissing,
+    RowRef,
     RowsChanged,
     SheetError,
     SheetStore,
@@ -14,6 +16,8 @@ from moc_tui.core.sheets.store import (
 __all__ = [
     "RetryPolicy",
     "Row",
+    "RowMissing",
+    "RowRef",
     "RowsChanged",
     "SheetError",
     "SheetStore",

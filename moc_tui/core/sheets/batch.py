@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from moc_tui.core.sheets import metadata
 from moc_tui.core.sheets.a1 import cell_name, quote_title
 from moc_tui.core.sheets.grid import (
     CellWrite,
@@ -131,7 +132,7 @@ def apply_batch(
         if not isinstance(body, Mapping):
             raise GridError(f"Invalid requests[{index}].{kind}: expected an object")
         replies.append(handler(work, body, f"requests[{index}].{kind}", decode, pending))
-    book.tabs = work.tabs
+    book.commit(work)
     if notes is not None:
         notes.extend(pending)
     return replies
@@ -162,6 +163,7 @@ def _delete_dimension(
         raise GridError(f"Invalid {where}: You can't delete all the rows on the sheet.")
     del tab.rows[start:end]
     tab.row_count -= end - start
+    book.rows_deleted(tab.sheet_id, start, end)
     return {}
 
 
@@ -175,6 +177,7 @@ def _insert_dimension(
     if start < len(tab.rows):
         tab.rows[start:start] = [[] for _ in range(end - start)]
     tab.row_count += end - start
+    book.rows_inserted(tab.sheet_id, start, end - start)
     return {}
 
 
@@ -231,7 +234,32 @@ def _update_cells(
     return {}
 
 
+def _create_metadata(
+    book: Workbook, body: Mapping[str, Any], where: str, decode: Decoder, notes: list[CellWrite]
+) -> dict[str, Any]:
+    """`CreateDeveloperMetadataRequest` (Google's reference: spreadsheets/request): the id must
+    not exist yet (it is spreadsheet-scoped and unique), else the whole batch fails."""
+    meta = metadata.parse(body.get("developerMetadata") or {})
+    metadata.add(book, meta, where)
+    return {"createDeveloperMetadata": {"developerMetadata": meta.resource()}}
+
+
+def _delete_metadata(
+    book: Workbook, body: Mapping[str, Any], where: str, decode: Decoder, notes: list[CellWrite]
+) -> dict[str, Any]:
+    """`DeleteDeveloperMetadataRequest`: deletes what its DataFilter selects. Google does not
+    document a filter that selects nothing; the fake deletes nothing then, and the stores never
+    depend on either answer (`rowids`)."""
+    chosen = metadata.select(book, body.get("dataFilter"), where)
+    for meta in chosen:
+        del book.metadata[meta.metadata_id]
+    deleted = [m.resource() for m in chosen]
+    return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted}}
+
+
 _HANDLERS = {
+    "createDeveloperMetadata": _create_metadata,
+    "deleteDeveloperMetadata": _delete_metadata,
     "deleteDimension": _delete_dimension,
     "insertDimension": _insert_dimension,
     "appendCells": _append_cells,

@@ -9,7 +9,7 @@ from moc_tui.core.settings.model import SheetSettings
 from moc_tui.core.sheets.google import GoogleSheetStore
 from moc_tui.core.sheets.google_client import load_key_file
 from moc_tui.core.sheets.local import LocalSheetStore
-from moc_tui.core.sheets.retry import RetryPolicy
+from moc_tui.core.sheets.retry import Deadline, RetryPolicy
 from moc_tui.core.sheets.store import SheetError, SheetStore
 
 
@@ -35,4 +35,5 @@ def open_store(
         timeout=sheet.timeout,
         retry=retry,
         sleep=sleep,
+        deadline=Deadline(sheet.call_deadline, f"[{sheet.section}] call_deadline"),
     )

@@ -20,7 +20,7 @@ written, through `CellWrite` notes that are only reported once the batch commits
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from moc_tui.core.sheets.a1 import (
@@ -142,15 +142,41 @@ class Tab:
 class Workbook:
     """Tabs in order, with the value-level and batch-level operations of Sheets v4."""
 
-    def __init__(self, tabs: Iterable[Tab] = ()) -> None:
+    def __init__(self, tabs: Iterable[Tab] = (), metadata: Mapping[int, Any] | None = None) -> None:
         self.tabs: list[Tab] = list(tabs)
+        # Developer metadata by id (`metadata.Meta`, immutable); see `moc_tui.core.sheets.metadata`.
+        self.metadata: dict[int, Any] = dict(metadata or {})
 
     def copy(self) -> Workbook:
         """A copy whose rows can change freely (cells are immutable strings, so shared)."""
         return Workbook(
-            Tab(t.sheet_id, t.title, [list(r) for r in t.rows], t.row_count, t.col_count)
-            for t in self.tabs
+            (
+                Tab(t.sheet_id, t.title, [list(r) for r in t.rows], t.row_count, t.col_count)
+                for t in self.tabs
+            ),
+            self.metadata,
         )
+
+    def rows_deleted(self, sheet_id: int, start: int, end: int) -> None:
+        """Rows `start..end-1` (0-based) of a sheet are gone: so is their metadata; the rest of
+        that sheet's row metadata shifts up with its rows."""
+        for mid, meta in list(self.metadata.items()):
+            if meta.sheet_id != sheet_id or meta.row is None or meta.row < start:
+                continue
+            if meta.row < end:
+                del self.metadata[mid]
+            else:
+                self.metadata[mid] = replace(meta, row=meta.row - (end - start))
+
+    def rows_inserted(self, sheet_id: int, start: int, count: int) -> None:
+        """`count` rows were inserted at `start` (0-based): row metadata at or below shifts down."""
+        for mid, meta in list(self.metadata.items()):
+            if meta.sheet_id == sheet_id and meta.row is not None and meta.row >= start:
+                self.metadata[mid] = replace(meta, row=meta.row + count)
+
+    def commit(self, work: Workbook) -> None:
+        """Take over the state of `work`, a changed copy of this workbook."""
+        self.tabs, self.metadata = work.tabs, work.metadata
 
     def find(self, title: str) -> Tab | None:
         return next((t for t in self.tabs if t.title == title), None)
@@ -258,7 +284,7 @@ class Workbook:
         """Write several ranges atomically (`values:batchUpdate`, or one `values.update`)."""
         work, pending = self.copy(), list[CellWrite]()
         replies = [work._write(text, values, kind, pending) for text, values in data]
-        self.tabs = work.tabs
+        self.commit(work)
         if notes is not None:
             notes.extend(pending)
         return replies
@@ -287,12 +313,13 @@ class Workbook:
         if insert_rows and target <= len(tab.rows):
             tab.rows[target - 1 : target - 1] = [[] for _ in values]
             tab.row_count += len(values)
+            work.rows_inserted(tab.sheet_id, target - 1, len(values))
         tab.row_count = max(tab.row_count, target + len(values) - 1)  # append grows the grid
         pending: list[CellWrite] = []
         updates = work._write(
             f"{quote_title(tab.title)}!{cell_name(target, c1)}", values, kind, pending
         )
-        self.tabs = work.tabs
+        self.commit(work)
         if notes is not None:
             notes.extend(pending)
         table = format_range(tab.title, r1, c1, max(target - 1, r1), tab.col_count)

@@ -14,6 +14,8 @@ Choices:
   survives restarts. WAL journal.
 - Rows are stored as JSON text per tab, so every character round-trips, NUL and lone surrogates
   included.
+- Row identity tags (developer metadata, `rowids`) live in their own table and follow the same
+  rules as on Google; `update_rows` and `move_rows` find, check and write in one transaction.
 """
 
 from __future__ import annotations
@@ -24,11 +26,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from moc_tui.core.sheets import batch
+from moc_tui.core.sheets import batch, metadata, rowids
 from moc_tui.core.sheets.grid import GridError, Tab, UnknownTab, Workbook, trim_rows
-from moc_tui.core.sheets.store import Row, RowsChanged, SheetError, SheetUnavailable, TabNotFound
+from moc_tui.core.sheets.store import (
+    Row,
+    RowRef,
+    RowsChanged,
+    SheetError,
+    SheetUnavailable,
+    TabNotFound,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tabs (
     sheet_id INTEGER PRIMARY KEY,
@@ -39,6 +48,7 @@ CREATE TABLE IF NOT EXISTS tabs (
     rows TEXT NOT NULL
 )
 """
+_SCHEMA_2 = "CREATE TABLE IF NOT EXISTS metadata (metadata_id INTEGER PRIMARY KEY, json TEXT)"
 
 
 class LocalSheetStore:
@@ -56,9 +66,10 @@ class LocalSheetStore:
         conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
+            if version in (0, 1):  # new, or made before row tags: add what is missing
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(_SCHEMA)
+                conn.execute(_SCHEMA_2)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION:
                 raise SheetError(f"{self.path} is a sheet store of another version ({version})")
@@ -93,10 +104,18 @@ class LocalSheetStore:
         rows = conn.execute(
             "SELECT sheet_id, title, row_count, col_count, rows FROM tabs ORDER BY position"
         ).fetchall()
+        metas = {}
+        if titles is None:
+            for (text,) in conn.execute("SELECT json FROM metadata"):
+                meta = metadata.parse(json.loads(text))
+                metas[meta.metadata_id] = meta
         return Workbook(
-            Tab(sheet_id, title, json.loads(data), row_count, col_count)
-            for sheet_id, title, row_count, col_count, data in rows
-            if titles is None or title in titles
+            (
+                Tab(sheet_id, title, json.loads(data), row_count, col_count)
+                for sheet_id, title, row_count, col_count, data in rows
+                if titles is None or title in titles
+            ),
+            metas,
         )
 
     @contextmanager
@@ -108,6 +127,7 @@ class LocalSheetStore:
                 conn.execute("BEGIN IMMEDIATE")
                 book = self._load(conn)
                 before = {t.sheet_id: _record(t, i) for i, t in enumerate(book.tabs)}
+                metas = dict(book.metadata)
                 yield book
                 for position, tab in enumerate(book.tabs):
                     record = _record(tab, position)
@@ -115,6 +135,12 @@ class LocalSheetStore:
                         conn.execute(
                             "INSERT OR REPLACE INTO tabs VALUES (?, ?, ?, ?, ?, ?)", record
                         )
+                if book.metadata != metas:
+                    conn.execute("DELETE FROM metadata")
+                    conn.executemany(
+                        "INSERT INTO metadata VALUES (?, ?)",
+                        [(m.metadata_id, json.dumps(m.resource())) for m in book.metadata.values()],
+                    )
                 conn.execute("COMMIT")
             finally:
                 if conn.in_transaction:
@@ -180,24 +206,67 @@ class LocalSheetStore:
         with self._change(f"deleting {len(rows)} row(s) of {tab!r}") as book:
             batch.apply_batch(book, batch.delete_rows(_tab(book, tab).sheet_id, rows))
 
+    def update_rows(
+        self, tab: str, updates: Sequence[tuple[RowRef, Mapping[int, str]]]
+    ) -> list[int]:
+        if not updates:
+            return []
+        refs = rowids.update_refs(updates)
+        changes = {ref.key: dict(cells) for ref, cells in updates}
+        with self._change(f"writing {len(updates)} row(s) of {tab!r}") as book:
+            src = _tab(book, tab)
+            placement = self._placed(book, src, refs, None)
+            src = _tab(book, tab)
+            if placement.tagged:
+                requests = rowids.update_batch(
+                    src.sheet_id, src.row_count, placement.tagged, changes
+                )
+                batch.apply_batch(book, requests)
+            return [r.row for r in placement.missing]
+
     def move_rows(
         self,
         source: str,
         target: str,
         rows: Sequence[int],
         expected: Sequence[Sequence[str]],
+        keys: Sequence[str] | None = None,
     ) -> None:
-        batch.check_move(rows, expected)
-        if not rows:
+        refs = rowids.row_refs(rows, expected, keys)
+        if not refs:
             return
         with self._change(f"moving {len(rows)} row(s) from {source!r} to {target!r}") as book:
             src, dst = _tab(book, source), _tab(book, target)
-            current = [src.rows[r - 1] if r <= len(src.rows) else [] for r in rows]
-            changed = batch.changed_rows(rows, expected, current)
-            if changed:
-                raise RowsChanged(source, changed)
-            requests = [batch.append_cells(dst.sheet_id, current)]
-            batch.apply_batch(book, [*requests, *batch.delete_rows(src.sheet_id, rows)])
+            placement = self._placed(book, src, refs, dst.sheet_id)
+            src = _tab(book, source)
+            if placement.missing:
+                raise RowsChanged(source, [r.row for r in placement.missing])
+            if placement.tagged:
+                now = rowids.now()
+                stale = rowids.stale_markers(book.metadata, dst.sheet_id, now)
+                requests = rowids.move_batch(
+                    src.sheet_id,
+                    dst.sheet_id,
+                    src.row_count,
+                    placement.tagged,
+                    src.values(),
+                    now,
+                    stale,
+                )
+                batch.apply_batch(book, requests)
+
+    @staticmethod
+    def _placed(
+        book: Workbook, tab: Tab, refs: Sequence[RowRef], done_id: int | None
+    ) -> rowids.Placement:
+        """Place the refs, tagging the rows found by content (same transaction, so no race)."""
+        placement = rowids.place(refs, tab.values(), book.metadata, tab.sheet_id, done_id)
+        if placement.untagged:
+            batch.apply_batch(
+                book, rowids.tag_batch(tab.sheet_id, tab.row_count, placement.untagged)
+            )
+            placement = rowids.place(refs, tab.values(), book.metadata, tab.sheet_id, done_id)
+        return placement
 
 
 def _tab(book: Workbook, title: str) -> Tab:

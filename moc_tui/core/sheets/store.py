@@ -2,16 +2,33 @@
 
 Rows and columns are 1-based sheet numbers (row 1 is the header row). Values are strings and are
 always stored as typed text: nothing a person wrote in a form is ever parsed as a formula. Each
-method costs one request against Google, except `move_rows`, which re-reads the rows it is about to
-move (one read) and then moves them in one atomic write.
+plain method costs one request against Google.
+
+Writes to a request's row (`update_rows`, `move_rows`) find the row by what travels with it, not
+by its number: the caller names each row by a `RowRef` (where it read it, the request's key, what
+it read). The first such write tags the row with developer metadata holding the key (after
+checking that the row still holds what the caller read); every later write follows the tag
+wherever the row went, and is applied in one atomic batch that fails if the row is no longer
+where it was just found. A moved row leaves its key on the done tab, so moving it again is a
+no-op. See `rowids` for the rules and `docs/sheets.md` for the guarantees.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 Row = list[str]
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """A request's row as the caller read it: `row` (1-based), its stable `key`, its `cells`."""
+
+    row: int
+    key: str
+    cells: Sequence[str]
 
 
 class SheetError(Exception):
@@ -39,6 +56,10 @@ class RowsChanged(SheetError):
         self.rows = list(rows)
 
 
+class RowMissing(SheetError):
+    """A request's row is not in the tab any more (deleted, or moved to the done tab)."""
+
+
 class SheetUnavailable(SheetError):
     """The sheet service kept failing (rate limits, server errors, timeouts) past the retries."""
 
@@ -62,16 +83,30 @@ class SheetStore(Protocol):
         """Delete the given rows; rows below move up."""
         ...
 
+    def update_rows(
+        self, tab: str, updates: Sequence[tuple[RowRef, Mapping[int, str]]]
+    ) -> list[int]:
+        """Set cells `{column: value}` of each request's row, wherever the row is now.
+
+        A row that cannot be found (deleted, moved away, or untagged and changed since it was
+        read) is not written; the others are, in one atomic write. Returns the `RowRef.row`s
+        that were not written.
+        """
+        ...
+
     def move_rows(
         self,
         source: str,
         target: str,
         rows: Sequence[int],
         expected: Sequence[Sequence[str]],
+        keys: Sequence[str] | None = None,
     ) -> None:
-        """Append `rows` of `source` to `target` and delete them from `source`, atomically.
+        """Append the rows to `target` and delete them from `source`, atomically, once.
 
-        `expected[i]` is what the caller read at `rows[i]`; if any row now differs, raise
-        `RowsChanged` and change nothing.
+        `expected[i]` is what the caller read at `rows[i]`, `keys[i]` the request's key (default:
+        derived from `expected[i]`). A row is found by its tag, else at `rows[i]` or, if moved,
+        as the one row holding `expected[i]`; a row already moved (its key is on `target`) is
+        skipped. If a row cannot be found, raise `RowsChanged` and change nothing.
         """
         ...

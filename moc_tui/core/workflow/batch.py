@@ -51,6 +51,7 @@ class RowMover(Protocol):
         target: str,
         rows: Sequence[int],
         expected: Sequence[Sequence[str]],
+        keys: Sequence[str] | None = None,
     ) -> None: ...
 
 
@@ -159,7 +160,11 @@ class Batch(Generic[R]):
         rows = [r.row for r in result.done]
         try:
             store.move_rows(
-                sheet.requests_tab, sheet.done_tab, rows, [r.cells for r in result.done]
+                sheet.requests_tab,
+                sheet.done_tab,
+                rows,
+                [r.cells for r in result.done],
+                keys=[self.key_of(r) for r in result.done],
             )
         except Exception as error:
             moved, result.done = result.done, []
