@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from setpass.app import create_app
+from setpass.app import create_app, services_of
+from setpass.crypto import hash_token
 from setpass_client import SetpassClient
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import (
     PIN,
+    FakeClock,
     FormUser,
     SetpassServer,
     StartServer,
@@ -161,3 +163,61 @@ def test_no_secret_in_any_log_line(
     for secret in (token, temporary, new_password, "Wrong-pin-pass-1"):
         assert secret not in text
     assert _hexfree(pin, text)
+
+
+def test_a_client_that_never_loaded_the_form_gets_the_links_state(
+    setpass_factory: StartServer,
+    keystone_admin: KeystoneAdmin,
+    unique_name: Callable[[str], str],
+    clock: FakeClock,
+) -> None:
+    """anchors-moc.md §2.2: unknown/used/superseded -> 404, locked/expired -> 403, in words."""
+    server = setpass_factory(max_attempts=3)
+    client = SetpassClient(keystone_admin.session, server.url)
+    fields = {"pin": PIN, "password": "Whatever-pass-1", "confirm_password": "Whatever-pass-1"}
+
+    def plain_post(token: str) -> tuple[int, str]:
+        answer = requests.post(f"{server.url}?token={token}", data=fields, timeout=30)
+        return answer.status_code, answer.text
+
+    assert plain_post(secrets.token_urlsafe(32)) == (404, "Token not found")
+    renewed, renewed_temp = new_user(keystone_admin, unique_name)
+    superseded = client.register(renewed.id, renewed_temp, PIN)
+    client.register(renewed.id, renewed_temp, PIN)
+    assert plain_post(superseded) == (404, "Token not found")
+    used, used_temp = new_user(keystone_admin, unique_name)
+    used_token = client.register(used.id, used_temp, PIN)
+    browser = FormUser()
+    browser.open(client.link(used_token))
+    assert browser.set_password(client.link(used_token), PIN, "My-own-pass-1").status_code == 200
+    assert plain_post(used_token) == (404, "Token not found")
+    locked, locked_temp = new_user(keystone_admin, unique_name)
+    locked_token = client.register(locked.id, locked_temp, PIN)
+    guesser = FormUser()
+    guesser.open(client.link(locked_token))
+    for _ in range(3):
+        guesser.set_password(client.link(locked_token), "0000", "Whatever-pass-1")
+    assert plain_post(locked_token) == (403, "Account locked, too many wrong attempts!")
+    old, old_temp = new_user(keystone_admin, unique_name)
+    old_token = client.register(old.id, old_temp, PIN)
+    clock.advance(48 * 3600 + 1)
+    assert plain_post(old_token) == (403, "Token expired")
+    # a usable link still needs the form's CSRF field before anything about the PIN
+    fresh = client.register(old.id, old_temp, "1111")
+    status, text = plain_post(fresh)
+    assert status == 400 and "expired" in text
+    assert services_of(server.app).store.by_token_hash(hash_token(fresh)).attempts == 0  # type: ignore[union-attr]
+
+
+def test_a_used_links_page_points_to_the_reset_form(
+    setpass_server: SetpassServer, keystone_admin: KeystoneAdmin, unique_name: Callable[[str], str]
+) -> None:
+    user, temporary = new_user(keystone_admin, unique_name)
+    client = SetpassClient(keystone_admin.session, setpass_server.url)
+    link = client.link(client.register(user.id, temporary, PIN))
+    browser = FormUser()
+    browser.open(link)
+    assert browser.set_password(link, PIN, "My-own-pass-1").status_code == 200
+    used = browser.open(link)
+    assert used.status_code == 404 and message_of(used) == "Token not found"
+    assert re.search(r'<a id="reset" href="/reset">', used.text), used.text
