@@ -91,7 +91,9 @@ def make_engine(url: str) -> Engine:
     """An engine for any SQLAlchemy URL; for SQLite files, the folder is created if missing."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    # hide_parameters: a failing statement's message (logged with its traceback) would carry the
+    # token hash, the PIN hash and the encrypted password otherwise.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

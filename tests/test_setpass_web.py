@@ -221,3 +221,48 @@ def test_a_used_links_page_points_to_the_reset_form(
     used = browser.open(link)
     assert used.status_code == 404 and message_of(used) == "Token not found"
     assert re.search(r'<a id="reset" href="/reset">', used.text), used.text
+
+
+def test_no_statement_parameter_reaches_a_log_when_the_database_fails(
+    setpass_factory: StartServer,
+    keystone_admin: KeystoneAdmin,
+    unique_name: Callable[[str], str],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """SQLAlchemy's error text carries the parameters unless the engine hides them."""
+    caplog.set_level(logging.DEBUG)
+    server = setpass_factory()
+    store = services_of(server.app).store
+    keyring = services_of(server.app).keyring
+    pin = "9731"
+    user, temporary = new_user(keystone_admin, unique_name)
+    client = SetpassClient(keystone_admin.session, server.url)
+    token = client.register(user.id, temporary, pin)
+    # 1. an INSERT fails (a trigger refuses it): its parameters are the PIN hash and the
+    #    encrypted temporary password
+    other, other_temp = new_user(keystone_admin, unique_name)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER canary BEFORE INSERT ON setpass_registrations"
+            " BEGIN SELECT RAISE(ABORT, 'database failure'); END"
+        )
+    put = requests.put(
+        f"{server.url}token/{other.id}",
+        json={"password": other_temp, "pin": pin},
+        headers={"X-Auth-Token": keystone_admin.session.get_token()},
+        timeout=30,
+    )
+    assert put.status_code == 500
+    # 2. the table is gone: the form's SELECT carries the link token's hash
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE setpass_registrations")
+    fields = {"pin": pin, "password": "Whatever-pass-1", "confirm_password": "Whatever-pass-1"}
+    post = requests.post(client.link(token), data=fields, timeout=30)
+    assert post.status_code == 500
+
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert "OperationalError" in logged  # the failures were logged ...
+    for canary in (hash_token(token), keyring.hash_pin(other.id, pin), "gAAAAA", other_temp):
+        assert canary not in logged  # ... without their parameters
