@@ -118,8 +118,11 @@ class Settings:
     mail_password: str | None = field(default=None, repr=False)
     mail_local_hostname: str = "localhost"
     mail_timeout: float = 10.0
-    form_rate_limit: RateLimit = RateLimit(10, 60.0)
-    reset_rate_limit: RateLimit = RateLimit(5, 3600.0)
+    # Per client address. A class of 100 behind one NAT signs up at once: each opens the form
+    # and posts it a few times, so the limits only bound load. Guessing is stopped per link
+    # (max_attempts) and link tokens are 32 random bytes; see config/setpass.conf.example.
+    form_rate_limit: RateLimit = RateLimit(600, 60.0)
+    reset_rate_limit: RateLimit = RateLimit(100, 3600.0)
     api_rate_limit: RateLimit = RateLimit(600, 60.0)
     proxy_count: int = 0
     min_password_length: int = 8

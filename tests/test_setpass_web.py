@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from setpass.app import create_app, services_of
+from setpass.config import RateLimit, Settings
 from setpass.crypto import hash_token
 from setpass_client import SetpassClient
 from tests.fixtures.keystone import KeystoneAdmin
@@ -266,3 +267,31 @@ def test_no_statement_parameter_reaches_a_log_when_the_database_fails(
     assert "OperationalError" in logged  # the failures were logged ...
     for canary in (hash_token(token), keyring.hash_pin(other.id, pin), "gAAAAA", other_temp):
         assert canary not in logged  # ... without their parameters
+
+
+def test_default_limits_let_a_class_behind_one_address_sign_up(
+    setpass_server: SetpassServer,
+) -> None:
+    """100 people, one NAT address, the same minute: each opens the form, posts it three times
+    (say a typo, a wrong PIN, then right) and asks for a reset; nobody is told to wait."""
+    fields = {"pin": PIN, "password": "Whatever-pass-1", "confirm_password": "Whatever-pass-1"}
+    http = requests.Session()
+    statuses: set[int] = set()
+    for _ in range(100):
+        link = f"{setpass_server.url}?token={secrets.token_urlsafe(32)}"
+        statuses.add(http.get(link, timeout=30).status_code)
+        statuses.update(http.post(link, data=fields, timeout=30).status_code for _ in range(3))
+        statuses.add(http.post(setpass_server.url + "reset", data={}, timeout=30).status_code)
+    assert 429 not in statuses, statuses
+
+
+def test_the_example_config_states_the_default_limits() -> None:
+    """The example explains the defaults; it must not quietly differ from them."""
+    example = Path(__file__).resolve().parent.parent / "config" / "setpass.conf.example"
+    values = dict(
+        line.split(" = ", 1) for line in example.read_text().splitlines() if " = " in line
+    )
+    defaults = Settings(secret_key="x" * 32)
+    for key in ("form_rate_limit", "reset_rate_limit", "api_rate_limit"):
+        limit: RateLimit = getattr(defaults, key)
+        assert values[key] == f"{limit.count}/{int(limit.seconds)}", key
