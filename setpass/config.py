@@ -187,6 +187,16 @@ def _resolve_database(base_dir: Path, url: str) -> str:
     return url
 
 
+def _unquote(raw: str | None) -> str | None:
+    """oslo.config took `key = "value"` as `value`; the seeds' files quote the database URL."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
 def _rate(raw: str) -> RateLimit:
     """`COUNT/SECONDS`, e.g. `10/60`."""
     count, _, seconds = raw.partition("/")
@@ -207,7 +217,7 @@ def settings_from_mapping(
         log.warning("setpass config: unknown keys ignored: %s", ", ".join(unknown))
 
     def text(key: str) -> str | None:
-        raw = values.get(key)
+        raw = _unquote(values.get(key))
         return raw.strip() if raw is not None and raw.strip() != "" else None
 
     def convert(key: str, kind: type[int] | type[float]) -> None:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from setpass import schema
 from setpass.cli import main
 from setpass.crypto import hash_token
-from setpass.db import Store, make_engine
+from setpass.db import Store
+from setpass.engine import make_engine
 
 
 def write_conf(tmp_path: Path, **extra: str) -> Path:
@@ -52,8 +54,9 @@ def test_purge_deletes_only_expired_records(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     conf = write_conf(tmp_path)
-    store = Store(make_engine(f"sqlite:///{tmp_path}/setpass.db"))
-    store.create_schema()
+    engine = make_engine(f"sqlite:///{tmp_path}/setpass.db")
+    schema.upgrade(engine)
+    store = Store(engine)
     now = datetime.now(UTC)
     for name, age in (("old", 7200), ("edge", 3700), ("fresh", 60)):
         store.upsert(name, hash_token(name), now - timedelta(seconds=age), "h", "p")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from setpass import mail
+from setpass import mail, schema
 from setpass.config import ConfigError, RateLimit, load_settings
 from setpass.crypto import DecryptError, Keyring, hash_token, new_token, valid_pin
+from setpass.engine import make_engine
 from setpass.keystone import plain_policy_message
 from setpass.ratelimit import RateLimiter
 from setpass.web import RedactTokenFilter, redact
@@ -144,14 +146,18 @@ def test_password_encrypted_at_rest() -> None:
         Keyring.from_secret("y" * 40).decrypt_password(stored)
 
 
-def test_rate_limiter_window() -> None:
-    now = [0.0]
-    limiter = RateLimiter(RateLimit(2, 10), clock=lambda: now[0])
+def test_rate_limiter_window(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'limits.db'}")
+    schema.upgrade(engine)
+    now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    limiter = RateLimiter("form", RateLimit(2, 10), engine, lambda: now[0])
     assert limiter.hit("a") is None and limiter.hit("a") is None
     wait = limiter.hit("a")
     assert wait is not None and 0 < wait <= 10
     assert limiter.hit("b") is None  # per client
-    now[0] = 10.5
+    other = RateLimiter("reset", RateLimit(2, 10), engine, lambda: now[0])
+    assert other.hit("a") is None  # per limit
+    now[0] += timedelta(seconds=10.5)
     assert limiter.hit("a") is None
 
 
