@@ -11,7 +11,7 @@ import pytest
 from setpass import mail, schema
 from setpass.config import ConfigError, RateLimit, load_settings
 from setpass.crypto import DecryptError, Keyring, hash_token, new_token, valid_pin
-from setpass.engine import make_engine
+from setpass.engine import engine_url, make_engine, shown
 from setpass.keystone import plain_policy_message
 from setpass.ratelimit import RateLimiter
 from setpass.web import RedactTokenFilter, redact
@@ -226,3 +226,20 @@ def test_no_module_is_too_long() -> None:
         for path in (root / package).rglob("*.py"):
             lines = len(path.read_text().splitlines())
             assert lines <= 400, f"{path} has {lines} lines"
+
+
+def test_the_seeds_database_line_is_accepted_as_written(tmp_path: Path) -> None:
+    """/etc/setpass.conf of the seeds: `database = "mysql://setpass:...@localhost/setpass"`."""
+    conf = tmp_path / "setpass.conf"
+    conf.write_text(
+        '[DEFAULT]\ndatabase = "mysql://setpass:s3cret@localhost/setpass"\n'
+        f"secret_key = {'k' * 40}\n"
+    )
+    conf.chmod(0o600)
+    settings = load_settings(conf)
+    assert settings.database == "mysql://setpass:s3cret@localhost/setpass"
+    url = engine_url(settings.database)
+    assert (url.drivername, url.host, url.database) == ("mysql+pymysql", "localhost", "setpass")
+    assert shown(settings.database) == "mysql+pymysql://setpass:***@localhost/setpass"
+    assert engine_url("postgresql://u:p@h/d").drivername == "postgresql+psycopg"
+    assert make_engine(settings.database).dialect.driver == "pymysql"  # no connection made
