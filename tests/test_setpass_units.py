@@ -12,7 +12,7 @@ from setpass import mail, schema
 from setpass.config import ConfigError, RateLimit, load_settings
 from setpass.crypto import DecryptError, Keyring, hash_token, new_token, valid_pin
 from setpass.engine import engine_url, make_engine, shown
-from setpass.keystone import plain_policy_message
+from setpass.keystone import AdminTokenCache, plain_policy_message
 from setpass.ratelimit import RateLimiter
 from setpass.web import RedactTokenFilter, redact
 
@@ -243,3 +243,15 @@ def test_the_seeds_database_line_is_accepted_as_written(tmp_path: Path) -> None:
     assert shown(settings.database) == "mysql+pymysql://setpass:***@localhost/setpass"
     assert engine_url("postgresql://u:p@h/d").drivername == "postgresql+psycopg"
     assert make_engine(settings.database).dialect.driver == "pymysql"  # no connection made
+
+
+def test_admin_token_cache_is_bounded() -> None:
+    """Many admins' (or a flood of) valid tokens never grow a worker's cache past its size."""
+    cache = AdminTokenCache(size=4)
+    for n in range(10):
+        cache.add(f"t{n}", now=0.0, expiry=30.0)
+        assert len(cache) <= 4
+    assert cache.holds("t9", 1.0) and not cache.holds("t0", 1.0)  # the oldest went first
+    assert not cache.holds("t9", 31.0)  # and entries expire
+    cache.add("late", now=40.0, expiry=70.0)  # the expired ones are dropped before the live
+    assert len(cache) == 1 and cache.holds("late", 41.0)
