@@ -64,7 +64,11 @@ def make_engine(raw: str) -> Engine:
     if sqlite and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)
+        # Autocommit: every query setpass makes is one atomic statement, so it needs no
+        # BEGIN/COMMIT round trips (see setpass.db).
+        engine = create_engine(
+            url, pool_pre_ping=not sqlite, hide_parameters=True, isolation_level="AUTOCOMMIT"
+        )
     except ModuleNotFoundError as exc:
         extra = _EXTRA_OF_MODULE.get(str(exc.name), "")
         hint = f": pip install 'moc-tui[{extra}]'" if extra else ""

@@ -22,7 +22,7 @@ import requests
 from setpass.crypto import Keyring, hash_token, new_token
 from setpass.db import Store
 from setpass.engine import make_engine
-from tests.fixtures.databases import _free_port
+from tests.fixtures.databases import free_port
 from tests.fixtures.setpass import SECRET, FormUser, message_of
 from tests.waiting import wait_until
 
@@ -58,7 +58,7 @@ def gunicorn(setpass_db: str, tmp_path: Path) -> Iterator[Gunicorn]:
         f"form_rate_limit = {FORM_LIMIT}/3600\n"
     )
     conf.chmod(0o600)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
