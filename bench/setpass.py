@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -140,7 +141,7 @@ class Gunicorn:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         self.process.wait(30)
 
 

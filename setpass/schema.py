@@ -102,8 +102,11 @@ def upgrade(engine: Engine) -> None:
         if found.up_to_date:
             return  # another worker did it while we waited
         try:
-            with engine.begin() as conn:
-                config = _config(conn)
+            # the engine autocommits (setpass.engine); a migration runs in one transaction
+            # wherever the database can (PostgreSQL and SQLite roll DDL back, MariaDB cannot)
+            level = engine.dialect.default_isolation_level
+            with engine.connect() as raw, raw.execution_options(isolation_level=level).begin():
+                config = _config(raw)
                 if found.legacy:
                     log.info("stamping a database from before migrations as %s", BASELINE)
                     command.stamp(config, BASELINE)

@@ -8,6 +8,7 @@ is counted once for all workers (kept in the database, not in each worker's memo
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -79,7 +80,7 @@ def gunicorn(setpass_db: str, tmp_path: Path) -> Iterator[Gunicorn]:
         wait_until(up, timeout=60, what="gunicorn answers")
         yield Gunicorn(url, log, process)
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         process.wait(30)
 
 
