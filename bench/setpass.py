@@ -17,6 +17,11 @@ gives the median req/s and p95 over the repeats, and every non-2xx answer or los
 The form and API rate limits are lifted (they would refuse a benchmark from one address);
 the rate-limit counting still happens in the database on every request, as in production.
 Keystone is served by one waitress thread on SQLite: it is the ceiling of the form POST.
+
+The machine is shared, so req/s depends on everyone else's load. Each run therefore also
+reports the CPU time used per request (/proc) by gunicorn (master and workers), by the
+database server (with its backends) and by the load generator, and what that
+cost means for a machine whose CPUs were idle: CPUs x 1000 / (sum of the three, in ms).
 """
 
 from __future__ import annotations
@@ -94,6 +99,28 @@ def generate_load(items: list[dict[str, Any]], concurrency: int) -> dict[str, An
 # -- the service under test ----------------------------------------------------------------
 
 
+def tree_cpu(roots: Sequence[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes and all their descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    wanted, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in wanted:
+            wanted.add(pid)
+            todo.extend(child for child, up in parent.items() if up == pid)
+    return sum(used.get(pid, 0.0) for pid in wanted)
+
+
 @dataclass
 class Runs:
     """Every repeat of one (database, workers, request, concurrency) cell."""
@@ -102,9 +129,15 @@ class Runs:
     p95s: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     lost: int = 0
+    # CPU ms per request: gunicorn (setpass), the database server, the load generator
+    app_cpu: list[float] = field(default_factory=list)
+    db_cpu: list[float] = field(default_factory=list)
+    client_cpu: list[float] = field(default_factory=list)
 
-    def add(self, outcome: dict[str, Any]) -> None:
+    def add(self, outcome: dict[str, Any], cpu: tuple[float, float, float]) -> None:
         ordered = sorted(outcome["latencies"])
+        for series, seconds in zip((self.app_cpu, self.db_cpu, self.client_cpu), cpu, strict=True):
+            series.append(seconds * 1000 / len(ordered))
         self.rates.append(len(ordered) / outcome["seconds"])
         self.p95s.append(ordered[max(0, int(len(ordered) * 0.95) - 1)])
         self.statuses.update({int(k): v for k, v in outcome["statuses"].items()})
@@ -117,8 +150,18 @@ class Runs:
         return (
             f"{name:<34} {statistics.median(self.rates):7.1f} req/s  "
             f"p95 {statistics.median(self.p95s) * 1000:7.1f} ms   "
-            f"non-2xx {bad}  5xx {fivexx}  lost {self.lost}   (runs: {rates})"
+            f"non-2xx {bad}  5xx {fivexx}  lost {self.lost}   (runs: {rates})\n"
+            f"{'':<34} CPU per request: setpass {statistics.median(self.app_cpu):.1f} ms,"
+            f" database {statistics.median(self.db_cpu):.1f} ms,"
+            f" load generator {statistics.median(self.client_cpu):.1f} ms"
+            f" -> {os.cpu_count()} idle CPUs would serve ~{self.idle_rate():.0f} req/s"
         )
+
+    def idle_rate(self) -> float:
+        per_request = sum(
+            statistics.median(series) for series in (self.app_cpu, self.db_cpu, self.client_cpu)
+        )
+        return (os.cpu_count() or 1) * 1000 / max(per_request, 0.001)
 
 
 class Gunicorn:
@@ -194,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name: LocalPostgres().start() if name == "postgresql" else LocalMariaDB().start()
             for name in databases
         }
-        loadgen.submit(generate_load, [], 1).result()  # the child is up before any timing
+        loadgen_pid = loadgen.submit(os.getpid).result()  # the child is up before any timing
         try:
             for repeat in range(args.repeats):
                 for name in databases:
@@ -215,11 +258,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 # untimed warm-up: every worker checks the admin token once
                                 # and opens its database connections
                                 loadgen.submit(generate_load, puts[:64], concurrency).result()
-                                outcome = loadgen.submit(generate_load, puts, concurrency).result()
-                                results.setdefault(f"{label} PUT /token", Runs()).add(outcome)
-                                posts = form_posts(server.url, admin_token, passwords)
-                                outcome = loadgen.submit(generate_load, posts, concurrency).result()
-                                results.setdefault(f"{label} POST / (form)", Runs()).add(outcome)
+                                trees = [[server.process.pid], [started[name].pid], [loadgen_pid]]
+                                for request, items in (
+                                    ("PUT /token", puts),
+                                    ("POST / (form)", None),
+                                ):
+                                    if items is None:
+                                        items = form_posts(server.url, admin_token, passwords)
+                                    before = [tree_cpu(tree) for tree in trees]
+                                    outcome = loadgen.submit(
+                                        generate_load, items, concurrency
+                                    ).result()
+                                    after = [tree_cpu(tree) for tree in trees]
+                                    used = tuple(b - a for a, b in zip(before, after, strict=True))
+                                    results.setdefault(f"{label} {request}", Runs()).add(
+                                        outcome,
+                                        used,  # type: ignore[arg-type]
+                                    )
                         finally:
                             server.stop()
                 print(f"repeat {repeat + 1} of {args.repeats} done", flush=True)

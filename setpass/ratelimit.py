@@ -13,7 +13,18 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, delete, insert
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -29,6 +40,16 @@ rate_limits = Table(
     Column("expires_at", BigInteger, nullable=False),
 )
 _MAX_BUCKET = 96
+# Built once (every request runs it): one more hit in an existing window that is not full.
+_COUNT = (
+    sql_update(rate_limits)
+    .where(
+        rate_limits.c.bucket == bindparam("p_bucket"),
+        rate_limits.c.slot == bindparam("p_slot"),
+        rate_limits.c.hits < bindparam("p_max"),
+    )
+    .values(hits=rate_limits.c.hits + 1)
+)
 
 
 class RateLimiter:
@@ -76,12 +97,6 @@ class RateLimiter:
         """One more hit in an existing, not yet full window; False if none or full."""
         with self._engine.connect() as conn:
             result = conn.execute(
-                sql_update(rate_limits)
-                .where(
-                    rate_limits.c.bucket == bucket,
-                    rate_limits.c.slot == slot,
-                    rate_limits.c.hits < self.limit.count,
-                )
-                .values(hits=rate_limits.c.hits + 1)
+                _COUNT, {"p_bucket": bucket, "p_slot": slot, "p_max": self.limit.count}
             )
             return bool(result.rowcount == 1)
