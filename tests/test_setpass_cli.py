@@ -19,13 +19,15 @@ from setpass.cli import main
 from setpass.crypto import hash_token
 from setpass.db import Store
 from setpass.engine import make_engine
+from tests.fixtures.databases import DATABASES
+
+SETPASS_DATABASES = DATABASES  # the tests that use the database run on all three
 
 
 def write_conf(tmp_path: Path, **extra: str) -> Path:
-    key = secrets.token_urlsafe(48)
-    lines = ["[DEFAULT]", "database = sqlite:///setpass.db", f"secret_key = {key}",
-             "token_expiration = 3600"]  # fmt: skip
-    lines += [f"{k} = {v}" for k, v in extra.items()]
+    values = {"database": "sqlite:///setpass.db", "secret_key": secrets.token_urlsafe(48),
+              "token_expiration": "3600", **extra}  # fmt: skip
+    lines = ["[DEFAULT]"] + [f"{k} = {v}" for k, v in values.items()]
     conf = tmp_path / "setpass.conf"
     conf.write_text("\n".join(lines) + "\n")
     conf.chmod(0o600)
@@ -51,10 +53,10 @@ def test_check_reports_problems_and_exit_code(
 
 
 def test_purge_deletes_only_expired_records(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setpass_db: str
 ) -> None:
-    conf = write_conf(tmp_path)
-    engine = make_engine(f"sqlite:///{tmp_path}/setpass.db")
+    conf = write_conf(tmp_path, database=setpass_db)
+    engine = make_engine(setpass_db)
     schema.upgrade(engine)
     store = Store(engine)
     now = datetime.now(UTC)
