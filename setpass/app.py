@@ -1,7 +1,8 @@
 """The WSGI application factory.
 
 `create_app()` reads the config (explicit path, $SETPASS_CONFIG or /etc), opens the database
-(creating the table), and wires the views. Tests pass `Settings` and a clock directly.
+(migrating its schema to this release's), and wires the views. Tests pass `Settings` and a
+clock directly.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from datetime import UTC, datetime
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from setpass import schema
 from setpass.config import Settings, load_settings
 from setpass.crypto import Keyring
-from setpass.db import Store, make_engine
+from setpass.db import Store
+from setpass.engine import make_engine
 from setpass.keystone import Keystone
 from setpass.ratelimit import RateLimiter
 from setpass.reset_requests import ResetRequests
@@ -37,13 +40,17 @@ def create_app(
     now: Callable[[], datetime] = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Flask:
-    """Build the app; `now` (aware UTC) decides link expiry, `monotonic` the rate limits."""
+    """Build the app; `now` (aware UTC) decides link expiry and rate-limit windows, `monotonic`
+    the admin-token cache."""
     if settings is None:
         settings = load_settings(config_path)
     install_log_redaction()
     keyring = Keyring.from_secret(settings.secret_key)
-    store = Store(make_engine(settings.database))
-    store.create_schema()
+    engine = make_engine(settings.database)
+    schema.upgrade(engine)
+    # No connection may cross a fork (gunicorn --preload, mod_wsgi): each worker opens its own.
+    engine.dispose()
+    store = Store(engine)
 
     app = Flask(__name__)
     app.config.update(
@@ -62,9 +69,9 @@ def create_app(
         keyring=keyring,
         keystone=Keystone(settings, monotonic),
         now=now,
-        form_limiter=RateLimiter(settings.form_rate_limit, monotonic),
-        reset_limiter=RateLimiter(settings.reset_rate_limit, monotonic),
-        api_limiter=RateLimiter(settings.api_rate_limit, monotonic),
+        form_limiter=RateLimiter("form", settings.form_rate_limit, engine, now),
+        reset_limiter=RateLimiter("reset", settings.reset_rate_limit, engine, now),
+        api_limiter=RateLimiter("api", settings.api_rate_limit, engine, now),
         reset_requests=ResetRequests(store.engine),
     )
     app.register_blueprint(bp)

@@ -1,4 +1,4 @@
-"""`setpass` console command: serve (development), purge, genkey, check.
+"""`setpass` console command: serve (development), purge, genkey, check, upgrade.
 
 Production serves `setpass.wsgi` through Apache mod_wsgi or gunicorn (see config/); `serve` is
 werkzeug's threaded server for development and demos.
@@ -11,8 +11,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from setpass import schema
 from setpass.config import ConfigError, Settings, load_settings
 from setpass.crypto import generate_secret_key
+from setpass.engine import DatabaseConfigError, make_engine, shown
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -47,11 +51,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     user. Two weeks covers any sane schedule of that job.
     """
     from setpass.app import utc_now
-    from setpass.db import Store, make_engine
+    from setpass.db import Store
 
     settings = _settings(args)
-    store = Store(make_engine(settings.database))
-    store.create_schema()
+    engine = make_engine(settings.database)
+    schema.upgrade(engine)
+    store = Store(engine)
     grace = args.grace_days * 86400
     removed = store.purge_expired(utc_now(), settings.token_expiration + grace)
     print(f"purged {removed} expired registration(s)")
@@ -64,9 +69,36 @@ def cmd_genkey(_args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """The config, then the database: reachable, and its schema at this release's revision."""
     settings = _settings(args)
-    print(f"config OK: database {settings.database}, Keystone {settings.auth_url}")
+    print(f"config OK: database {shown(settings.database)}, Keystone {settings.auth_url}")
+    try:
+        found = schema.state(make_engine(settings.database))
+    except (DatabaseConfigError, SQLAlchemyError) as exc:
+        print(f"database {shown(settings.database)} cannot be read: {_why(exc)}", file=sys.stderr)
+        return 1
+    if not found.up_to_date and (found.current is not None or found.legacy):
+        print(found.describe(), file=sys.stderr)
+        return 1
+    print(found.describe())
     return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the database to this release's schema (the service also does it at start)."""
+    settings = _settings(args)
+    engine = make_engine(settings.database)
+    before = schema.state(engine)
+    schema.upgrade(engine)
+    after = schema.state(engine)
+    print(f"database schema: {before.current or 'none'} -> {after.current}")
+    return 0
+
+
+def _why(exc: Exception) -> str:
+    """The error's first line: the driver's words, never the statement or its parameters."""
+    original = getattr(exc, "orig", None)
+    return str(original if original is not None else exc).splitlines()[0][:300]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.set_defaults(func=cmd_purge)
     sub.add_parser("genkey", help="print a new secret_key").set_defaults(func=cmd_genkey)
-    sub.add_parser("check", help="validate the config file").set_defaults(func=cmd_check)
+    sub.add_parser(
+        "check", help="validate the config file and that the database schema is current"
+    ).set_defaults(func=cmd_check)
+    sub.add_parser("upgrade", help="migrate the database schema").set_defaults(func=cmd_upgrade)
     return parser
 
 

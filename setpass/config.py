@@ -118,8 +118,11 @@ class Settings:
     mail_password: str | None = field(default=None, repr=False)
     mail_local_hostname: str = "localhost"
     mail_timeout: float = 10.0
-    form_rate_limit: RateLimit = RateLimit(10, 60.0)
-    reset_rate_limit: RateLimit = RateLimit(5, 3600.0)
+    # Per client address. A class of 100 behind one NAT signs up at once: each opens the form
+    # and posts it a few times, so the limits only bound load. Guessing is stopped per link
+    # (max_attempts) and link tokens are 32 random bytes; see config/setpass.conf.example.
+    form_rate_limit: RateLimit = RateLimit(600, 60.0)
+    reset_rate_limit: RateLimit = RateLimit(100, 3600.0)
     api_rate_limit: RateLimit = RateLimit(600, 60.0)
     proxy_count: int = 0
     min_password_length: int = 8
@@ -184,6 +187,16 @@ def _resolve_database(base_dir: Path, url: str) -> str:
     return url
 
 
+def _unquote(raw: str | None) -> str | None:
+    """oslo.config took `key = "value"` as `value`; the seeds' files quote the database URL."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
 def _rate(raw: str) -> RateLimit:
     """`COUNT/SECONDS`, e.g. `10/60`."""
     count, _, seconds = raw.partition("/")
@@ -204,7 +217,7 @@ def settings_from_mapping(
         log.warning("setpass config: unknown keys ignored: %s", ", ".join(unknown))
 
     def text(key: str) -> str | None:
-        raw = values.get(key)
+        raw = _unquote(values.get(key))
         return raw.strip() if raw is not None and raw.strip() != "" else None
 
     def convert(key: str, kind: type[int] | type[float]) -> None:

@@ -70,6 +70,33 @@ def plain_policy_message(raw: str, secrets: tuple[str, ...]) -> str:
     return "The cloud refused this password (it may be too long or contain unusual characters)."
 
 
+class AdminTokenCache:
+    """Hashes of tokens found to be admin, until their expiry; per worker process, bounded.
+
+    Each worker keeps its own (a miss only costs one Keystone validation); at most `size`
+    entries, the expired ones dropped first, then the oldest. The caller holds the lock.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._expiry: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def holds(self, key: str, now: float) -> bool:
+        expiry = self._expiry.get(key)
+        return expiry is not None and expiry > now
+
+    def add(self, key: str, now: float, expiry: float) -> None:
+        self._expiry.pop(key, None)  # re-inserted at the end: the newest
+        if len(self._expiry) >= self.size:
+            self._expiry = {k: v for k, v in self._expiry.items() if v > now}
+        while len(self._expiry) >= self.size:
+            del self._expiry[next(iter(self._expiry))]
+        self._expiry[key] = expiry
+
+
 class Keystone:
     """Talks to one Keystone; counts its calls (the benchmark reports them per request)."""
 
@@ -80,7 +107,7 @@ class Keystone:
         self._http.verify = settings.keystone_ca_file or True
         self._clock = clock
         self._lock = threading.Lock()
-        self._admin_cache: dict[str, float] = {}
+        self._admin_cache = AdminTokenCache()
         self.calls = 0
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -110,8 +137,7 @@ class Keystone:
         key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
         now = self._clock()
         with self._lock:
-            expiry = self._admin_cache.get(key)
-            if expiry is not None and expiry > now:
+            if self._admin_cache.holds(key, now):
                 return AdminCheck.ADMIN
         headers = {"X-Auth-Token": token, "X-Subject-Token": token}
         try:
@@ -144,9 +170,7 @@ class Keystone:
         with self._lock:
             if self.settings.admin_cache_seconds <= 0:
                 return AdminCheck.ADMIN
-            if len(self._admin_cache) > 1000:
-                self._admin_cache = {k: v for k, v in self._admin_cache.items() if v > now}
-            self._admin_cache[key] = now + self.settings.admin_cache_seconds
+            self._admin_cache.add(key, now, now + self.settings.admin_cache_seconds)
         return AdminCheck.ADMIN
 
     def change_password(self, user_id: str, original: str, new: str) -> ChangeResult:

@@ -99,12 +99,13 @@ def _lookup(token: str | None) -> tuple[Record | None, str]:
 
 def _link_state(svc: Services, record: Record | None) -> Response | None:
     """The refusal for an unknown, expired or locked link; None if the link is usable."""
+    # Every refusal page offers the way on that the form page offers: the reset form.
     if record is None:
-        return reply(NOT_FOUND, 404, hint="The link is not valid. " + ASK_HELPDESK)
+        return reply(NOT_FOUND, 404, hint="The link is not valid. " + ASK_HELPDESK, reset_link=True)
     if _expired(svc, record):
-        return reply(EXPIRED, 403, hint="The link is too old. " + ASK_HELPDESK)
+        return reply(EXPIRED, 403, hint="The link is too old. " + ASK_HELPDESK, reset_link=True)
     if record.attempts >= svc.settings.max_attempts:
-        return reply(LOCKED, 403, hint=ASK_HELPDESK)
+        return reply(LOCKED, 403, hint=ASK_HELPDESK, reset_link=True)
     return None
 
 
@@ -171,23 +172,25 @@ def set_password() -> Response:
     svc = services()
     if (limited := _limited(svc.form_limiter)) is not None:
         return limited
-    if not csrf_ok():
-        return _retry(FORM_EXPIRED, 400)
+    # The original's order: the fields' presence and match, then the link's state. The CSRF
+    # field comes after the link's state (a client that never loaded the form still learns that
+    # a link is unknown, used, expired or locked) and before anything about the PIN.
     fields = [request.form.get(k) for k in ("pin", "password", "confirm_password")]
     if any(value is None or value == "" for value in fields):
         return _retry(MISSING, 400)
     pin, password, confirm = (str(value) for value in fields)
     if password != confirm:
         return _retry(MISMATCH, 400)
-    if not valid_pin(pin):
-        return _retry(BAD_PIN, 400)
-    if (problem := _password_policy(svc, password)) is not None:
-        return _retry(problem, 400)
-
     record, token_hash = _lookup(request.args.get("token"))
     refusal = _link_state(svc, record)
     if refusal is not None or record is None:
         return refusal or reply(NOT_FOUND, 404)
+    if not csrf_ok():
+        return _retry(FORM_EXPIRED, 400)
+    if not valid_pin(pin):
+        return _retry(BAD_PIN, 400)
+    if (problem := _password_policy(svc, password)) is not None:
+        return _retry(problem, 400)
     if not svc.keyring.pin_matches(record.user_id, pin, record.pin_hash):
         count = svc.store.count_wrong_pin(record.id, svc.settings.max_attempts)
         log.info(
@@ -197,7 +200,7 @@ def set_password() -> Response:
             svc.settings.max_attempts,
         )
         if count is None or count >= svc.settings.max_attempts:
-            return reply(LOCKED, 403, hint=ASK_HELPDESK)
+            return reply(LOCKED, 403, hint=ASK_HELPDESK, reset_link=True)
         left = svc.settings.max_attempts - count
         return _retry(WRONG_PIN, 403, hint=f"{left} attempt{'s' if left != 1 else ''} left.")
 

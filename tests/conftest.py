@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.keystone",
     "tests.fixtures.sheets",
     "tests.fixtures.smtp",
+    "tests.fixtures.databases",
     "tests.fixtures.setpass",
     "tests.fixtures.stack",
 ]

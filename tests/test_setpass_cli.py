@@ -14,16 +14,20 @@ from pathlib import Path
 
 import pytest
 
+from setpass import schema
 from setpass.cli import main
 from setpass.crypto import hash_token
-from setpass.db import Store, make_engine
+from setpass.db import Store
+from setpass.engine import make_engine
+from tests.fixtures.databases import DATABASES
+
+SETPASS_DATABASES = DATABASES  # the tests that use the database run on all three
 
 
 def write_conf(tmp_path: Path, **extra: str) -> Path:
-    key = secrets.token_urlsafe(48)
-    lines = ["[DEFAULT]", "database = sqlite:///setpass.db", f"secret_key = {key}",
-             "token_expiration = 3600"]  # fmt: skip
-    lines += [f"{k} = {v}" for k, v in extra.items()]
+    values = {"database": "sqlite:///setpass.db", "secret_key": secrets.token_urlsafe(48),
+              "token_expiration": "3600", **extra}  # fmt: skip
+    lines = ["[DEFAULT]"] + [f"{k} = {v}" for k, v in values.items()]
     conf = tmp_path / "setpass.conf"
     conf.write_text("\n".join(lines) + "\n")
     conf.chmod(0o600)
@@ -49,11 +53,12 @@ def test_check_reports_problems_and_exit_code(
 
 
 def test_purge_deletes_only_expired_records(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setpass_db: str
 ) -> None:
-    conf = write_conf(tmp_path)
-    store = Store(make_engine(f"sqlite:///{tmp_path}/setpass.db"))
-    store.create_schema()
+    conf = write_conf(tmp_path, database=setpass_db)
+    engine = make_engine(setpass_db)
+    schema.upgrade(engine)
+    store = Store(engine)
     now = datetime.now(UTC)
     for name, age in (("old", 7200), ("edge", 3700), ("fresh", 60)):
         store.upsert(name, hash_token(name), now - timedelta(seconds=age), "h", "p")

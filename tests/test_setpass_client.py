@@ -25,10 +25,12 @@ from setpass_client import (
     SetpassUnauthorized,
     SetpassUnavailable,
 )
+from tests.fixtures.databases import DATABASES
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import PIN, SetpassServer, new_user
 
 pytestmark = pytest.mark.keystone
+SETPASS_DATABASES = DATABASES  # each test on SQLite, MariaDB and PostgreSQL
 
 
 class Scripted:

@@ -16,6 +16,7 @@ from setpass.app import services_of
 from setpass.config import RateLimit
 from setpass.crypto import hash_token
 from setpass_client import SetpassClient
+from tests.fixtures.databases import DATABASES
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import (
     PIN,
@@ -30,6 +31,7 @@ from tests.fixtures.setpass import (
 )
 
 pytestmark = pytest.mark.keystone
+SETPASS_DATABASES = DATABASES  # each test on SQLite, MariaDB and PostgreSQL
 
 
 def test_full_flow_sets_the_users_password(
@@ -179,15 +181,13 @@ def test_restart_loses_no_token(
     setpass_factory: StartServer,
     keystone_admin: KeystoneAdmin,
     unique_name: Callable[[str], str],
-    tmp_path: Any,
 ) -> None:
-    db_file = tmp_path / "persist" / "setpass.db"
-    first = setpass_factory(db_file=db_file)
+    first = setpass_factory()
     user, temporary = new_user(keystone_admin, unique_name)
     token = register(first, keystone_admin, user.id, temporary)
     first.stop()
 
-    second = setpass_factory(db_file=db_file)  # a new app instance on the same file
+    second = setpass_factory()  # a new app instance on the same database
     link = f"{second.url}?token={token}"
     browser = FormUser()
     assert browser.open(link).status_code == 200

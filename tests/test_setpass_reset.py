@@ -13,9 +13,11 @@ import pytest
 
 from moc_tui.devstack.mail_sink import MailSink
 from setpass.config import RateLimit
+from tests.fixtures.databases import DATABASES
 from tests.fixtures.setpass import HELPDESK, FormUser, SetpassServer, StartServer, message_of
 
 pytestmark = pytest.mark.keystone  # the service fixture points at the session's Keystone
+SETPASS_DATABASES = DATABASES  # each test on SQLite, MariaDB and PostgreSQL
 
 
 def post_reset(server: SetpassServer, **fields: str) -> tuple[int, str]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from setpass import mail
+from setpass import mail, schema
 from setpass.config import ConfigError, RateLimit, load_settings
 from setpass.crypto import DecryptError, Keyring, hash_token, new_token, valid_pin
-from setpass.keystone import plain_policy_message
+from setpass.engine import engine_url, make_engine, shown
+from setpass.keystone import AdminTokenCache, plain_policy_message
 from setpass.ratelimit import RateLimiter
 from setpass.web import RedactTokenFilter, redact
 
@@ -144,14 +146,18 @@ def test_password_encrypted_at_rest() -> None:
         Keyring.from_secret("y" * 40).decrypt_password(stored)
 
 
-def test_rate_limiter_window() -> None:
-    now = [0.0]
-    limiter = RateLimiter(RateLimit(2, 10), clock=lambda: now[0])
+def test_rate_limiter_window(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'limits.db'}")
+    schema.upgrade(engine)
+    now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    limiter = RateLimiter("form", RateLimit(2, 10), engine, lambda: now[0])
     assert limiter.hit("a") is None and limiter.hit("a") is None
     wait = limiter.hit("a")
     assert wait is not None and 0 < wait <= 10
     assert limiter.hit("b") is None  # per client
-    now[0] = 10.5
+    other = RateLimiter("reset", RateLimit(2, 10), engine, lambda: now[0])
+    assert other.hit("a") is None  # per limit
+    now[0] += timedelta(seconds=10.5)
     assert limiter.hit("a") is None
 
 
@@ -220,3 +226,32 @@ def test_no_module_is_too_long() -> None:
         for path in (root / package).rglob("*.py"):
             lines = len(path.read_text().splitlines())
             assert lines <= 400, f"{path} has {lines} lines"
+
+
+def test_the_seeds_database_line_is_accepted_as_written(tmp_path: Path) -> None:
+    """/etc/setpass.conf of the seeds: `database = "mysql://setpass:...@localhost/setpass"`."""
+    conf = tmp_path / "setpass.conf"
+    conf.write_text(
+        '[DEFAULT]\ndatabase = "mysql://setpass:s3cret@localhost/setpass"\n'
+        f"secret_key = {'k' * 40}\n"
+    )
+    conf.chmod(0o600)
+    settings = load_settings(conf)
+    assert settings.database == "mysql://setpass:s3cret@localhost/setpass"
+    url = engine_url(settings.database)
+    assert (url.drivername, url.host, url.database) == ("mysql+pymysql", "localhost", "setpass")
+    assert shown(settings.database) == "mysql+pymysql://setpass:***@localhost/setpass"
+    assert engine_url("postgresql://u:p@h/d").drivername == "postgresql+psycopg"
+    assert make_engine(settings.database).dialect.driver == "pymysql"  # no connection made
+
+
+def test_admin_token_cache_is_bounded() -> None:
+    """Many admins' (or a flood of) valid tokens never grow a worker's cache past its size."""
+    cache = AdminTokenCache(size=4)
+    for n in range(10):
+        cache.add(f"t{n}", now=0.0, expiry=30.0)
+        assert len(cache) <= 4
+    assert cache.holds("t9", 1.0) and not cache.holds("t0", 1.0)  # the oldest went first
+    assert not cache.holds("t9", 31.0)  # and entries expire
+    cache.add("late", now=40.0, expiry=70.0)  # the expired ones are dropped before the live
+    assert len(cache) == 1 and cache.holds("late", 41.0)
