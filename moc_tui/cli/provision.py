@@ -3,7 +3,8 @@
     moc-tui provision --config PATH (--all | --user EMAIL) [--dry-run]
 
 Prints each row's progress, then a table of done and failed rows with the reasons; the exit
-status is 1 when any row failed (or, with --dry-run, would be refused).
+status is 1 when any row failed (or, with --dry-run, would be refused), or when `--user` names
+no pending request; `--all` with nothing pending is a success (one line, status 0).
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ def run(args: argparse.Namespace) -> int:
             tabs, parsed = services.read_access_tab()
             warn_all(parsed.tab_problems)
             selected = _select(parsed.requests, args.user)
+            if not selected and not args.user:
+                print("nothing to do: no approved, ticketed access requests are pending")
+                return 0
             if not selected:
-                what = args.user or "any"
-                print(f"No approved/ticketed requests found matching: {what}", file=sys.stderr)
+                print(f"No approved/ticketed requests found matching: {args.user}", file=sys.stderr)
                 return 1
             if args.user and len(selected) > 1:
                 print(

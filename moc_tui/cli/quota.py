@@ -3,7 +3,8 @@
     moc-tui quota --config PATH (--all | --project NAME) [--dry-run]
 
 Prints each row's progress, then a table of done and failed rows (applied values or the
-reason); the exit status is 1 when any row failed (or, with --dry-run, would be refused).
+reason); the exit status is 1 when any row failed (or, with --dry-run, would be refused), or
+when `--project` names no pending request; `--all` with nothing pending is a success (status 0).
 """
 
 from __future__ import annotations
@@ -55,9 +56,14 @@ def run(args: argparse.Namespace) -> int:
             tabs, parsed = services.read_quota_tab()
             warn_all(parsed.tab_problems)
             selected = _select(parsed.requests, args.project)
+            if not selected and not args.project:
+                print("nothing to do: no approved, ticketed quota requests are pending")
+                return 0
             if not selected:
-                what = args.project or "any project"
-                print(f"No approved/ticketed quota requests found for: {what}", file=sys.stderr)
+                print(
+                    f"No approved/ticketed quota requests found for: {args.project}",
+                    file=sys.stderr,
+                )
                 return 1
             if args.dry_run:
                 return print_plans(services.quota_plan(selected))
