@@ -24,7 +24,7 @@ from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.cron.activation import not_activated
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.keys import access_key
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.table import read_table
@@ -35,7 +35,7 @@ Emit = Callable[[str, dict[str, Any]], None]
 
 
 def _key(request: AccessRequest) -> str:
-    return request_key("access", request.timestamp, request.email)
+    return access_key(request)
 
 
 class Session(QuotaResetOps, LookupOps):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moc_tui.core.access import AccessRequest
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.keys import ACCESS
 from moc_tui.core.provision.request_steps import RequestRun, RunContext
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover
 
@@ -25,10 +25,6 @@ class ProvisionResult(BatchResult[AccessRequest]):
     """The requests done (their rows moved) and the failures, with their reasons."""
 
 
-def access_key(request: AccessRequest) -> str:
-    return request_key("access", request.timestamp, request.email)
-
-
 def _batch(ctx: RunContext) -> Batch[AccessRequest]:
     return Batch(
         ctx.journal,
@@ -37,7 +33,7 @@ def _batch(ctx: RunContext) -> Batch[AccessRequest]:
         ctx.settings.access_sheet,
         ctx.settings.state_dir,
         "provision",
-        access_key,
+        ACCESS,
     )
 
 
