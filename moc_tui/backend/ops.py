@@ -16,15 +16,15 @@ from urllib.parse import urlsplit
 
 from moc_tui import __version__
 from moc_tui.backend import views
-from moc_tui.backend.locks import Busy, Locks
 from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.cron.activation import not_activated
+from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import access_key
+from moc_tui.core.provision.keys import access_key, access_lock_keys
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.table import read_table
@@ -157,7 +157,7 @@ class Session(QuotaResetOps, LookupOps):
     ) -> dict[str, Any]:
         rows = params["rows"]
         _, parsed = self._read(services)
-        keys = {_key(r): r.row for r in self._selected(parsed, rows)}
+        keys = {k: r.row for r in self._selected(parsed, rows) for k in access_lock_keys(r)}
         try:
             with self.locks.hold(keys):
                 tabs, parsed = self._read(services)  # again, now that nobody else can act

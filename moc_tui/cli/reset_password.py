@@ -15,6 +15,8 @@ import getpass
 import sys
 
 from moc_tui.cli.common import add_config_option, add_operator_option, load_or_report
+from moc_tui.core.locks import Busy, Locks
+from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
@@ -66,8 +68,14 @@ def run(args: argparse.Namespace) -> int:
         print("error: no PIN on standard input", file=sys.stderr)
         return 1
     try:
-        with Services(settings, operator=args.operator) as services:
+        with (
+            Services(settings, operator=args.operator) as services,
+            Locks(settings.state_dir / "locks", args.operator).hold([user_lock_key(args.username)]),
+        ):
             result = services.reset_password(args.username, pin, on_event=_print_event)
+    except Busy as busy:
+        print(f"error: {visible(args.username, 100)}: {busy}", file=sys.stderr)
+        return 1
     except ServicesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -171,16 +171,15 @@ class Journal:
     def claim_mail(
         self, item: OutboxItem, claimer: str, payload: Mapping[str, Any] | None = None
     ) -> bool:
-        """Claim `item` for sending (counting the attempt), replacing its payload when given.
+        """Claim `item` for sending, replacing its payload when given; False: another run has it.
 
-        A compare-and-set on the claim as `item` was read: of two runs that read the same
-        item, one wins. A claim left by a run that died is taken over the same way; only a run
-        holding the request's lock may do that, since the claimer's death is what the lock
-        proves (every run that sends holds it).
+        A compare-and-set on the item as it was read (claim and attempts): of two runs that read
+        the same item, one wins. A claim left by a run that died is taken over the same way; only
+        a run holding the request's lock may do that, since the lock is what proves the claimer
+        gone (every run that sends holds it).
         """
         cursor = self._conn.execute(
-            "UPDATE outbox SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1,"
-            " payload = COALESCE(?, payload)"
+            "UPDATE outbox SET claimed_by = ?, claimed_at = ?, payload = COALESCE(?, payload)"
             " WHERE id = ? AND status = 'pending' AND claimed_by IS ? AND attempts = ?",
             (
                 claimer,
@@ -192,6 +191,10 @@ class Journal:
             ),
         )
         return cursor.rowcount == 1
+
+    def mail_attempt(self, item_id: int) -> None:
+        """A claimed mail is about to go to the server: from now on it may have arrived."""
+        self._conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item_id,))
 
     def mail_sent(self, item_id: int) -> None:
         """Sent: the attempt counts once (a claim counted it already)."""

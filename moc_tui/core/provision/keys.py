@@ -50,6 +50,17 @@ def access_key(request: AccessRequest) -> str:
     )
 
 
+def user_lock_key(username: str) -> str:
+    """The lock of a user's password and set-password link (a reset and a provisioning of the
+    same user exclude each other; it is the key resets have always been locked by)."""
+    return request_key("reset", "", username)
+
+
+def access_lock_keys(request: AccessRequest) -> tuple[str, ...]:
+    """What a run provisioning `request` holds: the request, and its user when it may be new."""
+    return (access_key(request), user_lock_key(request.username))
+
+
 def legacy_access_key(request: AccessRequest) -> str:
     return request_key("access", request.timestamp, request.email)
 
