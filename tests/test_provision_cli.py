@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from moc_tui.cli import main
+from moc_tui.core.access import parse_access_requests
+from moc_tui.core.locks import Locks
+from moc_tui.core.provision.keys import access_lock_keys
+from moc_tui.core.settings import load_settings
+from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore
+from moc_tui.core.table import read_table
 from tests.sample_rows import ACCESS_HEADER, QUOTA_HEADER, access_row, quota_row
 from tests.settings_files import write_settings
 
@@ -45,3 +52,22 @@ def test_a_named_target_with_nothing_pending_is_still_an_error(
     assert main(["provision", "--config", str(path), "--user", "nobody@example.org"]) == 1
     assert main(["quota", "--config", str(path), "--project", "nothing"]) == 1
     assert "nobody@example.org" in capsys.readouterr().err
+
+
+def test_a_row_another_run_holds_is_left_to_it_and_the_holder_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = settings_with_empty_tabs(tmp_path)
+    settings = load_settings(path)
+    store = LocalSheetStore(tmp_path / "access.db")
+    store.append_rows("Form Responses 1", [access_row(email="held@example.org")])
+    rows = store.read_tabs(["Form Responses 1"])["Form Responses 1"]
+    table = read_table("Form Responses 1", rows, ACCESS_COLUMNS, "access_columns")
+    [request] = parse_access_requests(table).requests
+    with Locks(settings.state_dir / "locks", "bob").hold(access_lock_keys(request)):
+        status = main(["provision", "--config", str(path), "--all", "--operator", "carol"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert f"bob is working on this request (pid {os.getpid()}, since " in out
+    assert "busy" in out and "held@example.org" in out
+    assert len(store.read_tabs(["Form Responses 1"])["Form Responses 1"]) == 3

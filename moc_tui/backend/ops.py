@@ -24,7 +24,7 @@ from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.cron.activation import not_activated
 from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import access_key, access_lock_keys
+from moc_tui.core.provision.keys import ACCESS, access_key, access_lock_keys, legacy_access_key
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.table import read_table
@@ -32,6 +32,10 @@ from moc_tui.core.text import hidden_characters, trim
 from moc_tui.core.workflow.steps import never
 
 Emit = Callable[[str, dict[str, Any]], None]
+# the cells a request's journal key is made of (`moc_tui.core.provision.keys.access_key`)
+IDENTITY_FIELDS = frozenset(
+    {"timestamp", "email", "new_project", "existing_project", "project_choice", "extra_users"}
+)
 
 
 def _key(request: AccessRequest) -> str:
@@ -195,6 +199,7 @@ class Session(QuotaResetOps, LookupOps):
             with self.locks.hold([key]):
                 tabs, parsed = self._read(services)
                 [request] = self._selected(parsed, [(row, params["fingerprint"])])
+                self._refuse_identity_edit(services, request, field)
                 table = read_table(
                     self.tab, tabs[self.tab], self.settings.access_columns, "access_columns"
                 )
@@ -211,8 +216,25 @@ class Session(QuotaResetOps, LookupOps):
         except Busy as error:
             raise self._busy(error, {key: row}) from None
         _, parsed = self._read(services)
-        fresh = [r for r in parsed.requests if r.row == row and _key(r) == key]
+        # the same row still (its Timestamp and email, which no edit changes): its key may not be
+        same = legacy_access_key(request)
+        fresh = [r for r in parsed.requests if r.row == row and legacy_access_key(r) == same]
         return {"request": views.access_view(fresh[0], self.tab) if fresh else None}
+
+    def _refuse_identity_edit(self, services: Services, request: AccessRequest, field: str) -> None:
+        """A field the request's key covers may not change once a run did part of its work:
+        the work would be left behind under the old key and the row start again."""
+        if field not in IDENTITY_FIELDS:
+            return
+        done = services.journal.steps(ACCESS.record_key(services.journal, request))
+        started = sorted(s for s in done if not s.endswith("_intent"))
+        if started and "sheet" not in done:
+            raise Refused(
+                "bad_value",
+                f"row {request.row} is partly provisioned ({', '.join(started)} done): its "
+                f"{field.replace('_', ' ')} can no longer change; provision it to finish it",
+                row=request.row,
+            )
 
     # journal -------------------------------------------------------------------------------
     def op_list_errors(
