@@ -132,3 +132,25 @@ def test_a_claim_left_by_a_dead_run_is_taken_over_once(tmp_path: Path) -> None:
     assert not other.claim_mail(also, "run-3")
     rerun.mail_sent(left.id)
     assert rerun.pending_mail() == [] and rerun.mail_status("r1", "welcome") == "sent"
+
+
+def test_a_journal_of_the_first_schema_is_migrated_with_its_queued_mail(tmp_path: Path) -> None:
+    import sqlite3
+
+    from moc_tui.core.journal.db import SCHEMA
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA[0] + "; PRAGMA user_version=1;")
+    conn.execute(
+        "INSERT INTO outbox (request_key, kind, payload, status, created_at)"
+        " VALUES ('access-1', 'welcome', '{}', 'pending', 'then')"
+    )
+    conn.commit()
+    conn.close()
+    journal = Journal(path, clock)
+    [item] = journal.pending_mail("access-1")
+    assert item.claimed_by is None and journal.claim_mail(item, "run-1")
+    journal.mail_attempt(item.id)
+    journal.mail_sent(item.id)
+    assert journal.mail_status("access-1", "welcome") == "sent"
