@@ -107,9 +107,36 @@ def test_duplicates_and_shared_new_projects_are_flagged_on_the_later_row() -> No
     assert shared.problems == (
         "row 2 already asks for new project 'Wonderland'; make this row join it instead",
     )
-    assert nameless.problems == (
-        "no project named: type the new project's name, or the project to join",
+    # a new project without a name: the personal project of the email's first part (seeds)
+    assert nameless.ok and (nameless.project, nameless.project_derived) == ("dave", True)
+
+
+def test_a_new_row_without_a_project_name_gets_the_personal_project_whatever_the_choice() -> None:
+    parsed = parse(
+        row(email="kamfonik@bu.edu", new_project="", project_choice="A new project"),
+        row(email="Pat+Lab@example.org", new_project="", project_choice="", timestamp="t2"),
+        row(email="x%y@example.org", new_project="", timestamp="t3"),
+        row(email="joe@example.org", new_project="", project_choice="An existing project"),
     )
+    kamfonik, pat, odd, joiner = parsed.requests
+    assert [(r.project, r.project_action, r.project_derived) for r in (kamfonik, pat, odd)] == [
+        ("kamfonik", ProjectAction.NEW, True),
+        ("pat-lab", ProjectAction.NEW, True),
+        ("x-y", ProjectAction.NEW, True),
+    ]
+    assert kamfonik.ok and pat.ok and odd.ok
+    assert joiner.project_action is ProjectAction.JOIN
+    assert joiner.problems == ("no project to join named: type its name",)
+
+
+def test_the_personal_project_name_is_always_a_valid_new_project_name() -> None:
+    from moc_tui.core.access.personal import personal_project_name
+    from moc_tui.core.identifiers import project_name_problems
+
+    for email in ("a@b.org", "A.B-c_d@x.org", "+++@x.org", "é@x.org", "x" * 80 + "@y.org"):
+        name = personal_project_name(email)
+        assert name == "" or project_name_problems(name, new=True) == [], (email, name)
+    assert personal_project_name("l.k.kamf913@bu.edu") == "l.k.kamf913"
 
 
 def test_hidden_characters_in_names_are_problems() -> None:

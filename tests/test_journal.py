@@ -104,3 +104,53 @@ def test_the_same_open_error_is_recorded_once(tmp_path: Path) -> None:
     assert first == again and len(journal.errors()) == 1
     journal.acknowledge_error(first, "alice")
     assert journal.record_error("cron", "PIN is missing", request_key="r1", row=3) != first
+
+
+def test_of_two_runs_claiming_one_mail_one_wins(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    first, second = Journal(path, clock), Journal(path, clock)
+    first.enqueue_mail("r1", "welcome", {"to": ["a@example.org"]})
+    [seen_by_first] = first.pending_mail("r1")
+    [seen_by_second] = second.pending_mail("r1")
+    assert first.claim_mail(seen_by_first, "run-1")
+    assert not second.claim_mail(seen_by_second, "run-2")
+
+
+def test_a_claim_left_by_a_dead_run_is_taken_over_once(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    dead = Journal(path, clock)
+    dead.enqueue_mail("r1", "welcome", {"to": ["a@example.org"]})
+    [item] = dead.pending_mail("r1")
+    assert dead.claim_mail(item, "run-dead")
+    dead.mail_attempt(item.id)  # handed to the server, then the process died
+    dead.close()
+    rerun, other = Journal(path, clock), Journal(path, clock)
+    [left] = rerun.pending_mail("r1")
+    [also] = other.pending_mail("r1")
+    assert (left.claimed_by, left.attempts) == ("run-dead", 1)
+    assert rerun.claim_mail(left, "run-2")
+    assert not other.claim_mail(also, "run-3")
+    rerun.mail_sent(left.id)
+    assert rerun.pending_mail() == [] and rerun.mail_status("r1", "welcome") == "sent"
+
+
+def test_a_journal_of_the_first_schema_is_migrated_with_its_queued_mail(tmp_path: Path) -> None:
+    import sqlite3
+
+    from moc_tui.core.journal.db import SCHEMA
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA[0] + "; PRAGMA user_version=1;")
+    conn.execute(
+        "INSERT INTO outbox (request_key, kind, payload, status, created_at)"
+        " VALUES ('access-1', 'welcome', '{}', 'pending', 'then')"
+    )
+    conn.commit()
+    conn.close()
+    journal = Journal(path, clock)
+    [item] = journal.pending_mail("access-1")
+    assert item.claimed_by is None and journal.claim_mail(item, "run-1")
+    journal.mail_attempt(item.id)
+    journal.mail_sent(item.id)
+    assert journal.mail_status("access-1", "welcome") == "sent"

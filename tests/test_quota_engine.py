@@ -266,3 +266,27 @@ def test_without_a_quota_sheet_the_cli_says_so(
     path = write_settings(tmp_path)
     assert main(["quota", "--config", str(path), "--all"]) == 1
     assert "[quota_sheet] is not configured" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("upper_first", [True, False])
+def test_two_requests_sharing_timestamp_and_email_case_are_each_applied(
+    tmp_path: Path, upper_first: bool
+) -> None:
+    """Their old journal key was one: the second was reported done with nothing applied."""
+    world = make_quota_world(tmp_path)
+    k2k = quota_row(timestamp="t9", project="k2k", cores="64", email="PI@example.org")
+    mars = quota_row(timestamp="t9", project="mars", ram="4", email="pi@example.org")
+    world.store.tabs[FORM][1:] = [k2k, mars] if upper_first else [mars, k2k]
+    _tabs, requests = world.requests()
+    plans = plan_quota_changes(requests, world.settings, world.cloud, world.journal)
+    assert [p.done_steps for p in plans] == [(), ()]
+    result = world.run()
+    assert result.failed == [] and len(result.done) == 2
+    by_name = {p.name: p.id for p in world.cloud.projects.values()}
+    assert world.cloud.quotas[by_name["k2k"]]["cores"] == 64
+    assert world.cloud.quotas[by_name["mars"]]["ram"] == 4096
+    # a copy of a request already applied is refused, with when and from which row
+    world.store.tabs[FORM].append(list(k2k))
+    again = world.run()
+    [failure] = again.failed
+    assert "this request was applied on " in failure.message and failure.step == "validate"

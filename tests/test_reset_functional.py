@@ -27,7 +27,7 @@ import pytest
 from moc_tui.backend.locks import Locks
 from moc_tui.cli import main
 from moc_tui.core.journal import Journal
-from moc_tui.core.password_reset import lock_key
+from moc_tui.core.provision.keys import user_lock_key
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import HELPDESK, FakeClock, FormUser, can_log_in
 from tests.fixtures.stack import MakeStack, Stack
@@ -396,7 +396,7 @@ def test_a_reset_held_by_another_session_is_refused_with_who(
     user, address = make_user(stack, keystone_admin)
     reference = file_reset_form(stack, user.name)
     locks = Locks(stack.settings.state_dir / "locks", "bob")
-    with locks.hold([lock_key(user.name.upper())]):
+    with locks.hold([user_lock_key(user.name.upper())]):
         code, said = cli(stack, capsys, user.name, "--reference", reference)
     assert code == 1 and "bob is working on this request" in said and "nothing was done" in said
     assert mails_to(stack, address) == [] and can_log_in(keystone_admin, user.id, OLD)

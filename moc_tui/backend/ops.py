@@ -16,15 +16,15 @@ from urllib.parse import urlsplit
 
 from moc_tui import __version__
 from moc_tui.backend import views
-from moc_tui.backend.locks import Busy, Locks
 from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.cron.activation import not_activated
+from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.keys import ACCESS, access_key, access_lock_keys, legacy_access_key
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef
@@ -33,10 +33,14 @@ from moc_tui.core.text import hidden_characters, trim
 from moc_tui.core.workflow.steps import never
 
 Emit = Callable[[str, dict[str, Any]], None]
+# the cells a request's journal key is made of (`moc_tui.core.provision.keys.access_key`)
+IDENTITY_FIELDS = frozenset(
+    {"timestamp", "email", "new_project", "existing_project", "project_choice", "extra_users"}
+)
 
 
 def _key(request: AccessRequest) -> str:
-    return request_key("access", request.timestamp, request.email)
+    return access_key(request)
 
 
 class Session(QuotaResetOps, LookupOps):
@@ -158,7 +162,7 @@ class Session(QuotaResetOps, LookupOps):
     ) -> dict[str, Any]:
         rows = params["rows"]
         _, parsed = self._read(services)
-        keys = {_key(r): r.row for r in self._selected(parsed, rows)}
+        keys = {k: r.row for r in self._selected(parsed, rows) for k in access_lock_keys(r)}
         try:
             with self.locks.hold(keys):
                 tabs, parsed = self._read(services)  # again, now that nobody else can act
@@ -196,6 +200,7 @@ class Session(QuotaResetOps, LookupOps):
             with self.locks.hold([key]):
                 tabs, parsed = self._read(services)
                 [request] = self._selected(parsed, [(row, params["fingerprint"])])
+                self._refuse_identity_edit(services, request, field)
                 table = read_table(
                     self.tab, tabs[self.tab], self.settings.access_columns, "access_columns"
                 )
@@ -218,8 +223,25 @@ class Session(QuotaResetOps, LookupOps):
         except Busy as error:
             raise self._busy(error, {key: row}) from None
         _, parsed = self._read(services)
-        fresh = [r for r in parsed.requests if r.row == row and _key(r) == key]
+        # the same row still (its Timestamp and email, which no edit changes): its key may not be
+        same = legacy_access_key(request)
+        fresh = [r for r in parsed.requests if r.row == row and legacy_access_key(r) == same]
         return {"request": views.access_view(fresh[0], self.tab) if fresh else None}
+
+    def _refuse_identity_edit(self, services: Services, request: AccessRequest, field: str) -> None:
+        """A field the request's key covers may not change once a run did part of its work:
+        the work would be left behind under the old key and the row start again."""
+        if field not in IDENTITY_FIELDS:
+            return
+        done = services.journal.steps(ACCESS.record_key(services.journal, request))
+        started = sorted(s for s in done if not s.endswith("_intent"))
+        if started and "sheet" not in done:
+            raise Refused(
+                "bad_value",
+                f"row {request.row} is partly provisioned ({', '.join(started)} done): its "
+                f"{field.replace('_', ' ')} can no longer change; provision it to finish it",
+                row=request.row,
+            )
 
     # journal -------------------------------------------------------------------------------
     def op_list_errors(

@@ -14,8 +14,8 @@ from typing import Any
 from moc_tui.backend import views
 from moc_tui.backend.locks import Busy, Locks
 from moc_tui.backend.protocol import ProtocolError as Refused
-from moc_tui.core.password_reset import lock_key
 from moc_tui.core.provision.events import Event
+from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.quota_change.plan import QuotaPlan, quota_key
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.services import Services
@@ -142,7 +142,7 @@ class QuotaResetOps:
     ) -> dict[str, Any]:
         username = params["username"].strip().lower()
         try:
-            with self.locks.hold([lock_key(username)]):
+            with self.locks.hold([user_lock_key(username)]):
 
                 def on_event(item: Event) -> None:
                     emit(*views.event_view(item))

@@ -22,7 +22,7 @@ from typing import Any
 from moc_tui.core.access import AccessRequest
 from moc_tui.core.journal import AuditRecord, ErrorRecord
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.keys import access_key
 from moc_tui.core.provision.plan import RequestPlan
 from moc_tui.core.text import looks_like_formula, visible
 from moc_tui.core.workflow.batch import Failure
@@ -86,7 +86,7 @@ def clean(value: Any, limit: int = LONG) -> Any:
 def access_view(request: AccessRequest, tab: str) -> dict[str, Any]:
     view: dict[str, Any] = {
         "row": request.row,
-        "request_key": request_key("access", request.timestamp, request.email),
+        "request_key": access_key(request),
         "fingerprint": fingerprint(tab, request.row, request.cells),
         "project_action": str(request.project_action),
         "project_derived": request.project_derived,

@@ -3,7 +3,10 @@
     moc-tui provision --config PATH (--all | --user EMAIL) [--dry-run]
 
 Prints each row's progress, then a table of done and failed rows with the reasons; the exit
-status is 1 when any row failed (or, with --dry-run, would be refused).
+status is 1 when any row failed (or, with --dry-run, would be refused), or was left to another run
+that holds it (named, with its pid), or when `--user` names no pending request; `--all` with
+nothing pending is a success (one line, status 0). A row another run finished meanwhile is shown
+as skipped. The run holds the per-request locks the TUI's sessions take (`moc_tui.core.locks`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from collections.abc import Sequence
 from moc_tui.cli.common import add_batch_options, add_config_option, load_or_report, warn_all
 from moc_tui.cli.report import print_event, print_plans, summary_table
 from moc_tui.core.access import AccessRequest
-from moc_tui.core.services import Services, ServicesError
+from moc_tui.core.locks import Locks
+from moc_tui.core.provision.keys import access_key, access_lock_keys
+from moc_tui.core.services import Services, ServicesError, Tabs
 from moc_tui.core.text import visible
+from moc_tui.core.workflow.exclusive import claim
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,12 +50,14 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         with Services(settings, operator=args.operator) as services:
-            tabs, parsed = services.read_access_tab()
+            _, parsed = services.read_access_tab()
             warn_all(parsed.tab_problems)
             selected = _select(parsed.requests, args.user)
+            if not selected and not args.user:
+                print("nothing to do: no approved, ticketed access requests are pending")
+                return 0
             if not selected:
-                what = args.user or "any"
-                print(f"No approved/ticketed requests found matching: {what}", file=sys.stderr)
+                print(f"No approved/ticketed requests found matching: {args.user}", file=sys.stderr)
                 return 1
             if args.user and len(selected) > 1:
                 print(
@@ -59,7 +67,16 @@ def run(args: argparse.Namespace) -> int:
                 )
             if args.dry_run:
                 return print_plans(services.plan(selected))
-            result = services.provision(selected, tabs, on_event=print_event)
+
+            def reread() -> tuple[Tabs, list[AccessRequest]]:
+                tabs, parsed = services.read_access_tab()
+                return tabs, _select(parsed.requests, args.user)
+
+            locks = Locks(settings.state_dir / "locks", args.operator)
+            with claim(
+                locks, services.journal, selected, access_key, access_lock_keys, reread
+            ) as claimed:
+                result = services.provision(claimed.requests, claimed.tabs, on_event=print_event)
     except ServicesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -68,5 +85,9 @@ def run(args: argparse.Namespace) -> int:
         (str(f.row), visible(f.email, 60), f"failed ({f.step})", visible(f.message, 300))
         for f in result.failed
     ]
+    rows += [
+        (str(r.row), visible(r.email, 60), "busy", visible(str(b), 300)) for r, b in claimed.busy
+    ]
+    rows += [(str(r.row), visible(r.email, 60), "skipped", why) for r, why in claimed.gone]
     print(summary_table(("ROW", "EMAIL", "RESULT", "REASON"), rows))
-    return 0 if result.ok else 1
+    return 0 if result.ok and not claimed.busy else 1

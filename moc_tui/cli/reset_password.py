@@ -20,9 +20,10 @@ import argparse
 import getpass
 import sys
 
-from moc_tui.backend.locks import Busy, Locks
 from moc_tui.cli.common import add_config_option, add_operator_option, load_or_report
-from moc_tui.core.password_reset import ResetResult, lock_key
+from moc_tui.core.locks import Busy, Locks
+from moc_tui.core.password_reset import ResetResult
+from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
@@ -106,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
     locks = Locks(settings.state_dir / "locks", args.operator)
     try:
         # the same lock as the backend's: a TUI session and this run never reset one user at once
-        with locks.hold([lock_key(args.username)]), Services(settings, args.operator) as services:
+        with (
+            locks.hold([user_lock_key(args.username)]),
+            Services(settings, args.operator) as services,
+        ):
 
             def reset(again: bool) -> ResetResult:
                 return services.reset_password(

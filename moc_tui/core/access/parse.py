@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from moc_tui.core.access.personal import asks_to_join, personal_project_name
 from moc_tui.core.access.request import AccessRequest, ProjectAction
 from moc_tui.core.identifiers import (
     canonical,
@@ -38,19 +39,23 @@ def _label(field: str) -> str:
 
 
 def _resolve_project(
-    table: Table, cells: Sequence[str], local_part: str, aliases: Mapping[str, str]
+    table: Table, cells: Sequence[str], email: str, aliases: Mapping[str, str]
 ) -> tuple[str, ProjectAction, bool, list[str]]:
+    """The project a row creates or joins; a row that joins none and names none gets a new
+    personal project named after the email (`personal_project_name`)."""
     new_name = trim(table.cell(cells, "new_project"))
     existing = trim(table.cell(cells, "existing_project"))
-    choice = trim(table.cell(cells, "project_choice")).casefold()
+    choice = trim(table.cell(cells, "project_choice"))
     if new_name:
         return new_name, ProjectAction.NEW, False, project_name_problems(new_name, new=True)
     if existing:
         name = aliases.get(canonical(existing), existing)
         return name, ProjectAction.JOIN, False, project_name_problems(name, new=False)
-    if "personal" in choice and local_part:
-        problems = project_name_problems(local_part, new=True)
-        return local_part, ProjectAction.NEW, True, problems
+    if asks_to_join(choice):
+        return "", ProjectAction.JOIN, False, ["no project to join named: type its name"]
+    personal = personal_project_name(email) if not email_problems(email) else ""
+    if personal:
+        return personal, ProjectAction.NEW, True, project_name_problems(personal, new=True)
     return (
         "",
         ProjectAction.NEW,
@@ -94,8 +99,7 @@ def _parse_row(
     pin = table.cell(cells, "pin")  # not trimmed: " 1234" is not a PIN
     if expects_new_user or pin:
         problems += pin_problems(pin)
-    local_part = email.rpartition("@")[0].lower() if not email_problems(email) else ""
-    project, action, derived, project_problems = _resolve_project(table, cells, local_part, aliases)
+    project, action, derived, project_problems = _resolve_project(table, cells, email, aliases)
     problems += project_problems
     extra_users, extra_problems = _extra_users(value.get("extra_users", ""), username)
     problems += extra_problems

@@ -29,8 +29,10 @@ from moc_tui.core.cloud.models import User
 from moc_tui.core.cron.notify import Sender
 from moc_tui.core.journal import Journal
 from moc_tui.core.journal.db import connect
+from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.mail import OutgoingMail, build_message
 from moc_tui.core.mail.templates import load_template
+from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.settings import Settings
 
 SECTION = "activation_reminder_email"
@@ -78,6 +80,7 @@ class ActivationReport:
     activated: list[str] = field(default_factory=list)
     not_activated: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # held by another run: the next pass does it
 
     @property
     def ok(self) -> bool:
@@ -225,9 +228,14 @@ def remind_activation(
     if settings.activation.max_reminders == 0:
         return report
     run = ActivationRun(settings, journal, setpass, users, mailer, report)
+    locks = Locks(settings.state_dir / "locks", OPERATOR)
     for item in waiting(journal.path) if only is None else only:
         try:
-            run.one(item)
+            # a renewed link kills the one a provisioning or reset run may be mailing right now
+            with locks.hold([item.request_key, user_lock_key(item.username)]):
+                run.one(item)
+        except Busy as busy:
+            report.busy.append(f"{item.username}: {busy}")
         except Exception as error:
             message = f"activation reminder for {item.username}: {error}"
             report.problems.append(message)

@@ -57,6 +57,12 @@ SCHEMA = [
     );
     CREATE INDEX audit_request ON audit (request_key);
     """,
+    # version 2: the outbox claims a mail before sending it (see Journal.claim_mail)
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_at TEXT;
+    CREATE INDEX errors_request ON errors (request_key);
+    """,
 ]
 
 

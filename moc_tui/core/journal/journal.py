@@ -32,6 +32,7 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     last_error: str | None
+    claimed_by: str | None = None  # the run sending it now, or one that died while sending it
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,44 @@ class Journal:
             (request_key, step, json.dumps(dict(data or {})), self._now()),
         )
 
+    def rekey(self, old: str, new: str) -> bool:
+        """Move every record of `old` under `new`, once: False when `new` has steps already.
+
+        How a request journaled under an earlier key scheme keeps its record.
+        """
+        with self.transaction():
+            taken = self._conn.execute(
+                "SELECT 1 FROM steps WHERE request_key = ? LIMIT 1", (new,)
+            ).fetchone()
+            if taken is not None:
+                return False
+            for table in ("steps", "outbox", "errors", "audit"):
+                self._conn.execute(
+                    f"UPDATE {table} SET request_key = ? WHERE request_key = ?",  # noqa: S608
+                    (new, old),
+                )
+            self.audit("moc-tui", "rekeyed", new, {"from": old})
+        return True
+
+    def moved(self, request_key: str) -> tuple[str, int | None] | None:
+        """When the request's row moved to the done tab, and from which row; None if never."""
+        step = self._conn.execute(
+            "SELECT at, data FROM steps WHERE request_key = ? AND step = 'sheet'"
+            " AND status = 'done'",
+            (request_key,),
+        ).fetchone()
+        if step is None:
+            return None
+        row = json.loads(step["data"]).get("row")
+        if row is None:
+            audit = self._conn.execute(
+                "SELECT detail FROM audit WHERE request_key = ? AND action = 'moved'"
+                " ORDER BY id DESC LIMIT 1",
+                (request_key,),
+            ).fetchone()
+            row = None if audit is None else json.loads(audit["detail"]).get("from")
+        return str(step["at"]), row if isinstance(row, int) else None
+
     def steps(self, request_key: str) -> dict[str, dict[str, Any]]:
         """Completed steps of a request and what each recorded (ids, names)."""
         rows = self._conn.execute(
@@ -124,19 +163,52 @@ class Journal:
                 json.loads(r["payload"]),
                 r["attempts"],
                 r["last_error"],
+                r["claimed_by"],
             )
             for r in self._conn.execute(query + " ORDER BY id", args)
         ]
 
+    def claim_mail(
+        self, item: OutboxItem, claimer: str, payload: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Claim `item` for sending, replacing its payload when given; False: another run has it.
+
+        A compare-and-set on the item as it was read (claim and attempts): of two runs that read
+        the same item, one wins. A claim left by a run that died is taken over the same way; only
+        a run holding the request's lock may do that, since the lock is what proves the claimer
+        gone (every run that sends holds it).
+        """
+        cursor = self._conn.execute(
+            "UPDATE outbox SET claimed_by = ?, claimed_at = ?, payload = COALESCE(?, payload)"
+            " WHERE id = ? AND status = 'pending' AND claimed_by IS ? AND attempts = ?",
+            (
+                claimer,
+                self._now(),
+                None if payload is None else json.dumps(dict(payload)),
+                item.id,
+                item.claimed_by,
+                item.attempts,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def mail_attempt(self, item_id: int) -> None:
+        """A claimed mail is about to go to the server: from now on it may have arrived."""
+        self._conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item_id,))
+
     def mail_sent(self, item_id: int) -> None:
+        """Sent: the attempt counts once (a claim counted it already)."""
         self._conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET status = 'sent', sent_at = ?,"
+            " attempts = attempts + (claimed_by IS NULL), claimed_by = NULL WHERE id = ?",
             (self._now(), item_id),
         )
 
     def mail_failed(self, item_id: int, error: str) -> None:
+        """Not sent (as far as we know): back in the queue, the claim released."""
         self._conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + (claimed_by IS NULL), last_error = ?,"
+            " claimed_by = NULL WHERE id = ?",
             (error, item_id),
         )
 

@@ -5,7 +5,6 @@ from moc_tui.core.password_reset.reset import (
     ResetContext,
     ResetResult,
     ResetSetpass,
-    lock_key,
     reset_password,
 )
 
@@ -14,6 +13,5 @@ __all__ = [
     "ResetContext",
     "ResetResult",
     "ResetSetpass",
-    "lock_key",
     "reset_password",
 ]

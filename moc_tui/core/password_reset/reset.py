@@ -100,11 +100,6 @@ def open_key(user_id: str) -> str:
     return f"reset-user-{user_id}"
 
 
-def lock_key(username: str) -> str:
-    """The per-request lock every reset of `username` takes (CLI and backend alike)."""
-    return request_key("reset", "", username.strip().lower())
-
-
 class _Refused(Exception):
     def __init__(self, step: str, message: str) -> None:
         super().__init__(message)

@@ -4,9 +4,19 @@ One failing request never stops the others; it gets an errors-log record (row, e
 message) and its row stays in the form tab. The rows that finished move to the done tab in one
 atomic write, after a local snapshot of both tabs as they were read (`moc_tui.core.workflow`).
 
-Exactly-once holds at every step boundary. One window is left, as in every outbox: a crash after
-the mail server accepted a message and before the journal marks it sent resends that message on
-the next run (with the same Message-ID, so a mail system can drop the copy).
+What is guaranteed:
+- Exactly-once at every step boundary: a crash anywhere, then a rerun, creates no second project,
+  user, role or setpass registration, and moves the row once.
+- A run works on a request only while it holds the request's lock and its user's (the caller
+  takes them, `moc_tui.core.workflow.exclusive`), so two runs never work on one request at once.
+- Each mail is claimed in the outbox before it is handed to the server: no two runs send it.
+- One window is left, as in every outbox: the server accepted a message but the reply was lost (or
+  the run died) before the journal marked it sent. The next run sends it again. A mail without a
+  link goes again unchanged, with the same Message-ID, so a mail system that drops duplicates
+  keeps one. The set-password mail cannot be the same: its link is made at sending and the first
+  one died when setpass renewed it; the resend has its own Message-ID and a first paragraph naming
+  the Message-ID it replaces and saying the earlier link no longer works. So the user may get two
+  password mails, and the newer one's link is the one that works.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moc_tui.core.access import AccessRequest
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.keys import ACCESS
 from moc_tui.core.provision.request_steps import RequestRun, RunContext
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover
 
@@ -25,10 +35,6 @@ class ProvisionResult(BatchResult[AccessRequest]):
     """The requests done (their rows moved) and the failures, with their reasons."""
 
 
-def access_key(request: AccessRequest) -> str:
-    return request_key("access", request.timestamp, request.email)
-
-
 def _batch(ctx: RunContext) -> Batch[AccessRequest]:
     return Batch(
         ctx.journal,
@@ -37,7 +43,7 @@ def _batch(ctx: RunContext) -> Batch[AccessRequest]:
         ctx.settings.access_sheet,
         ctx.settings.state_dir,
         "provision",
-        access_key,
+        ACCESS,
     )
 
 

@@ -14,7 +14,7 @@ from moc_tui.core.access import AccessRequest, ProjectAction
 from moc_tui.core.identifiers import canonical
 from moc_tui.core.journal import Journal
 from moc_tui.core.provision import mails
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision.keys import ACCESS
 from moc_tui.core.provision.ports import Cloud
 from moc_tui.core.settings import Settings
 
@@ -77,9 +77,10 @@ def _plan_one(
     journal: Journal,
     created_earlier: dict[str, int],
 ) -> RequestPlan:
-    key = request_key("access", request.timestamp, request.email)
-    done = journal.steps(key)
+    record = ACCESS.record_key(journal, request)
+    done = journal.steps(record)
     problems = list(request.problems)
+    problems += filter(None, [ACCESS.refusal(journal, record)])
     creates_project = creates_user = False
     changes: tuple[QuotaChange, ...] = ()
     extra: tuple[tuple[str, bool], ...] = ()
@@ -112,7 +113,7 @@ def _plan_one(
     return RequestPlan(
         row=request.row,
         email=request.email,
-        request_key=key,
+        request_key=ACCESS.key_of(request),
         project=request.project,
         creates_project=creates_project,
         user=request.username,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from moc_tui.core.cloud.models import Member, Project
 from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.provision import keys
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.settings import Settings
 from moc_tui.core.workflow import describe
@@ -45,7 +45,7 @@ class QuotaCloud(Protocol):
 
 
 def quota_key(request: QuotaRequest) -> str:
-    return request_key("quota", request.timestamp, request.email)
+    return keys.quota_key(request)
 
 
 def label(name: str) -> str:
@@ -132,9 +132,10 @@ class QuotaPlan:
 def _plan_one(
     request: QuotaRequest, settings: Settings, cloud: QuotaCloud, journal: Journal
 ) -> QuotaPlan:
-    key = quota_key(request)
+    key = keys.QUOTA.record_key(journal, request)
     done = journal.steps(key)
     problems = list(request.problems)
+    problems += filter(None, [keys.QUOTA.refusal(journal, key)])
     changes: tuple[QuotaLine, ...] = ()
     reason = None
     project_name = request.project
@@ -156,7 +157,7 @@ def _plan_one(
     return QuotaPlan(
         row=request.row,
         email=request.email,
-        request_key=key,
+        request_key=keys.QUOTA.key_of(request),
         project=project_name,
         changes=changes,
         port_reason=reason,

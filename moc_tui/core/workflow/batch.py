@@ -23,6 +23,7 @@ from moc_tui.core.workflow.events import (
     RowsMoved,
     RowStarted,
 )
+from moc_tui.core.workflow.identity import Identity
 from moc_tui.core.workflow.steps import Cancelled, StepFailed, describe
 
 
@@ -84,7 +85,10 @@ class Batch(Generic[R]):
     sheet: SheetSettings
     state_dir: Path
     action: str
-    key_of: Callable[[R], str]
+    identity: Identity[R]
+
+    def key_of(self, request: R) -> str:
+        return self.identity.key_of(request)
 
     def run(
         self,
@@ -96,19 +100,21 @@ class Batch(Generic[R]):
     ) -> None:
         """Each request through `steps(request, key)`, one at a time, into `result`.
 
-        A request with problems is refused (validate) and never reaches `steps`; one that
-        `steps` fails (StepFailed) gets its error record; one cancelled between steps keeps its
-        row. Once the operator cancels, the requests after it are not started. `detail` is
-        what the audit record of the start holds.
+        A request with problems, or whose row the journal says moved already (a copy left in
+        the tab, or a row that asks for exactly the same), is refused (validate) and never
+        reaches `steps`; one that `steps` fails (StepFailed) gets its error record; one
+        cancelled between steps keeps its row. Once the operator cancels, the requests after it
+        are not started. `detail` is what the audit record of the start holds.
         """
         for request in requests:
-            key = self.key_of(request)
+            key = self.identity.adopt(self.journal, request)
             if cancelled():
                 self.cancel(result, request, key, "")
                 continue
             self.emit(RowStarted(request.row, request.email, key))
-            if request.problems:
-                self.fail(result, request, key, "validate", "; ".join(request.problems))
+            refused = [*request.problems, *filter(None, [self.identity.refusal(self.journal, key)])]
+            if refused:
+                self.fail(result, request, key, "validate", "; ".join(refused))
                 continue
             self.journal.audit(self.operator, self.action, key, detail(request))
             try:

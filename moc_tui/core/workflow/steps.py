@@ -7,9 +7,12 @@ object created, quotas about to change), so the rerun knows the effect was its o
 
 from __future__ import annotations
 
+import html
+import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import make_msgid
 from typing import Any, Protocol
 
 from moc_tui.core.journal import Journal
@@ -110,16 +113,28 @@ class Steps:
         return kinds
 
     def send_mails(
-        self, mailer: MailSender, prepare: Callable[[Payload], Payload] = lambda p: p
+        self,
+        mailer: MailSender,
+        prepare: Callable[[Payload], Payload] = lambda p: p,
+        claimer: str = "",
     ) -> None:
         """Send what the outbox holds for this request; failures stay queued for the next run.
 
-        `prepare` turns a stored payload into the one sent (it fills in a link at send time).
+        Each mail is claimed first (`Journal.claim_mail`), so two runs never both send it.
+        `prepare` turns a stored payload into the one sent (it fills in a link at send time). A
+        mail that may have reached the server before (an attempt whose reply was lost, or a run
+        that died after handing it over) goes again as it was, same Message-ID, unless it
+        carries a link: that one is new, so the message gets its own Message-ID and opens by
+        saying which earlier message it replaces.
         """
         failures = []
         for item in self.journal.pending_mail(self.key):
+            replacement = superseding(item.payload) if item.attempts else None
+            if not self.journal.claim_mail(item, claimer or RUN_ID, replacement):
+                continue  # another run claimed it between our read and our claim
             try:
-                mail = OutgoingMail.from_payload(prepare(item.payload))
+                mail = OutgoingMail.from_payload(prepare(replacement or item.payload))
+                self.journal.mail_attempt(item.id)
                 result = mailer.send(mail)
             except Exception as error:
                 message = describe(error)
@@ -132,6 +147,36 @@ class Steps:
                 self.emit(RowWarning(self.row, f"{address} refused: {reason}"))
         if failures:
             raise StepFailed("mail", "; ".join(failures) + " (kept to send on the next run)")
+
+
+# Who claims outbox items in this process (a pid alone could be reused after a crash).
+RUN_ID = f"{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def superseding(payload: Mapping[str, Any]) -> Payload | None:
+    """The payload of a resend whose content differs (a new link): a new Message-ID, and a first
+    paragraph naming the message it replaces. None when the resend is the same message."""
+    if not payload.get("link_marker"):
+        return None
+    replaced = [*payload.get("replaces", []), str(payload["message_id"])]
+    original = str(payload.get("original_body", payload["body"]))
+    note = (
+        "This message replaces an earlier one (Message-ID "
+        + ", ".join(replaced)
+        + ") that may have reached you: its set-password link no longer works; use this one."
+    )
+    body = (
+        f"<p>{html.escape(note)}</p>\n{original}"
+        if payload.get("html")
+        else f"{note}\n\n{original}"
+    )
+    return {
+        **payload,
+        "message_id": make_msgid(domain="moc-tui.invalid"),
+        "replaces": replaced,
+        "original_body": original,
+        "body": body,
+    }
 
 
 def link_marker() -> str:

@@ -9,6 +9,7 @@ and the `[project_aliases]` table), asked in a thread worker once typing pauses
 They are listed under the field: `↓` enters the list, `Enter` puts the Keystone name into the
 field. For a row that creates a new project they are names already taken, shown but not
 pickable. When the look-up fails, the projects named in the pending list are suggested instead.
+`Ctrl+L` fills in the new personal project's name: the email's first part, made a valid name.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from moc_tui.core.access.personal import personal_project_name
 from moc_tui.core.identifiers import PROJECT_NAME_MAX, project_name_problems
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, View, explain
@@ -60,6 +62,7 @@ class EditModal(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+l", "personal_project", "Project from the email's first part"),
         Binding("down", "suggestions", "Suggestions (in the project field)", show=False),
     ]
 
@@ -177,6 +180,20 @@ class EditModal(ModalScreen[bool]):
         ]
         self.suggestion_list.show(options)
         self.validate_all()
+
+    def action_personal_project(self) -> None:
+        """The new personal project's name (the email's first part, as the parser derives it)."""
+        if not self.new_project:
+            self.notify("This row joins a project; type its name.", markup=False)
+            return
+        name = personal_project_name(str(self.view.get("email", "")))
+        if not name:
+            self.notify("The email has no usable first part; type a name.", markup=False)
+            return
+        box = self.query_one("#f-project", Input)
+        box.value = name
+        box.cursor_position = len(name)
+        box.focus()
 
     def action_suggestions(self) -> None:
         if isinstance(self.focused, Input) and self.focused.id == "f-project":
