@@ -295,8 +295,9 @@ def report(stack: Stack, args: argparse.Namespace, say: Callable[[str], None]) -
     )
     base = timed[f"original@{crowd}"][0]
     say(
-        f"the original's way: Keystone {len(base.keystone_per_request()) / n:g} per request + "
-        f"the two listings; Sheets {len(base.http('sheets'))} per run; SMTP connections "
+        f"the original's way: Keystone {len(base.keystone_per_request()) / n:g} per request "
+        f"({breakdown(base.keystone_per_request(), n)}; its two listings among them); "
+        f"Sheets {len(base.http('sheets'))} per run; SMTP connections "
         f"{base.smtp_connections()} for {3 * n} mails"
     )
 
