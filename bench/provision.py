@@ -61,6 +61,11 @@ class Run:
     def http(self, part: str) -> list[counted.Sent]:
         return [s for s in self.sent if s.kind == "http" and s.port == self.ports[part]]
 
+    def keystone_wait(self) -> float:
+        """Seconds this process waited on Keystone's answers (the part that could grow with N)."""
+        port = self.ports["keystone"]
+        return sum(s.seconds for s in self.sent if s.kind == "wait" and s.port == port)
+
     def keystone_per_request(self) -> list[counted.Sent]:
         return [s for s in self.http("keystone") if s.path not in PER_RUN_PATHS]
 
@@ -153,8 +158,14 @@ def interleaved(variants: dict[str, Callable[[], Run]], repeats: int) -> dict[st
     return runs
 
 
-def ratio_line(label: str, mine: list[Run], other: list[Run], goal: str) -> str:
-    a, b = [r.seconds for r in mine], [r.seconds for r in other]
+def ratio_line(
+    label: str,
+    mine: list[Run],
+    other: list[Run],
+    goal: str,
+    measure: Callable[[Run], float] = lambda run: run.seconds,
+) -> str:
+    a, b = [measure(r) for r in mine], [measure(r) for r in other]
     return (
         f"{label}: min {min(a):.2f} s vs {min(b):.2f} s = {min(a) / min(b):.2f}x, "
         f"median {statistics.median(a):.2f} s vs {statistics.median(b):.2f} s = "
@@ -287,6 +298,15 @@ def report(stack: Stack, args: argparse.Namespace, say: Callable[[str], None]) -
     )
     say(
         ratio_line(
+            f"  waiting on Keystone, ours at {crowd} vs {few} users",
+            timed[f"ours@{crowd}"],
+            timed[f"ours@{few}"],
+            "does not grow",
+            lambda run: run.keystone_wait(),
+        )
+    )
+    say(
+        ratio_line(
             f"ours vs the original's way at {crowd} users",
             timed[f"ours@{crowd}"],
             timed[f"original@{crowd}"],
@@ -305,6 +325,8 @@ def report(stack: Stack, args: argparse.Namespace, say: Callable[[str], None]) -
     past_the_cap(stack, tag, say)
 
     m = args.end_to_end
+    if m <= 0:
+        return
     say(f"\n== {m} requests end to end (CLI process vs the minimal script), x{args.repeats} ==")
     whole = interleaved(
         {"ours": lambda: cli(stack, "crowd", rows(m)),
