@@ -1,253 +1,368 @@
-"""Benchmark provisioning against the real parts, beside a baseline that works like addusers.
+"""Benchmark provisioning as operators run it, every HTTP request counted, on a crowded Keystone.
 
-    .venv/bin/python bench/provision.py [--requests 100]
+    .venv/bin/python bench/provision.py [--crowd 5000] [--few 20] [--requests 10]
+                                        [--end-to-end 100] [--repeats 5]
 
-Starts a real Keystone (template cached under ~/.cache/moc-tui-bench), the quota service in its
-catalog, the setpass service, an SMTP server and the Sheets fake (driven by gspread), then
-provisions `--requests` new users, each with a new project, twice:
+Starts two real Keystones (one seeded by SQL with `--crowd` users and projects, one with `--few`;
+`bench/keystone_seed.py`, cached per version), a setpass service for each, the Sheets fake and an
+SMTP server with STARTTLS. Then it runs real processes, each with a hook counting every HTTP
+request and SMTP connection it makes (`bench/counted.py`: token, discovery and metadata requests
+included):
 
-- ours: the engine (`moc_tui.core.provision`), targeted lookups, one read of the tabs, one
-  atomic move of all finished rows (plus its re-check read);
-- baseline: what the original addusers did: list every user and project first, then create and
-  grant per request, and move each row with its own sheet requests (append, then delete).
+- ours: `python -m moc_tui provision --all` (the CLI), and the backend driven as the TUI drives
+  it (`hello`, `list_access`, `plan_access`, `provision` over its JSON-lines protocol);
+- the original's way (`bench/original_way.py`): list every user and project once, create, then
+  one append, one metadata read and one batch delete per run;
+- the minimal whole-job script (`bench/minimal_job.py`): the floor for the end-to-end ratio.
 
-It prints, for each: Keystone calls per request, Sheets requests per run and wall time; and
-ours again with a tenth of the rows, to show the Sheets requests do not grow with the rows.
+Timed variants run interleaved, `--repeats` times each, in a rotating order; ratios are given
+for the minimum and the median. Every run has its own sheet and state directory.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import secrets
+import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from keystoneclient.v3 import client as ks_client  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
-from moc_tui.core.access import parse_access_requests  # noqa: E402
-from moc_tui.core.cloud import KeystoneCloud  # noqa: E402
-from moc_tui.core.cloud.session import install_counter  # noqa: E402
-from moc_tui.core.journal import Journal  # noqa: E402
-from moc_tui.core.mail import Mailer  # noqa: E402
-from moc_tui.core.provision.engine import provision  # noqa: E402
-from moc_tui.core.provision.request_steps import RunContext  # noqa: E402
-from moc_tui.core.secrets_gen import random_password  # noqa: E402
-from moc_tui.core.settings import Settings, load_settings  # noqa: E402
-from moc_tui.core.settings.columns import ACCESS_COLUMNS  # noqa: E402
-from moc_tui.core.sheets import open_store  # noqa: E402
-from moc_tui.core.table import read_table  # noqa: E402
-from moc_tui.devstack.keystone import LocalKeystone  # noqa: E402
-from moc_tui.devstack.mail_sink import MailSink  # noqa: E402
-from moc_tui.devstack.quota_service import QuotaService, register_catalog  # noqa: E402
-from moc_tui.devstack.sheets_api import FakeSheetsServer  # noqa: E402
-from moc_tui.devstack.sheets_auth import write_key_file  # noqa: E402
-from setpass.app import create_app  # noqa: E402
-from setpass.config import RateLimit  # noqa: E402
-from setpass.config import Settings as SetpassSettings  # noqa: E402
-from setpass_client import SetpassClient  # noqa: E402
+from bench import counted  # noqa: E402
+from bench.keystone_seed import seed_project_name, seed_user_name  # noqa: E402
+from bench.provision_stack import Stack, access_row, joining_rows, new_rows  # noqa: E402
+from moc_tui.backend.client import BackendClient  # noqa: E402
 
-FORM, DONE = "Form Responses 1", "Current Users"
-HEADER = list(ACCESS_COLUMNS.values())
+PER_RUN_PATHS = ("/v3", "/v3/", "/v3/auth/tokens", "/v3/roles")
 
 
 @dataclass
-class Figures:
-    name: str
-    requests: int
-    keystone_calls: int
-    sheet_requests: int
+class Run:
+    """One measured process: wall time, what it sent, how it ended."""
+
     seconds: float
+    sent: list[counted.Sent]
+    status: int
+    output: str
+    ports: dict[str, Any] = field(default_factory=dict)
 
-    def line(self) -> str:
-        return (
-            f"{self.name:<28} {self.requests:>5} requests   "
-            f"{self.keystone_calls / self.requests:6.1f} Keystone calls/request   "
-            f"{self.sheet_requests:>5} Sheets requests/run   {self.seconds:6.1f} s"
-        )
+    def http(self, part: str) -> list[counted.Sent]:
+        return [s for s in self.sent if s.kind == "http" and s.port == self.ports[part]]
 
+    def keystone_wait(self) -> float:
+        """Seconds this process waited on Keystone's answers (the part that could grow with N)."""
+        port = self.ports["keystone"]
+        return sum(s.seconds for s in self.sent if s.kind == "wait" and s.port == port)
 
-def rows(tag: str, count: int) -> list[list[str]]:
-    values = []
-    for n in range(count):
-        fields = {
-            "approved": "Approved",
-            "notified": "x",
-            "timestamp": f"{tag}-{n}",
-            "email": f"{tag}-{n}@example.org",
-            "first_name": "Bench",
-            "last_name": f"User{n}",
-            "has_account": "No",
-            "organization": "BU",
-            "role": "Student",
-            "sponsor": "X",
-            "pin": "1357",
-            "new_project": f"{tag}-{n}",
-            "description": "bench",
-        }
-        values.append([fields.get(f, "") for f in ACCESS_COLUMNS])
-    return values
+    def keystone_per_request(self) -> list[counted.Sent]:
+        return [s for s in self.http("keystone") if s.path not in PER_RUN_PATHS]
+
+    def tokens(self) -> int:
+        return sum(1 for s in self.http("keystone") if s.path == "/v3/auth/tokens")
+
+    def smtp_connections(self) -> int:
+        return sum(1 for s in self.sent if s.kind == "smtp")
 
 
-class Stack:
-    """Every real part on 127.0.0.1, and a settings.ini pointing at them."""
-
-    def __init__(self, tmp: Path, ks: LocalKeystone) -> None:
-        self.tmp, self.ks = tmp, ks
-        self.quota = QuotaService(ks.auth_url, ks.admin_session())
-        self.quota.start()
-        register_catalog(ks_client.Client(session=ks.admin_session()), self.quota.url)
-        self.sheets = FakeSheetsServer().start()
-        self.mail = MailSink(tmp).start()
-        app = create_app(
-            SetpassSettings(
-                secret_key=secrets.token_urlsafe(48),
-                database=f"sqlite:///{tmp}/setpass.db",
-                auth_url=ks.auth_url,
-                secure_cookies=False,
-                api_rate_limit=RateLimit(10**9, 60),
-                form_rate_limit=RateLimit(10**9, 60),
-            ),
-            now=lambda: datetime.now(UTC),
-        )
-        self.setpass = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=self.setpass.serve_forever, daemon=True).start()
-        self.key_file = write_key_file(tmp / "sa.json", self.sheets.new_service_account())
-
-    def settings(self, key: str, name: str) -> Settings:
-        admin = self.ks.admin_credentials()
-        path = self.tmp / f"{name}.ini"
-        path.write_text(
-            f"[auth]\nauth_url = {self.ks.auth_url}\nadmin_user = {admin['username']}\n"
-            f"admin_pwd = {admin['password']}\nadmin_project = {admin['project_name']}\n"
-            f"[setpass]\nsetpass_url = http://127.0.0.1:{self.setpass.server_port}/\n"
-            f"[excelsheet]\nauth_file = {self.key_file}\nworksheet_key = {key}\n"
-            f"api_base = {self.sheets.url}\n"
-            f"[smtp]\nhost = 127.0.0.1\nport = {self.mail.port}\nca_file = {self.mail.ca_file}\n"
-            f"[state]\ndirectory = {self.tmp / name}\n[quotas]\ncores = 8\ninstances = 4\n"
-            f"[email_defaults]\nsender = bench@example.org\n"
-        )
-        path.chmod(0o600)
-        return load_settings(path)
-
-    def stop(self) -> None:
-        self.setpass.shutdown()
-        self.mail.stop()
-        self.sheets.stop()
-        self.quota.stop()
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
 
 
-def ours(stack: Stack, count: int, tag: str) -> Figures:
-    key = stack.sheets.create_spreadsheet({FORM: [HEADER, *rows(tag, count)], DONE: [HEADER]})
-    settings = stack.settings(key, tag)
-    cloud = KeystoneCloud.from_settings(settings.auth)
-    counter = install_counter(cloud.session, settings.auth.auth_url)
-    journal = Journal(settings.state_dir / "journal.sqlite3")
-    start = time.perf_counter()
-    store = open_store(settings.access_sheet)
-    tabs = store.read_tabs([FORM, DONE])
-    requests = parse_access_requests(read_table(FORM, tabs[FORM], ACCESS_COLUMNS, "c")).requests
-    ctx = RunContext(
-        settings,
-        cloud,
-        SetpassClient(cloud.session, settings.setpass_url),
-        Mailer(settings.smtp),
-        journal,
-        "bench",
-        lambda event: None,
-    )
-    result = provision(ctx, store, requests, tabs)
-    seconds = time.perf_counter() - start
-    assert result.ok and len(result.done) == count, result.failed[:3]
-    return Figures(
-        f"ours ({tag})", count, counter.keystone_calls, len(stack.sheets.requests(key)), seconds
+def run_process(stack: Stack, cloud: str, module_args: list[str]) -> Run:
+    counts = stack.tmp / f"counts-{secrets.token_hex(6)}.jsonl"
+    argv = [sys.executable, "-m", "bench.counted", str(counts), *module_args]
+    started = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=_env(), check=False)
+    seconds = time.perf_counter() - started
+    return Run(
+        seconds,
+        counted.read(counts),
+        proc.returncode,
+        proc.stdout + proc.stderr,
+        stack.ports(cloud),
     )
 
 
-def baseline(stack: Stack, count: int, tag: str) -> Figures:
-    """addusers' way: list everything, create per request, move each row by itself."""
-    key = stack.sheets.create_spreadsheet({FORM: [HEADER, *rows(tag, count)], DONE: [HEADER]})
-    settings = stack.settings(key, tag)
-    cloud = KeystoneCloud.from_settings(settings.auth)
-    counter = install_counter(cloud.session, settings.auth.auth_url)
-    client: Any = cloud.client
-    mailer, setpass = Mailer(settings.smtp), SetpassClient(cloud.session, settings.setpass_url)
-    start = time.perf_counter()
-    store = open_store(settings.access_sheet)
-    form = store.read_tabs([FORM])[FORM]
-    users = {u.name.lower() for u in client.users.list(domain="default")}
-    projects = {p.name.lower() for p in client.projects.list(domain="default")}
-    role = client.roles.find(name="member")
-    from moc_tui.core.mail.message import OutgoingMail
+def cli(stack: Stack, cloud: str, rows: list[list[str]]) -> Run:
+    config = stack.settings_file(cloud, stack.sheet(rows))
+    args = ["moc_tui", "provision", "--config", str(config), "--all", "--operator", "bench"]
+    return run_process(stack, cloud, args)
 
-    for number, row in enumerate(form[1:], start=2):
-        email, project_name = row[4], row[15]
-        assert email not in users and project_name not in projects
-        project = client.projects.create(name=project_name, domain="default", description="b")
-        cloud.set_quotas(project.id, settings.quotas)
-        password = random_password()
-        user = client.users.create(name=email, domain="default", email=email, password=password)
-        client.roles.grant(role, user=user, project=project)
-        token = setpass.register(user.id, password, "1357")
-        for subject in ("Welcome", "Your password", "Your project"):
-            body = setpass.link(token) if subject == "Your password" else "hello"
-            mailer.send(OutgoingMail("bench@example.org", (email,), (), subject, body, False))
-        store.append_rows(DONE, [row])
-        store.read_tabs([FORM])  # the original looked the row up again before deleting it
-        del number
-    for number in range(len(form), 1, -1):
-        store.delete_rows(FORM, [number])
-    seconds = time.perf_counter() - start
-    return Figures(
-        f"baseline ({tag})", count, counter.keystone_calls, len(stack.sheets.requests(key)), seconds
+
+def script(module: str) -> Callable[[Stack, str, list[list[str]]], Run]:
+    def run(stack: Stack, cloud: str, rows: list[list[str]]) -> Run:
+        config = stack.settings_file(cloud, stack.sheet(rows))
+        return run_process(stack, cloud, [module, "--config", str(config)])
+
+    return run
+
+
+original, minimal = script("bench.original_way"), script("bench.minimal_job")
+
+
+def backend(stack: Stack, cloud: str, rows: list[list[str]]) -> Run:
+    """The backend process, driven as the TUI drives it: hello, list, plan, provision."""
+    config = stack.settings_file(cloud, stack.sheet(rows))
+    counts = stack.tmp / f"counts-{secrets.token_hex(6)}.jsonl"
+    argv = [sys.executable, "-m", "bench.counted", str(counts), "moc_tui", "backend",
+            "--config", str(config)]  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    with BackendClient(argv, env=env) as link:
+        link.call("hello", {"operator": "bench"}, timeout=120)
+        listed = link.call("list_access", timeout=120)["requests"]
+        picked = [{"row": r["row"], "fingerprint": r["fingerprint"]} for r in listed]
+        link.call("plan_access", {"rows": picked}, timeout=600)
+        result = link.call("provision", {"rows": picked}, timeout=600)
+    seconds = time.perf_counter() - started
+    status = 0 if len(result["done"]) == len(rows) else 1
+    return Run(seconds, counted.read(counts), status, str(result), stack.ports(cloud))
+
+
+def checked(run: Run, what: str) -> Run:
+    if run.status != 0:
+        raise SystemExit(f"{what} failed (exit {run.status}):\n{run.output[-3000:]}")
+    return run
+
+
+def breakdown(sent: Sequence[counted.Sent], per: int) -> str:
+    kinds: dict[str, int] = {}
+    for s in sent:
+        key = f"{s.method} {s.path.split('/')[2] if s.path.count('/') >= 2 else s.path}"
+        kinds[key] = kinds.get(key, 0) + 1
+    return ", ".join(f"{k} {v / per:g}" for k, v in sorted(kinds.items()))
+
+
+def interleaved(variants: dict[str, Callable[[], Run]], repeats: int) -> dict[str, list[Run]]:
+    """Each variant `repeats` times, the order rotating so no variant always runs first."""
+    names = list(variants)
+    runs: dict[str, list[Run]] = {n: [] for n in names}
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            runs[name].append(checked(variants[name](), name))
+    return runs
+
+
+def ratio_line(
+    label: str,
+    mine: list[Run],
+    other: list[Run],
+    goal: str,
+    measure: Callable[[Run], float] = lambda run: run.seconds,
+) -> str:
+    a, b = [measure(r) for r in mine], [measure(r) for r in other]
+    return (
+        f"{label}: min {min(a):.2f} s vs {min(b):.2f} s = {min(a) / min(b):.2f}x, "
+        f"median {statistics.median(a):.2f} s vs {statistics.median(b):.2f} s = "
+        f"{statistics.median(a) / statistics.median(b):.2f}x (goal {goal}; {len(a)} runs each)"
+    )
+
+
+def beyond_the_cap(stack: Stack) -> tuple[dict[str, str], int, int]:
+    """Seeded names the 1,000-entry listings leave out, and the listings' sizes."""
+    admin: Any = ks_client.Client(session=stack.clouds["crowd"].keystone.admin_session())
+    users = {u.name for u in admin.users.list(domain="default")}
+    projects = {p.name for p in admin.projects.list(domain="default")}
+    crowd = stack.clouds["crowd"].users
+    unlisted = [seed_user_name(n) for n in range(crowd) if seed_user_name(n) not in users]
+    names = {
+        "user": next(u for u in unlisted if u == u.lower()),
+        "capitalised": next(u for u in unlisted if u != u.lower()),
+        "project": next(
+            seed_project_name(n) for n in range(crowd) if seed_project_name(n) not in projects
+        ),
+    }
+    return names, len(users), len(projects)
+
+
+def past_the_cap(stack: Stack, tag: str, say: Callable[[str], None]) -> None:
+    """Rows the original's way gets wrong on a crowded Keystone; ours runs each first."""
+    names, _, _ = beyond_the_cap(stack)
+    cases: dict[str, Callable[[str], list[list[str]]]] = {
+        "an existing user beyond the cap asks for a new project": lambda who: [
+            access_row(names["user"], new_project=f"cap-{tag}-{who}-1", new_user=False)
+        ],
+        "an existing user stored with capitals (by the original), beyond the cap, typed in "
+        "lower case, asks for a new project": lambda who: [
+            access_row(names["capitalised"].lower(), new_project=f"cap-{tag}-{who}-2")
+        ],
+        "a new user joins an existing project beyond the cap": lambda who: [
+            access_row(f"cap-{tag}-{who}@example.org", join=names["project"])
+        ],
+    }
+    admin: Any = ks_client.Client(session=stack.clouds["crowd"].keystone.admin_session())
+    for label, case in cases.items():
+        ours = cli(stack, "crowd", case("ours"))
+        theirs = original(stack, "crowd", case("orig"))
+        last = (theirs.output.strip().splitlines() or ["(no output)"])[-1]
+        twins = admin.users.list(
+            domain="default",
+            name__istartswith=names["capitalised"],
+            name__iendswith=names["capitalised"],
+        )
+        say(
+            f"{label}:\n  ours: exit {ours.status}"
+            f"{', done' if ours.status == 0 else ': ' + ours.output[-300:]}\n"
+            f"  original: exit {theirs.status}: {last[:200]}"
+        )
+        if "capitals" in label:
+            say(
+                f"  users named {names['capitalised']!r} ignoring case now: "
+                f"{sorted(u.name for u in twins)}"
+            )
+
+
+def report(stack: Stack, args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    n, tag = args.requests, secrets.token_hex(3)
+    crowd, few = stack.clouds["crowd"].users, stack.clouds["few"].users
+    fresh = iter(range(10**6))
+
+    def rows(count: int) -> list[list[str]]:
+        return new_rows(f"b{tag}-{next(fresh)}", count)
+
+    for cloud in ("crowd", "few"):  # imports and caches warm, not measured
+        checked(cli(stack, cloud, rows(2)), "warm-up")
+
+    _, listed_users, listed_projects = beyond_the_cap(stack)
+    say(
+        f"Keystone holds {crowd + 1} users and {crowd + 1} projects; GET /v3/users answers "
+        f"{listed_users} and GET /v3/projects {listed_projects}, with no error (the 1,000 cap)"
+    )
+
+    say("\n== Keystone calls (CLI, every request counted) ==")
+    new = checked(cli(stack, "crowd", rows(n)), "ours: new users")
+    per_new = new.keystone_per_request()
+    say(f"per new user + new project: {len(per_new) / n:g} (goal <= 5): {breakdown(per_new, n)}")
+    join = checked(cli(stack, "crowd", joining_rows(n, crowd)), "ours: existing users joining")
+    per_join = join.keystone_per_request()
+    say(
+        f"per existing user joining a project: {len(per_join) / n:g} (goal <= 3): "
+        f"{breakdown(per_join, n)}"
+    )
+    legacy = checked(
+        cli(stack, "crowd", joining_rows(n, crowd, capitalised=True)), "ours: capitalised users"
+    )
+    per_legacy = legacy.keystone_per_request()
+    say(
+        f"per existing user stored with capitals (by the original), typed in lower case, "
+        f"joining: {len(per_legacy) / n:g} (the exact query misses, the case-insensitive one "
+        f"finds it): {breakdown(per_legacy, n)}"
+    )
+    for run, label in ((new, "new"), (join, "joining")):
+        per_run = [s for s in run.http("keystone") if s.path in PER_RUN_PATHS]
+        say(f"per run ({label}): {len(per_run)} ({breakdown(per_run, 1)}); tokens: {run.tokens()}")
+    say(f"SMTP connections per run: {new.smtp_connections()} for {3 * n} mails")
+
+    say("\n== Backend as the TUI drives it (hello, list_access, plan_access, provision) ==")
+    session = checked(backend(stack, "crowd", rows(n)), "backend session")
+    per_session = session.keystone_per_request()
+    say(
+        f"{n} new users + projects: Keystone {len(session.http('keystone'))} requests "
+        f"({len(per_session) / n:g} per request incl. the plan's look-ups: "
+        f"{breakdown(per_session, n)}), tokens {session.tokens()}, "
+        f"Sheets {len(session.http('sheets'))} per session, SMTP connections "
+        f"{session.smtp_connections()}, {session.seconds:.2f} s"
+    )
+
+    say(f"\n== {n} requests, interleaved x{args.repeats} ==")
+    timed = interleaved(
+        {
+            f"ours@{crowd}": lambda: cli(stack, "crowd", rows(n)),
+            f"ours@{few}": lambda: cli(stack, "few", rows(n)),
+            f"original@{crowd}": lambda: original(stack, "crowd", rows(n)),
+        },
+        args.repeats,
+    )
+    say(
+        ratio_line(
+            f"ours at {crowd} vs {few} users",
+            timed[f"ours@{crowd}"],
+            timed[f"ours@{few}"],
+            "<= 1.1x",
+        )
+    )
+    say(
+        ratio_line(
+            f"  waiting on Keystone, ours at {crowd} vs {few} users",
+            timed[f"ours@{crowd}"],
+            timed[f"ours@{few}"],
+            "does not grow",
+            lambda run: run.keystone_wait(),
+        )
+    )
+    say(
+        ratio_line(
+            f"ours vs the original's way at {crowd} users",
+            timed[f"ours@{crowd}"],
+            timed[f"original@{crowd}"],
+            "< 1x",
+        )
+    )
+    base = timed[f"original@{crowd}"][0]
+    say(
+        f"the original's way: Keystone {len(base.keystone_per_request()) / n:g} per request "
+        f"({breakdown(base.keystone_per_request(), n)}; its two listings among them); "
+        f"Sheets {len(base.http('sheets'))} per run; SMTP connections "
+        f"{base.smtp_connections()} for {3 * n} mails"
+    )
+
+    say("\n== Past the cap: ours, then the original's way, on the same kind of row ==")
+    past_the_cap(stack, tag, say)
+
+    m = args.end_to_end
+    if m <= 0:
+        return
+    say(f"\n== {m} requests end to end (CLI process vs the minimal script), x{args.repeats} ==")
+    whole = interleaved(
+        {"ours": lambda: cli(stack, "crowd", rows(m)),
+         "minimal": lambda: minimal(stack, "crowd", rows(m))},
+        args.repeats,
+    )  # fmt: skip
+    say(ratio_line("ours vs the minimal whole job", whole["ours"], whole["minimal"], "<= 1.15x"))
+    say(
+        f"Sheets requests per CLI run: {len(new.http('sheets'))} for {n} rows, "
+        f"{len(whole['ours'][0].http('sheets'))} for {m} rows (goal: constant in N); "
+        f"minimal script {len(whole['minimal'][0].http('sheets'))}"
+    )
+    say(
+        f"Keystone requests per CLI run of {m}: {len(whole['ours'][0].http('keystone'))}, "
+        f"tokens {whole['ours'][0].tokens()}; SMTP connections "
+        f"{whole['ours'][0].smtp_connections()}"
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=100)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--crowd", type=int, default=5000, help="users/projects seeded")
+    parser.add_argument("--few", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--end-to-end", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=None, help="seeded templates (default: "
+                        "<temp dir>/moc-tui-bench)")  # fmt: skip
     args = parser.parse_args(argv)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "moc-tui-bench"
-    run = secrets.token_hex(3)
-    with tempfile.TemporaryDirectory() as tmp, LocalKeystone(Path(tmp) / "ks", cache) as ks:
-        ks.start() if not ks.running else None
-        stack = Stack(Path(tmp), ks)
+    cache = args.cache or Path(tempfile.gettempdir()) / "moc-tui-bench"
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp), cache, args.crowd, args.few)
         try:
-            print(f"provisioning {args.requests} requests each way ...", flush=True)
-            small = max(1, args.requests // 10)
-            results = [
-                ours(stack, args.requests, f"o{run}"),
-                baseline(stack, args.requests, f"b{run}"),
-                ours(stack, small, f"s{run}"),
-            ]
+            report(stack, args, lambda line: print(line, flush=True))
         finally:
             stack.stop()
-    print()
-    for figures in results:
-        print(figures.line())
-    mine, base, few = results
-    print(
-        f"\nKeystone calls/request: ours {mine.keystone_calls / mine.requests:.1f} vs baseline "
-        f"{base.keystone_calls / base.requests:.1f} (the baseline also lists every user and "
-        f"project, which Keystone caps at 1000 entries);\nSheets requests/run: ours "
-        f"{mine.sheet_requests} for {mine.requests} rows and {few.sheet_requests} for "
-        f"{few.requests} rows (constant) vs baseline {base.sheet_requests} "
-        f"({base.sheet_requests / base.requests:.1f} per row); wall time ratio baseline/ours "
-        f"{base.seconds / mine.seconds:.2f}"
-    )
     return 0
 
 

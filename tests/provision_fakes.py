@@ -63,24 +63,31 @@ class FakeCloud:
         users = {u.id: u for u in self.users.values()}
         return [Member(users[u], ("member",)) for u, p in sorted(self.members) if p == project_id]
 
-    def find_project(self, name: str) -> Project | None:
+    def find_project(self, name: str, *, likely_new: bool = False) -> Project | None:
         self._call("find_project")
         return self.projects.get(name.casefold())
 
     def create_project(
-        self, name: str, description: str, *, exist_ok: bool = True
+        self, name: str, description: str, *, exist_ok: bool = True, checked: bool = False
     ) -> Ensured[Project]:
         project = Project(uuid.uuid4().hex, name, description, "default")
         self.projects[name.casefold()] = project
         self._call("create_project")
         return Ensured(project, created=True)
 
-    def find_user(self, name: str) -> User | None:
+    def find_user(self, name: str, *, likely_new: bool = False) -> User | None:
         self._call("find_user")
         return self.users.get(name.casefold())
 
     def create_user(
-        self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
+        self,
+        name: str,
+        email: str,
+        description: str,
+        password: str,
+        *,
+        exist_ok: bool = True,
+        checked: bool = False,
     ) -> Ensured[User]:
         user = User(uuid.uuid4().hex, name, email, description)
         self.users[name.casefold()] = user
@@ -93,11 +100,9 @@ class FakeCloud:
         self._call("set_password")
         return next(u for u in self.users.values() if u.id == user_id)
 
-    def ensure_member(self, user_id: str, project_id: str) -> bool:
-        new = (user_id, project_id) not in self.members
+    def ensure_member(self, user_id: str, project_id: str) -> None:
         self.members.add((user_id, project_id))
         self._call("ensure_member")
-        return new
 
     def get_quotas(self, project_id: str) -> dict[str, int]:
         self._call("get_quotas")

@@ -172,17 +172,61 @@ def test_find_project_ignores_case_in_at_most_two_calls(
 
     mark = cloud.warm()
     assert cloud.backend.find_project(name) == project
-    assert cloud.keystone_calls(mark) == 1  # one filtered lookup, whatever the case
+    assert cloud.keystone_calls(mark) == 1  # the exact query hits
 
     mark = cloud.counter.mark()
     assert cloud.backend.find_project(name.upper()) == project
-    assert cloud.keystone_calls(mark) == 1
+    assert cloud.keystone_calls(mark) <= 2  # SQLite's exact query is case-sensitive
     calls = cloud.counter.keystone_since(mark)
     assert all(c.method == "GET" and c.url.endswith("/v3/projects") for c in calls)
 
+    for likely_new in (False, True):
+        mark = cloud.counter.mark()
+        assert cloud.backend.find_project(name.upper(), likely_new=likely_new) == project
+        assert cloud.backend.find_project(unique_name("K2K"), likely_new=likely_new) is None
+        assert cloud.keystone_calls(mark) == (2 if likely_new else 4)
+
+
+def test_new_user_and_new_project_cost_five_calls_an_existing_user_joining_three(
+    cloud: Cloud, unique_name: Callable[[str], str]
+) -> None:
+    """Each object is looked up once per request, a new one with one case-insensitive query."""
+    backend = cloud.backend
+    backend.roles.id_of("member")  # once per run, like the token
+    project_name, email = unique_name("new"), unique_name("new") + "@example.org"
+
+    mark = cloud.warm()
+    assert backend.find_project(project_name, likely_new=True) is None
+    project = backend.create_project(project_name, "", checked=True)
+    cloud.track("project", project.item.id)
+    assert backend.find_user(email, likely_new=True) is None
+    user = backend.create_user(email, email, "", secrets.token_urlsafe(16), checked=True)
+    cloud.track("user", user.item.id)
+    backend.ensure_member(user.item.id, project.item.id)
+    assert (project.created, user.created) == (True, True)
+    assert cloud.keystone_calls(mark) == 5
+
+    other = backend.create_project(unique_name("join"), "").item
+    cloud.track("project", other.id)
     mark = cloud.counter.mark()
-    assert cloud.backend.find_project(unique_name("K2K")) is None
-    assert cloud.keystone_calls(mark) == 1
+    joined = backend.find_project(other.name)
+    found = backend.find_user(email)
+    assert joined == other and found == user.item
+    backend.ensure_member(found.id, joined.id)
+    assert cloud.keystone_calls(mark) == 3
+
+
+def test_a_user_spelled_in_another_case_is_found_in_either_mode(
+    cloud: Cloud, unique_name: Callable[[str], str]
+) -> None:
+    stored = unique_name("Ada").replace("ada", "Ada") + "@Example.org"
+    legacy = cloud.admin.client.users.create(name=stored, domain="default")
+    cloud.track("user", legacy.id)
+    for likely_new in (False, True):
+        found = cloud.backend.find_user(stored.lower(), likely_new=likely_new)
+        assert found is not None and found.id == legacy.id
+    again = cloud.backend.create_user(stored.lower(), stored.lower(), "", "x" * 16)
+    assert (again.created, again.item.id) == (False, legacy.id)
 
 
 def test_lookup_sends_a_name_filter_never_a_bare_listing(
@@ -194,9 +238,10 @@ def test_lookup_sends_a_name_filter_never_a_bare_listing(
     )
     cloud.backend.find_user(unique_name("Nobody") + "@Example.org")
     listings = [u for u in seen if "/v3/users" in u]
-    [inexact] = listings
+    exact, inexact = listings  # the indexed exact query first, then the case-insensitive one
+    assert "name=" in exact and "name__" not in exact
     assert "name__istartswith=" in inexact and "name__iendswith=" in inexact
-    assert "domain_id=default" in inexact
+    assert all("domain_id=default" in u for u in listings)
 
 
 def test_like_wildcards_in_a_name_do_not_match_other_names(
@@ -359,10 +404,11 @@ def test_ensure_member_twice_grants_once(cloud: Cloud, unique_name: Callable[[st
     user = cloud.backend.create_user(email, email, "", secrets.token_urlsafe(16)).item
     cloud.track("user", user.id)
 
-    assert cloud.backend.ensure_member(user.id, project.id) is True
+    cloud.backend.ensure_member(user.id, project.id)
     mark = cloud.counter.mark()
-    assert cloud.backend.ensure_member(user.id, project.id) is False
-    assert cloud.keystone_calls(mark) == 1  # role id cached; one HEAD check, no grant
+    cloud.backend.ensure_member(user.id, project.id)  # already held: Keystone's PUT is idempotent
+    calls = cloud.counter.keystone_since(mark)
+    assert [(c.method, c.status) for c in calls] == [("PUT", 204)]  # role id cached, no check
 
     client = cloud.admin.client
     assignments = client.role_assignments.list(user=user.id, project=project.id, include_names=True)

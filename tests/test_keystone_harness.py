@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +161,53 @@ def test_second_server_from_template_keeps_its_data_across_restart(
         assert other.admin_password != first_password
         ks = client.Client(session=other.admin_session(), interface="public")
         assert [p.name for p in ks.projects.list(name=name)] == [name]
+
+
+# -- a Keystone holding more than its 1,000-entry list cap ----------------------------------
+
+CROWD = 1100  # users and projects: past the cap, and seeded by SQL in well under a second
+
+
+@pytest.fixture(scope="module")
+def crowded_keystone(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalKeystone]:
+    from bench.keystone_seed import prepare_state, seeded_template
+
+    cache = getattr(request.config, "cache", None)
+    root = Path(cache.mkdir("keystone-template")) if cache else tmp_path_factory.mktemp("tpl")
+    state = tmp_path_factory.mktemp("crowded-keystone")
+    prepare_state(state, seeded_template(root, CROWD, CROWD))
+    with LocalKeystone(state, root) as server:
+        yield server
+
+
+def test_listing_is_cut_at_1000_and_lookups_find_what_lies_beyond(
+    crowded_keystone: LocalKeystone,
+) -> None:
+    from bench.keystone_seed import seed_project_name, seed_user_name
+    from moc_tui.core.cloud import KeystoneCloud, RequestCounter
+    from moc_tui.core.cloud.search import list_project_names
+    from tests.fixtures.keystone import admin_auth
+
+    auth = admin_auth(crowded_keystone)
+    counter = RequestCounter(auth.auth_url)
+    cloud = KeystoneCloud.from_settings(auth, counter=counter)
+    listed = cloud.client.users.list(domain="default")
+    assert len(listed) == 1000  # silently: no error, no sign that 101 users are missing
+
+    unlisted = sorted({seed_user_name(n) for n in range(CROWD)} - {u.name for u in listed})
+    capitalised = next(name for name in unlisted if name != name.lower())
+    for likely_new in (False, True):  # stored with capitals, typed in lower case
+        found = cloud.find_user(capitalised.lower(), likely_new=likely_new)
+        assert found is not None and found.name == capitalised
+    lower = next(name for name in unlisted if name == name.lower())
+    mark = counter.mark()
+    assert cloud.find_user(lower) is not None
+    assert len(counter.keystone_since(mark)) == 1  # the exact query hits
+
+    mark = counter.mark()
+    names = list_project_names(cloud)
+    assert len(counter.keystone_since(mark)) == 2  # two pages of at most 1,000
+    assert seed_project_name(CROWD - 1) in names and "admin" in names
+    assert len(names) == len(set(names)) == CROWD + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
 
@@ -180,3 +181,34 @@ def test_the_ticket_pseudo_headers_cannot_be_faked_through_a_one_line_field() ->
         "Requestor: pat@test.invalid\\x0aQueue: Urgent\\x0aRequestor: ceo@test.invalid"
     ]
     assert " - new project" in lines  # the multi-line summary keeps its lines
+
+
+def test_a_run_sends_every_message_over_one_connection(mail_sink: MailSink) -> None:
+    mailer = Mailer(smtp_settings(mail_sink))
+    mails = [
+        build_message(welcome(), f"n{n}", DEFAULTS, {}, [f"u{n}@example.org"]) for n in range(3)
+    ]
+    with mailer.connection():
+        for mail in mails:
+            assert mailer.send(mail).refused == {}
+    received = mail_sink.wait_for(3)
+    assert [r.message["Message-ID"] for r in received] == [m.message_id for m in mails]
+    assert all(r.over_tls for r in received)
+    assert len({r.peer for r in received}) == 1 == mailer.connections_opened
+    mailer.send(mails[0])  # outside a run: a connection of its own, closed after
+    assert mailer.connections_opened == 2
+
+
+def test_a_dropped_connection_is_reopened_and_the_message_sent_once(mail_sink: MailSink) -> None:
+    mailer = Mailer(smtp_settings(mail_sink))
+    first, second = (build_message(welcome(), w, DEFAULTS, {}, ["a@example.org"]) for w in "ab")
+    with mailer.connection():
+        mailer.send(first)
+        held = mailer._smtp
+        assert held is not None and held.sock is not None
+        held.sock.shutdown(socket.SHUT_RDWR)  # as if the server had dropped the idle session
+        mailer.send(second)
+    received = mail_sink.wait_for(2)
+    assert [r.message["Message-ID"] for r in received] == [first.message_id, second.message_id]
+    assert mailer.connections_opened == 2
+    assert received[0].peer != received[1].peer

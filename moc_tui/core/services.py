@@ -126,7 +126,8 @@ class Services:
             on_event,
             cancelled=cancelled,
         )
-        return provision(ctx, self.store, requests, tabs)
+        with self.mailer.connection():  # one SMTP connection for the run's mails
+            return provision(ctx, self.store, requests, tabs)
 
     # quota change requests -------------------------------------------------------------------
     def read_quota_tab(self) -> tuple[Tabs, ParsedQuotaTab]:
@@ -155,7 +156,8 @@ class Services:
         ctx = QuotaContext(
             self.settings, self.cloud, self.mailer, self.journal, self.operator, on_event, cancelled
         )
-        return apply_quota_requests(ctx, self.quota_store, requests, tabs)
+        with self.mailer.connection():
+            return apply_quota_requests(ctx, self.quota_store, requests, tabs)
 
     # password reset --------------------------------------------------------------------------
     def reset_password(

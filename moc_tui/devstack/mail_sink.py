@@ -34,6 +34,7 @@ class ReceivedMail:
     message: EmailMessage
     over_tls: bool
     login: str | None
+    peer: str = ""  # the client's address and port: one per SMTP connection
 
     @property
     def text(self) -> str:
@@ -63,6 +64,7 @@ class _Handler:
             message=message,
             over_tls=self.implicit_tls or session.ssl is not None,
             login=login,
+            peer=str(session.peer),
         )
         if self.maildir is not None:
             self.maildir.add(raw)

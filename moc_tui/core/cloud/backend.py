@@ -23,22 +23,26 @@ from moc_tui.core.settings.model import AuthSettings
 class CloudBackend(Protocol):
     """What provisioning, password reset and quota requests need from a cloud."""
 
-    def find_project(self, name: str) -> Project | None:
-        """By name ignoring case; None when absent; reserved names refused."""
+    def find_project(self, name: str, *, likely_new: bool = False) -> Project | None:
+        """By name ignoring case; None when absent; reserved names refused.
+
+        `likely_new`: the caller will create it when absent (one case-insensitive query
+        instead of an exact one that would likely miss; see `lookup.find_by_name`).
+        """
         ...
 
     def create_project(
-        self, name: str, description: str, *, exist_ok: bool = True
+        self, name: str, description: str, *, exist_ok: bool = True, checked: bool = False
     ) -> Ensured[Project]:
-        """Find-or-create."""
+        """Find-or-create; `checked`: the caller's lookup just missed, do not look again."""
         ...
 
     def get_project(self, project_id: str) -> Project:
         """By id (a journalled id on resume); NotFound when it was deleted."""
         ...
 
-    def find_user(self, name: str) -> User | None:
-        """By name (the email address) ignoring case."""
+    def find_user(self, name: str, *, likely_new: bool = False) -> User | None:
+        """By name (the email address) ignoring case; `likely_new` as for find_project."""
         ...
 
     def get_user(self, user_id: str) -> User:
@@ -46,13 +50,20 @@ class CloudBackend(Protocol):
         ...
 
     def create_user(
-        self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
+        self,
+        name: str,
+        email: str,
+        description: str,
+        password: str,
+        *,
+        exist_ok: bool = True,
+        checked: bool = False,
     ) -> Ensured[User]:
-        """Find-or-create; an existing user is left untouched."""
+        """Find-or-create; an existing user is left untouched; `checked` as for projects."""
         ...
 
-    def ensure_member(self, user_id: str, project_id: str) -> bool:
-        """Grant the member role; True when this call granted it."""
+    def ensure_member(self, user_id: str, project_id: str) -> None:
+        """Grant the member role (idempotent: holding it already is fine)."""
         ...
 
     def is_admin_user(self, user: User) -> bool:
@@ -84,8 +95,7 @@ class KeystoneCloud:
     """CloudBackend on a real cloud: one session, one keystoneclient, roles cached.
 
     `domain` is the domain id users and projects live in; `member_role` the role name granted.
-    It remembers the projects it has seen exist and the users it created in this process, so
-    quota calls need not re-check a project and a new user's grant needs no membership check.
+    It remembers the projects it has seen exist, so quota calls need not re-check a project.
     """
 
     def __init__(
@@ -97,7 +107,6 @@ class KeystoneCloud:
         self.client: Any = ks_client.Client(session=session, interface="public")
         self.roles = roles.RoleCache(self.client)
         self._known_projects: set[str] = set()
-        self._new_users: set[str] = set()
 
     def _seen(self, project: Project | None) -> Project | None:
         if project is not None:
@@ -112,8 +121,9 @@ class KeystoneCloud:
         session = make_session(auth, counter=counter)
         return cls(session, domain=auth.project_domain, member_role=auth.member_role)
 
-    def find_project(self, name: str) -> Project | None:
-        return self._seen(projects.find_project(self.client, name, self.domain))
+    def find_project(self, name: str, *, likely_new: bool = False) -> Project | None:
+        found = projects.find_project(self.client, name, self.domain, likely_new=likely_new)
+        return self._seen(found)
 
     def get_project(self, project_id: str) -> Project:
         project = projects.get_project_by_id(self.client, project_id)
@@ -121,36 +131,43 @@ class KeystoneCloud:
         return project
 
     def create_project(
-        self, name: str, description: str, *, exist_ok: bool = True
+        self, name: str, description: str, *, exist_ok: bool = True, checked: bool = False
     ) -> Ensured[Project]:
         ensured = projects.create_project(
-            self.client, name, description, self.domain, exist_ok=exist_ok
+            self.client, name, description, self.domain, exist_ok=exist_ok, checked=checked
         )
         self._seen(ensured.item)
         return ensured
 
-    def find_user(self, name: str) -> User | None:
-        return users.find_user(self.client, name, self.domain)
+    def find_user(self, name: str, *, likely_new: bool = False) -> User | None:
+        return users.find_user(self.client, name, self.domain, likely_new=likely_new)
 
     def get_user(self, user_id: str) -> User:
         return users.get_user(self.client, user_id)
 
     def create_user(
-        self, name: str, email: str, description: str, password: str, *, exist_ok: bool = True
+        self,
+        name: str,
+        email: str,
+        description: str,
+        password: str,
+        *,
+        exist_ok: bool = True,
+        checked: bool = False,
     ) -> Ensured[User]:
-        ensured = users.create_user(
-            self.client, name, email, description, password, self.domain, exist_ok=exist_ok
+        return users.create_user(
+            self.client,
+            name,
+            email,
+            description,
+            password,
+            self.domain,
+            exist_ok=exist_ok,
+            checked=checked,
         )
-        if ensured.created:
-            self._new_users.add(ensured.item.id)
-        return ensured
 
-    def ensure_member(self, user_id: str, project_id: str) -> bool:
-        known_new = user_id in self._new_users
-        self._new_users.discard(user_id)  # holds a role from now on: later grants check
-        return roles.ensure_member(
-            self.client, self.roles, user_id, project_id, self.member_role, known_new=known_new
-        )
+    def ensure_member(self, user_id: str, project_id: str) -> None:
+        roles.ensure_member(self.client, self.roles, user_id, project_id, self.member_role)
 
     def is_admin_user(self, user: User) -> bool:
         return users.is_admin_user(self.client, self.roles, user)

@@ -10,17 +10,23 @@ from moc_tui.core.cloud.models import Ensured, Project
 
 
 def find_project(
-    client: Any, name: str, domain_id: str, *, allow_reserved: bool = False
+    client: Any,
+    name: str,
+    domain_id: str,
+    *,
+    allow_reserved: bool = False,
+    likely_new: bool = False,
 ) -> Project | None:
     """The project named `name` (ignoring case) in the domain, or None; at most 2 calls.
 
-    Reserved names (admin, service, ...) are refused unless `allow_reserved`: nobody joins or
-    gets quota changes on the cloud's own projects through the helpdesk.
+    `likely_new`: the caller is about to create it (see `lookup.find_by_name`). Reserved names
+    (admin, service, ...) are refused unless `allow_reserved`: nobody joins or gets quota
+    changes on the cloud's own projects through the helpdesk.
     """
     if not allow_reserved:
         refuse_reserved("project", name)
     with cloud_errors(f"looking up project {name!r} in domain {domain_id}"):
-        found = find_by_name(client.projects, "project", name, domain_id)
+        found = find_by_name(client.projects, "project", name, domain_id, likely_new=likely_new)
     return None if found is None else Project.from_resource(found)
 
 
@@ -42,12 +48,19 @@ def get_project_by_id(client: Any, project_id: str) -> Project:
 
 
 def create_project(
-    client: Any, name: str, description: str, domain_id: str, *, exist_ok: bool = True
+    client: Any,
+    name: str,
+    description: str,
+    domain_id: str,
+    *,
+    exist_ok: bool = True,
+    checked: bool = False,
 ) -> Ensured[Project]:
     """Find-or-create: an existing project (any case) is returned with `created=False`.
 
     With `exist_ok=False` an existing project is an AlreadyExists error (a "new project"
-    request whose name is taken). A 409 from a concurrent create re-finds instead of failing.
+    request whose name is taken). `checked`: the caller's own lookup just found nothing, so
+    it is not repeated. A 409 from a concurrent create re-finds instead of failing.
     """
 
     def create() -> Project:
@@ -63,8 +76,9 @@ def create_project(
     return find_or_create(
         "project",
         name,
-        lambda: find_project(client, name, domain_id),
+        lambda: find_project(client, name, domain_id, likely_new=True),
         create,
         exist_ok=exist_ok,
         taken=spelled,
+        checked=checked,
     )

@@ -40,37 +40,15 @@ class RoleCache:
         return role_id
 
 
-def has_role(client: Any, role_id: str, user_id: str, project_id: str) -> bool:
-    """Whether the user holds the role on the project directly (one HEAD call)."""
-    try:
-        with cloud_errors(f"checking role of user {user_id} on project {project_id}"):
-            client.roles.check(role_id, user=user_id, project=project_id)
-    except NotFound:
-        return False
-    return True
-
-
 def ensure_member(
-    client: Any,
-    roles: RoleCache,
-    user_id: str,
-    project_id: str,
-    role_name: str,
-    *,
-    known_new: bool = False,
-) -> bool:
-    """Grant the role unless already held; True when this call granted it.
-
-    Check first (so the caller can tell "added" from "already a member"), then PUT, which
-    Keystone treats as idempotent anyway: a race between two grants is harmless. A user this
-    process has just created (`known_new`) holds no role yet: no check.
-    """
+    client: Any, roles: RoleCache, user_id: str, project_id: str, role_name: str
+) -> None:
+    """Grant the role: one PUT, which Keystone treats as idempotent (204 whether or not the
+    user held it already), so no check is sent first and a race between two grants is
+    harmless. A missing user or project is NotFound."""
     role_id = roles.id_of(role_name)
-    if not known_new and has_role(client, role_id, user_id, project_id):
-        return False
     with cloud_errors(f"granting role {role_name!r} to user {user_id} on project {project_id}"):
         client.roles.grant(role_id, user=user_id, project=project_id)
-    return True
 
 
 def is_admin(client: Any, roles: RoleCache, user_id: str) -> bool:

@@ -5,8 +5,10 @@ Two helpers for the TUI's forms (through the backend's `suggest_projects` and `f
 - Project suggestions rank the domain's project names and the `[project_aliases]` table against
   the typed text: the same name ignoring case first, then names starting with it, then names
   containing it, then names `difflib` finds close (a typo). Closeness needs every name, so the
-  names are listed in one call and kept for `PROJECT_TTL` seconds (`ProjectDirectory`): typing
-  does not hammer Keystone, and a project created a minute ago shows up soon enough.
+  names are listed page by page (Keystone caps one answer at 1,000 entries without an error, so
+  one listing would silently drop the rest) and kept for `PROJECT_TTL` seconds
+  (`ProjectDirectory`): typing does not hammer Keystone, and a project created a minute ago
+  shows up soon enough.
 - User search asks Keystone for the users whose name contains the text (one filtered call: never
   every user). Keystone cannot filter on the stored email (it is an "extra" attribute), so the
   email is compared among those answers only; here a user's name *is* their email address, so
@@ -24,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from moc_tui.core.cloud.backend import KeystoneCloud
 from moc_tui.core.cloud.errors import cloud_errors
@@ -36,6 +39,7 @@ SUGGESTION_LIMIT = 8
 USER_LIMIT = 10
 MIN_USER_TEXT = 2
 PROJECT_TTL = 60.0
+PAGE_SIZE = 1000  # Keystone's default max_db_limit: one call per 1,000 projects
 CLOSENESS = 0.6  # difflib's own default cutoff for "close"
 
 KEYSTONE, ALIAS = "keystone", "alias"
@@ -107,11 +111,25 @@ def suggest_projects(
     return [suggestion for _, _, suggestion in ranked[:limit]]
 
 
-def list_project_names(cloud: KeystoneCloud) -> list[str]:
-    """Every project name of the cloud's domain, in one call."""
+def list_project_names(cloud: KeystoneCloud, page_size: int = PAGE_SIZE) -> list[str]:
+    """Every project name of the cloud's domain, one call per `page_size` projects.
+
+    Keystone answers `limit` and `marker` with a `links.next` while more remain (and lowers
+    `limit` to its `max_db_limit` itself). A Keystone that does not page answers the first call
+    with everything it will give and no `next`: then that is all there is to have.
+    """
+    names: list[str] = []
+    seen: set[str] = set()
+    params: dict[str, str | int] = {"domain_id": cloud.domain, "limit": page_size}
     with cloud_errors(f"listing the projects of domain {cloud.domain}"):
-        found = cloud.client.projects.list(domain=cloud.domain)
-    return [str(project.name) for project in found]
+        while True:
+            _, body = cloud.client.get("/projects?" + urlencode(params))
+            page = [p for p in body.get("projects", []) if str(p["id"]) not in seen]
+            seen.update(str(p["id"]) for p in page)
+            names.extend(str(p["name"]) for p in page)
+            if not page or not (body.get("links") or {}).get("next"):
+                return names
+            params["marker"] = str(page[-1]["id"])
 
 
 class ProjectDirectory:

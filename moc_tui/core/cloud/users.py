@@ -16,13 +16,21 @@ from moc_tui.core.identifiers import is_reserved
 
 
 def find_user(
-    client: Any, name: str, domain_id: str, *, allow_reserved: bool = False
+    client: Any,
+    name: str,
+    domain_id: str,
+    *,
+    allow_reserved: bool = False,
+    likely_new: bool = False,
 ) -> User | None:
-    """The user named `name` (ignoring case) in the domain, or None; at most 2 calls."""
+    """The user named `name` (ignoring case) in the domain, or None; at most 2 calls.
+
+    `likely_new`: the caller is about to create it (see `lookup.find_by_name`).
+    """
     if not allow_reserved:
         refuse_reserved("user", name)
     with cloud_errors(f"looking up user {name!r} in domain {domain_id}"):
-        found = find_by_name(client.users, "user", name, domain_id)
+        found = find_by_name(client.users, "user", name, domain_id, likely_new=likely_new)
     return None if found is None else User.from_resource(found)
 
 
@@ -54,8 +62,11 @@ def create_user(
     domain_id: str,
     *,
     exist_ok: bool = True,
+    checked: bool = False,
 ) -> Ensured[User]:
     """Find-or-create; an existing user (any case) comes back untouched with `created=False`.
+
+    `checked`: the caller's own lookup just found nothing, so it is not repeated.
 
     keystoneclient sends the create with request logging off, so the password never reaches a
     debug log. A 409 from a concurrent create re-finds the winner.
@@ -74,7 +85,12 @@ def create_user(
         return User.from_resource(created)
 
     return find_or_create(
-        "user", name, lambda: find_user(client, name, domain_id), create, exist_ok=exist_ok
+        "user",
+        name,
+        lambda: find_user(client, name, domain_id, likely_new=True),
+        create,
+        exist_ok=exist_ok,
+        checked=checked,
     )
 
 

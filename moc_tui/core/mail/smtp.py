@@ -1,14 +1,24 @@
 """Send mail over SMTP as `[smtp]` says: STARTTLS or implicit TLS with a verified certificate.
 
-The original connected to 127.0.0.1:25, required STARTTLS without checking the certificate and
-never said QUIT. Here the certificate is verified (system CAs or `ca_file`), the login is used
-when configured, and a recipient the server refuses is reported, not fatal, like the original.
+The original connected to 127.0.0.1:25 for every message, required STARTTLS without checking the
+certificate and never said QUIT. Here the certificate is verified (system CAs or `ca_file`), the
+login is used when configured, and a recipient the server refuses is reported, not fatal, like
+the original.
+
+A run owns the connection: inside `with mailer.connection():` every `send` goes over one SMTP
+connection (one TLS handshake, one login), opened at the first message and closed with QUIT at
+the end. When that connection has gone (the server dropped an idle session, a network blip),
+the message is sent once more over a fresh connection; a failure on a fresh connection is the
+caller's MailError. Outside such a block each `send` opens and closes its own connection.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from moc_tui.core.mail.message import OutgoingMail
@@ -24,13 +34,21 @@ class SendResult:
     refused: dict[str, str]
 
 
+# A reused connection that fails with one of these has gone away: send again on a new one.
+_GONE = (smtplib.SMTPServerDisconnected, ConnectionError, ssl.SSLError)
+
+
 class Mailer:
-    """One SMTP connection per `send`: cron jobs and provisioning send a handful of messages."""
+    """SMTP transport; one connection per `connection()` block, or per `send` outside one."""
 
     def __init__(self, settings: SmtpSettings, local_hostname: str = "localhost") -> None:
         self.settings = settings
         # Passed explicitly: smtplib would otherwise resolve this machine's own name for EHLO.
         self.local_hostname = local_hostname
+        self._lock = threading.RLock()
+        self._held = 0  # open connection() blocks
+        self._smtp: smtplib.SMTP | None = None
+        self.connections_opened = 0  # for benches and tests: connections made so far
 
     def _context(self) -> ssl.SSLContext:
         cafile = str(self.settings.ca_file) if self.settings.ca_file else None
@@ -38,29 +56,90 @@ class Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        self.connections_opened += 1
         if s.security is SmtpSecurity.TLS:
-            return smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 s.host,
                 s.port,
                 local_hostname=self.local_hostname,
                 timeout=s.timeout,
                 context=self._context(),
             )
-        smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout)
-        if s.security is SmtpSecurity.STARTTLS:
-            smtp.starttls(context=self._context())
+        else:
+            smtp = smtplib.SMTP(
+                s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout
+            )
+        try:
+            if s.security is SmtpSecurity.STARTTLS:
+                smtp.starttls(context=self._context())
+            if s.username and s.password:
+                smtp.login(s.username, s.password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
+
+    @contextmanager
+    def connection(self) -> Iterator[Mailer]:
+        """Keep one connection for every `send` in the block (opened lazily, QUIT at the end)."""
+        with self._lock:
+            self._held += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._held -= 1
+                if self._held == 0:
+                    self._close()
+
+    def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
+
+    def _deliver(self, smtp: smtplib.SMTP, mail: OutgoingMail) -> dict[str, tuple[int, bytes]]:
+        return smtp.send_message(
+            mail.to_message(), from_addr=mail.sender, to_addrs=mail.recipients()
+        )
+
+    def _send_held(self, mail: OutgoingMail) -> dict[str, tuple[int, bytes]]:
+        reused = self._smtp is not None
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            return self._deliver(self._smtp, mail)
+        except _GONE:
+            self._close()
+            if not reused:
+                raise
+        except smtplib.SMTPRecipientsRefused:
+            with suppress(smtplib.SMTPException, OSError):
+                self._smtp.rset()  # the session stays usable for the next message
+            raise
+        except BaseException:
+            self._close()  # state unknown: the next message gets a fresh connection
+            raise
+        self._smtp = self._connect()
+        return self._deliver(self._smtp, mail)
+
+    def _send_once(self, mail: OutgoingMail) -> dict[str, tuple[int, bytes]]:
+        smtp = self._connect()
+        try:
+            return self._deliver(smtp, mail)
+        finally:
+            with suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
 
     def send(self, mail: OutgoingMail) -> SendResult:
         s = self.settings
         where = f"{s.host}:{s.port}"
         try:
-            with self._connect() as smtp:
-                if s.username and s.password:
-                    smtp.login(s.username, s.password)
-                refused = smtp.send_message(
-                    mail.to_message(), from_addr=mail.sender, to_addrs=mail.recipients()
-                )
+            with self._lock:
+                held = self._held > 0
+                refused = self._send_held(mail) if held else self._send_once(mail)
         except smtplib.SMTPRecipientsRefused as error:
             raise MailError(f"the mail server {where} refused every recipient") from error
         except smtplib.SMTPAuthenticationError as error:

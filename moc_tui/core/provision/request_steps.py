@@ -76,8 +76,9 @@ class RequestRun:
     # steps -----------------------------------------------------------------------------------
     def project(self) -> dict[str, Any]:
         cloud, request = self.ctx.cloud, self.request
-        found = cloud.find_project(request.project)
-        if request.project_action is ProjectAction.JOIN:
+        joins = request.project_action is ProjectAction.JOIN
+        found = cloud.find_project(request.project, likely_new=not joins)
+        if joins:
             if found is None:
                 raise StepFailed(
                     "project",
@@ -93,7 +94,7 @@ class RequestRun:
             )
         if found is None:
             self.intent("project_intent", {"name": request.project})
-            found = cloud.create_project(request.project, request.description).item
+            found = cloud.create_project(request.project, request.description, checked=True).item
         return {"project_id": found.id, "name": found.name, "created": True}
 
     def quotas(self, project_id: str) -> dict[str, Any]:
@@ -111,7 +112,7 @@ class RequestRun:
 
     def user(self) -> dict[str, Any]:
         cloud, request = self.ctx.cloud, self.request
-        found = cloud.find_user(request.username)
+        found = cloud.find_user(request.username, likely_new=request.expects_new_user)
         if found is not None and "user_intent" not in self.done:
             if request.expects_new_user:
                 self.ctx.emit(
@@ -127,7 +128,7 @@ class RequestRun:
             self.intent("user_intent", {"name": request.username})
             password = random_password()
             found = cloud.create_user(
-                request.username, request.email.lower(), request.full_name, password
+                request.username, request.email.lower(), request.full_name, password, checked=True
             ).item
             self.ctx.passwords[found.id] = password
         return {"user_id": found.id, "name": found.name, "created": True}
