@@ -9,29 +9,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from moc_tui.core.access import AccessRequest, ParsedAccessTab, parse_access_requests
-from moc_tui.core.cloud import KeystoneCloud
 from moc_tui.core.journal import Journal
-from moc_tui.core.mail import Mailer
-from moc_tui.core.password_reset import ResetContext, ResetResult, reset_password
-from moc_tui.core.provision.engine import ProvisionResult, provision
-from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.plan import RequestPlan, plan
-from moc_tui.core.provision.request_steps import RunContext
-from moc_tui.core.quota_change import (
-    QuotaContext,
-    QuotaPlan,
-    QuotaResult,
-    apply_quota_requests,
-    plan_quota_changes,
-)
-from moc_tui.core.quota_requests import ParsedQuotaTab, QuotaRequest, parse_quota_requests
 from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.sheets import SheetError, SheetStore, open_store
 from moc_tui.core.table import Table, read_table
 from moc_tui.core.workflow.steps import never
-from setpass_client import SetpassClient
+
+if TYPE_CHECKING:
+    # each loaded by the method that uses it: the backend's first reply (a list from the
+    # sheet) needs none of them, and together they pull in keystoneauth, keystoneclient and
+    # requests, most of a second of start-up
+    from moc_tui.core.cloud import KeystoneCloud
+    from moc_tui.core.mail import Mailer
+    from moc_tui.core.password_reset import ResetResult
+    from moc_tui.core.provision.engine import ProvisionResult
+    from moc_tui.core.provision.events import Event
+    from moc_tui.core.provision.plan import RequestPlan
+    from moc_tui.core.quota_change import QuotaPlan, QuotaResult
+    from moc_tui.core.quota_requests import ParsedQuotaTab, QuotaRequest
+    from setpass_client import SetpassClient
 
 Tabs = Mapping[str, Sequence[Sequence[str]]]
 
@@ -81,14 +80,20 @@ class Services:
 
     @cached_property
     def cloud(self) -> KeystoneCloud:
+        from moc_tui.core.cloud import KeystoneCloud
+
         return KeystoneCloud.from_settings(self.settings.auth)
 
     @cached_property
     def setpass(self) -> SetpassClient:
+        from setpass_client import SetpassClient
+
         return SetpassClient(self.cloud.session, self.settings.setpass_url)
 
     @cached_property
     def mailer(self) -> Mailer:
+        from moc_tui.core.mail import Mailer
+
         return Mailer(self.settings.smtp)
 
     @cached_property
@@ -107,6 +112,8 @@ class Services:
         return tabs, parse_access_requests(table, self.settings.project_aliases)
 
     def plan(self, requests: Sequence[AccessRequest]) -> list[RequestPlan]:
+        from moc_tui.core.provision.plan import plan
+
         return plan(requests, self.settings, self.cloud, self.journal)
 
     def provision(
@@ -116,6 +123,9 @@ class Services:
         on_event: Callable[[Event], None] = lambda event: None,
         cancelled: Callable[[], bool] = never,
     ) -> ProvisionResult:
+        from moc_tui.core.provision.engine import provision
+        from moc_tui.core.provision.request_steps import RunContext
+
         ctx = RunContext(
             self.settings,
             self.cloud,
@@ -132,6 +142,8 @@ class Services:
     # quota change requests -------------------------------------------------------------------
     def read_quota_tab(self) -> tuple[Tabs, ParsedQuotaTab]:
         """Both quota tabs in one read, and the pending requests parsed from the first."""
+        from moc_tui.core.quota_requests import parse_quota_requests
+
         tabs, table = _read_requests(
             "quota sheet",
             self.quota_store,
@@ -143,6 +155,8 @@ class Services:
 
     def quota_plan(self, requests: Sequence[QuotaRequest]) -> list[QuotaPlan]:
         """current -> requested -> applied for each request; changes nothing."""
+        from moc_tui.core.quota_change import plan_quota_changes
+
         return plan_quota_changes(requests, self.settings, self.cloud, self.journal)
 
     def apply_quotas(
@@ -153,6 +167,8 @@ class Services:
         cancelled: Callable[[], bool] = never,
     ) -> QuotaResult:
         """Apply, mail the applied values, move the finished rows to the done tab."""
+        from moc_tui.core.quota_change import QuotaContext, apply_quota_requests
+
         ctx = QuotaContext(
             self.settings, self.cloud, self.mailer, self.journal, self.operator, on_event, cancelled
         )
@@ -174,6 +190,8 @@ class Services:
 
         Refusals and failures come back in the result (and the errors log), not as exceptions.
         """
+        from moc_tui.core.password_reset import ResetContext, reset_password
+
         ctx = ResetContext(
             self.settings,
             self.cloud,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from keystoneauth1 import exceptions as ksa_exc
+if TYPE_CHECKING:  # imported where used: naming these errors must not load keystoneauth
+    from keystoneauth1 import exceptions as ksa_exc
 
 
 class CloudError(Exception):
@@ -94,6 +96,8 @@ def translate_exception(exc: Exception, doing: str) -> CloudError:
 
     `doing` is a phrase such as "looking up project 'x'" or "setting network quotas".
     """
+    from keystoneauth1 import exceptions as ksa_exc
+
     if isinstance(exc, CloudError):
         return exc
     if isinstance(exc, ksa_exc.SSLError):
@@ -134,6 +138,8 @@ def translate_exception(exc: Exception, doing: str) -> CloudError:
 @contextmanager
 def cloud_errors(doing: str) -> Iterator[None]:
     """Run a block of client calls; any client exception leaves as a CloudError."""
+    from keystoneauth1 import exceptions as ksa_exc
+
     try:
         yield
     except CloudError:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keystoneauth1 import exceptions as ksa_exc
-from keystoneauth1 import session as ks_session
+if TYPE_CHECKING:  # every function here gets a live session: keystoneauth is loaded by then
+    from keystoneauth1 import session as ks_session
 
 from moc_tui.core.cloud.errors import (
     CloudError,
@@ -53,6 +53,8 @@ PORT_PADDING = 5  # spare ports, as the original's HEAD formula added
 
 def endpoint(session: ks_session.Session, api: QuotaApi) -> str:
     """The service's public URL from the catalog, with any project placeholder filled in."""
+    from keystoneauth1 import exceptions as ksa_exc
+
     with cloud_errors(f"finding the {api.service_type} endpoint in the catalog"):
         url = session.get_endpoint(service_type=api.service_type, interface="public")
         if not url:
@@ -80,6 +82,8 @@ def _require_project(session: ks_session.Session, project_id: str) -> None:
 def _call(
     session: ks_session.Session, method: str, url: str, doing: str, body: object = None
 ) -> dict[str, Any]:
+    from keystoneauth1 import exceptions as ksa_exc
+
     try:
         response = session.request(url, method, json=body)
     except ksa_exc.ClientException as exc:

@@ -26,14 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from moc_tui.core.cloud.backend import KeystoneCloud
 from moc_tui.core.cloud.errors import cloud_errors
 from moc_tui.core.cloud.models import User
 from moc_tui.core.cloud.roles import ADMIN_ROLE
 from moc_tui.core.identifiers import canonical, is_reserved
 from moc_tui.core.text import trim
+
+if TYPE_CHECKING:  # annotations only: importing this must not load keystoneclient
+    from moc_tui.core.cloud.backend import KeystoneCloud
 
 SUGGESTION_LIMIT = 8
 USER_LIMIT = 10

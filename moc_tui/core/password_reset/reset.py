@@ -42,7 +42,6 @@ from moc_tui.core.text import visible
 from moc_tui.core.workflow import MailSender, StepFailed, Steps, describe, link_marker, with_link
 from moc_tui.core.workflow.events import Event
 from moc_tui.core.workflow.steps import Payload
-from setpass_client.reference import normalize, reference_problems
 
 SECTION = "password_reset_email"
 KIND = "password_reset"
@@ -119,11 +118,17 @@ class PinSource:
         if (self.reference is None) == (self.pin is None):
             return ["give the reset reference from the ticket"]
         if self.reference is not None:
+            # here: importing setpass_client loads its HTTP client (keystoneauth, requests),
+            # which the backend's start-up does not need
+            from setpass_client.reference import reference_problems
+
             return reference_problems(self.reference)
         return ["the PIN must be exactly four digits 0-9"] if pin_problems(str(self.pin)) else []
 
     def mint(self, setpass: ResetSetpass, user_id: str, password: str | None) -> str:
         if self.reference is not None:
+            from setpass_client.reference import normalize
+
             return setpass.redeem(user_id, password, str(normalize(self.reference)))
         return setpass.register(user_id, password, self.pin)
 

@@ -6,8 +6,6 @@ import time
 from collections.abc import Callable
 
 from moc_tui.core.settings.model import SheetSettings
-from moc_tui.core.sheets.google import GoogleSheetStore
-from moc_tui.core.sheets.google_client import load_key_file
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.retry import Deadline, RetryPolicy
 from moc_tui.core.sheets.store import SheetError, SheetStore
@@ -28,6 +26,11 @@ def open_store(
         return LocalSheetStore(sheet.local_store, timeout=sheet.timeout)
     if sheet.auth_file is None or not sheet.worksheet_key:
         raise SheetError(f"[{sheet.section}] needs either local_store or auth_file + worksheet_key")
+    # here, not at the top: gspread and google-auth take a third of a second to import, and the
+    # local store (the backend's first `list` in tests and the demo) needs neither
+    from moc_tui.core.sheets.google import GoogleSheetStore
+    from moc_tui.core.sheets.google_client import load_key_file
+
     return GoogleSheetStore.open(
         load_key_file(sheet.auth_file),
         sheet.worksheet_key,
