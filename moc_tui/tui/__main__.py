@@ -46,11 +46,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(operator: str, command: list[str], session: str = "", *, note: str = "") -> int:
-    """Start the app with a backend started from `command`; its exit status (1 after a crash)."""
-    from moc_tui.tui.app import HelpdeskTui
+    """Start the app with a backend started from `command`; its exit status (1 after a crash).
 
-    app = HelpdeskTui(operator, lambda: BackendClient(command), session, note=note)
-    app.run()
+    The first backend is started before Textual is imported: the two start-ups (about a second
+    each) overlap instead of adding up before the first screen. Later ones (after the operator
+    asks to reconnect) start when asked.
+    """
+    early = [BackendClient(command)]
+
+    def connect() -> BackendClient:
+        return early.pop() if early else BackendClient(command)
+
+    try:
+        from moc_tui.tui.app import HelpdeskTui
+
+        app = HelpdeskTui(operator, connect, session, note=note)
+        app.run()
+    finally:
+        for unused in early:  # the app never asked for it (it failed to start)
+            unused.close(timeout=5)
     return app.return_code or 0
 
 
