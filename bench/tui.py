@@ -8,17 +8,18 @@ tmux pane, started as the login wrapper starts it (`moc_tui.tui.__main__.run` wi
 command shaped like the installed launcher, minus sudo): the backend reads the sheet through the
 Google store (real gspread and google-auth against the fake).
 
-Beside it, the floor: a minimal Textual app in the same pane size that reads the same tab through
-the same store in-process and shows the same six columns in a plain DataTable with an Input
-filter (clear and add the matching rows on each keystroke) and a counts line. The two run
-interleaved, `--repeats` times each; the figures are medians over the repeats, and the ratios
-TUI / floor are printed.
+Beside it, two floors: minimal Textual apps in the same pane size that read the same tab through
+the same store in-process and show the same six columns with an Input filter and a counts line:
+"DataTable" (a plain DataTable, cleared and refilled with the matching rows on each keystroke,
+the straightforward app) and "window" (only the matching rows that fit on screen, as the lines
+of one Static: no table can do less per keystroke). The three run interleaved, `--repeats` times
+each; the figures are medians over the repeats, and the ratios TUI / floor are printed.
 
 - first screen: from starting the command until the pane shows the counts of every row;
 - keystrokes: each of the KEYS typed into the `/` filter (narrowing and widening the visible
   set by thousands of rows, backspaces included), from sending the key until the pane shows the
   filter's new counts; p50 / p95 / max over all of them;
-- memory: peak RSS (VmHWM) of the TUI and of its backend, and of the floor app.
+- memory: peak RSS (VmHWM) of the TUI and of its backend, and of each floor app.
 
 The pane is polled every 2 ms, so the figures include a little polling. Needs tmux.
 """
@@ -85,34 +86,43 @@ from moc_tui.core.sheets import open_store
 from textual.app import App
 from textual.widgets import DataTable, Footer, Input, Static
 
+WIDTHS = (1, 13, 4, 28, 20, 20)
+WINDOW = sys.argv[2] == "window"  # only the rows that fit on screen, as lines of one Static
+
 class Floor(App):
-    CSS = "DataTable { height: 1fr; } #counts { height: 1; } #filter { margin: 0 1; }"
+    AUTO_FOCUS = None  # "/" opens the filter, as in the TUI
+    CSS = "#rows { height: 1fr; } #counts { height: 1; } #filter { margin: 0 1; }"
 
     def compose(self):
         yield Static(" cloud: floor  sheet: Form Responses 1")
         yield Input(placeholder="filter: name, email, project", id="filter")
-        yield DataTable(cursor_type="row")
+        yield Static(id="rows") if WINDOW else DataTable(cursor_type="row", id="rows")
         yield Static("", id="counts")
         yield Footer()
 
     def on_mount(self):
         self.query_one(Input).display = False
-        table = self.query_one(DataTable)
-        for label, width in ((" ", 1), ("Status", 13), ("Row", 4), ("Email", 28),
-                             ("Name", 20), ("Project", 20)):
-            table.add_column(label, width=width)
+        if not WINDOW:
+            table = self.query_one(DataTable)
+            for label, width in zip((" ", "Status", "Row", "Email", "Name", "Project"), WIDTHS):
+                table.add_column(label, width=width)
+            table.focus()
         store = open_store(load_settings(sys.argv[1]).access_sheet)
         rows = store.read_tabs(["Form Responses 1"])["Form Responses 1"][1:]
         self.rows = [(" ", "● ready", str(n), r[@EMAIL@], f"{r[@FIRST@]} {r[@LAST@]}",
                       r[@PROJECT@]) for n, r in enumerate(rows, start=2)]
         self.show("")
-        table.focus()
 
     def show(self, needle):
-        table = self.query_one(DataTable)
-        table.clear()
         kept = [r for r in self.rows if needle in "\\n".join(r).casefold()]
-        table.add_rows(kept)
+        if WINDOW:
+            lines = kept[: max(self.size.height - 4, 1)]
+            self.query_one("#rows", Static).update("\\n".join(
+                "  ".join(v[:w].ljust(w) for v, w in zip(r, WIDTHS)) for r in lines))
+        else:
+            table = self.query_one(DataTable)
+            table.clear()
+            table.add_rows(kept)
         shown = f" · filter: {needle} ({len(kept)} of {len(self.rows)})" if needle else ""
         self.query_one("#counts", Static).update(
             f"pending rows: {len(self.rows)}{shown} · 0 selected")
@@ -254,10 +264,12 @@ def filter_shown(typed: str, rows: int) -> Callable[[str], bool]:
     return lambda text: "filter:" not in counts_line(text) and f"rows: {rows} " in text
 
 
-def measure(script: str, settings: Path, rows: int, size: tuple[int, int]) -> dict[str, object]:
+def measure(
+    script: str, settings: Path, rows: int, size: tuple[int, int], *extra: str
+) -> dict[str, object]:
     """One run of `script` in a tmux pane: first screen, every keystroke, peak RSS."""
     pane = Pane(size)
-    command = shlex.join([sys.executable, "-c", script, str(settings)])
+    command = shlex.join([sys.executable, "-c", script, str(settings), *extra])
     try:
         started = pane.start(command)
         shown = pane.wait(lambda text: f"pending rows: {rows} " in text)
@@ -305,6 +317,10 @@ def summary(runs: list[dict[str, object]]) -> dict[str, float]:
     return {name: statistics.median(r[name] for r in per_run) for name in per_run[0]}
 
 
+VARIANTS = ("tui", "table", "window")
+TITLES = {"tui": "TUI", "table": "DataTable", "window": "window"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
@@ -312,24 +328,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     size = (int(args.size.split("x")[0]), int(args.size.split("x")[1]))
-    runs: dict[str, list[dict[str, object]]] = {"tui": [], "floor": []}
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in VARIANTS}
     with tempfile.TemporaryDirectory(prefix="moc-tui-bench-") as tmp, FakeSheetsServer() as sheets:
         settings = seed(Path(tmp), sheets, args.rows)
-        for _ in range(args.repeats):  # interleaved: the shared machine's load hits both alike
+        for _ in range(args.repeats):  # interleaved: the shared machine's load hits all alike
             runs["tui"].append(measure(TUI, settings, args.rows, size))
-            runs["floor"].append(measure(floor_script(), settings, args.rows, size))
-    tui, floor = summary(runs["tui"]), summary(runs["floor"])
+            for floor in ("table", "window"):
+                runs[floor].append(measure(floor_script(), settings, args.rows, size, floor))
+    figures = {name: summary(runs[name]) for name in VARIANTS}
     visible = runs["tui"][0]["visible"]
     assert isinstance(visible, list)
     print(
-        f"TUI vs a minimal Textual app, {args.rows} pending rows through the Sheets fake, "
+        f"TUI vs minimal Textual apps, {args.rows} pending rows through the Sheets fake, "
         f"{args.size} tmux pane, median of {args.repeats} interleaved runs"
     )
     print(
         f"  {len(KEYS)} keystrokes typing {' / '.join(map(repr, WORDS))} and backspacing each "
         f"(visible rows between {min(visible)} and {max(visible)})"
     )
-    print(f"  {'':22}{'TUI':>10}{'floor':>10}{'ratio':>8}")
+    print("  floors: DataTable = the same table, cleared and refilled per keystroke;")
+    print("          window = only the rows that fit on screen, as lines of one Static")
+    header = "".join(f"{TITLES[n]:>11}" for n in VARIANTS)
+    print(f"  {'':22}{header}{'vs table':>10}{'vs window':>10}")
     for name, label, unit, scale in (
         ("first", "first screen", "s", 1),
         ("p50", "keystroke p50", "ms", 1000),
@@ -338,12 +358,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("rss_ui", "peak RSS, UI", "MiB", 1),
         ("rss_backend", "peak RSS, backend", "MiB", 1),
     ):
-        ours, base = tui[name] * scale, floor[name] * scale
-        ratio = f"{ours / base:7.2f}x" if base else "      -"
+        values = [figures[n][name] * scale for n in VARIANTS]
         digits = 2 if unit == "s" else 0 if unit == "ms" else 1
-        print(f"  {label:18} {unit:>3}{ours:10.{digits}f}{base:10.{digits}f}{ratio:>8}")
-    for name in ("tui", "floor"):
-        print(f"  {name} first screens: " + ", ".join(f"{r['first']:.2f}" for r in runs[name]))
+        line = "".join(f"{v:11.{digits}f}" for v in values)
+        ratios = "".join(f"{values[0] / v:9.2f}x" if v else "         -" for v in values[1:])
+        print(f"  {label:18} {unit:>3}{line}{ratios}")
+    for name in VARIANTS:
+        firsts = ", ".join(f"{r['first']:.2f}" for r in runs[name])
+        print(f"  {TITLES[name]} first screens: {firsts}")
     return 0
 
 

@@ -137,6 +137,9 @@ class RequestsTable(DataTable[Text]):
         # every loaded row and its cells, built once per load; `rows` holds the visible ones
         self._all_rows: dict[RowKey, Row] = {}
         self._all_data: dict[RowKey, dict[ColumnKey, Text]] = {}
+        self._haystacks: list[tuple[str, RowState]] = []  # what the filter searches, per row
+        self._position: dict[str, int] = {}
+        self._shown: list[str] = []  # the keys of the rows shown, in order
 
     def on_mount(self) -> None:
         self._columns_for(self.size.width)
@@ -173,6 +176,8 @@ class RequestsTable(DataTable[Text]):
         self.selected &= {k for k, s in self.by_key.items() if s.status in SELECTABLE}
         self._all_rows = {}
         self._all_data = {}
+        self._haystacks = [(state.haystack(self.spec), state) for state in states]
+        self._position = {state.key: n for n, state in enumerate(states)}
         for state in states:
             key = RowKey(state.key)
             self._all_rows[key] = Row(key, 1, None, False)
@@ -185,7 +190,9 @@ class RequestsTable(DataTable[Text]):
     def visible_states(self) -> list[RowState]:
         """The rows the filter keeps: it looks only at what the row shows (no hidden field)."""
         needle = self.filter_text.casefold()
-        return [s for s in self.states if not needle or needle in s.haystack(self.spec)]
+        if not needle:
+            return list(self.states)
+        return [state for haystack, state in self._haystacks if needle in haystack]
 
     def refresh_rows(self, force: bool = True) -> None:
         """Show the rows the filter keeps, keeping the cursor on the same request when possible.
@@ -193,8 +200,7 @@ class RequestsTable(DataTable[Text]):
         With `force=False` (a filter keystroke) nothing changes when the same rows stay visible.
         """
         visible = self.visible_states()
-        same = len(visible) == len(self.rows) and all(RowKey(s.key) in self.rows for s in visible)
-        if not force and same:
+        if not force and [s.key for s in visible] == self._shown:
             return
         self._show(visible)
 
@@ -206,7 +212,8 @@ class RequestsTable(DataTable[Text]):
         rebuilt instead from the rows and cells `load` made, which is a few dict operations.
         """
         current = self.cursor_key()
-        keys = [RowKey(s.key) for s in visible]
+        self._shown = [s.key for s in visible]
+        keys = [RowKey(key) for key in self._shown]
         self.rows.clear()
         self.rows.update((k, self._all_rows[k]) for k in keys)
         self._data.clear()
@@ -247,15 +254,14 @@ class RequestsTable(DataTable[Text]):
         """
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(
-            width + self._row_label_column_width, self._total_row_height + header
-        )
+        self.virtual_size = Size(width + self._row_label_column_width, len(self.rows) + header)
 
     def update_state(self, state: RowState) -> None:
         """New status and mark cells, shown or not (the row may be filtered out now)."""
         data = self._all_data.get(RowKey(state.key))
         if data is None:
             return
+        self._haystacks[self._position[state.key]] = (state.haystack(self.spec), state)
         data[ColumnKey("status")] = status_cell(state)
         data[ColumnKey("sel")] = self._mark(state)
         if state.key in self.rows:
