@@ -1,28 +1,32 @@
-"""Benchmark the TUI with a long pending list: first screen, filter keystroke, memory.
+"""Benchmark the TUI at its floor: first screen, filter keystrokes and memory, beside a minimal app.
 
-    .venv/bin/python bench/tui.py [--rows 5000] [--size 100x30] [--keystrokes ada.lo]
+    .venv/bin/python bench/tui.py [--rows 5000] [--size 100x30] [--repeats 3]
 
-Seeds a local sheet store with `--rows` approved, notified access requests (one in fifty with
-a problem, so the status column is mixed) and measures what an operator sees, in a real terminal:
-the development entry (`python -m moc_tui.tui --config ...`, the backend as its child process;
-listing needs no Keystone) runs in a tmux pane of `--size`, and the bench reads the pane.
+Production's path, in a real terminal: the Sheets fake on 127.0.0.1 holds `--rows` approved,
+notified access requests (one in fifty asks for a reserved project name) and the TUI runs in a
+tmux pane, started as the login wrapper starts it (`moc_tui.tui.__main__.run` with a backend
+command shaped like the installed launcher, minus sudo): the backend reads the sheet through the
+Google store (real gspread and google-auth against the fake).
 
-- first screen: from starting the command until the pane shows the counts of every row
-  (interpreter start, imports, backend start, `hello` + `list_access`, table built and painted);
-- filter: per keystroke typed into the `/` filter, from sending the key until the pane shows
-  the new counts (the table is rebuilt in the same handler, before that paint); then the time
-  for Escape to bring every row back;
-- memory: peak RSS of the TUI process and of the backend process, and the Python heap the
-  table's rows hold (tracemalloc, in-process under Textual's Pilot, a separate pass).
+Beside it, two floors: minimal Textual apps in the same pane size that read the same tab through
+the same store in-process and show the same six columns with an Input filter and a counts line:
+"DataTable" (a plain DataTable, cleared and refilled with the matching rows on each keystroke,
+the straightforward app) and "window" (only the matching rows that fit on screen, as the lines
+of one Static: no table can do less per keystroke). The three run interleaved, `--repeats` times
+each; the figures are medians over the repeats, and the ratios TUI / floor are printed.
 
-The pane is polled every few milliseconds, so the figures include up to ~10 ms of polling.
-Needs tmux (Debian: apt-get install tmux; `./scripts/test` installs it).
+- first screen: from starting the command until the pane shows the counts of every row;
+- keystrokes: each of the KEYS typed into the `/` filter (narrowing and widening the visible
+  set by thousands of rows, backspaces included), from sending the key until the pane shows the
+  filter's new counts; p50 / p95 / max over all of them;
+- memory: peak RSS (VmHWM) of the TUI and of its backend, and of each floor app.
+
+The pane is polled every 2 ms, so the figures include a little polling. Needs tmux.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import shlex
@@ -32,24 +36,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textual.pilot import Pilot  # noqa: E402
-
-from moc_tui.backend.client import BackendClient, dev_command  # noqa: E402
 from moc_tui.core.settings.columns import ACCESS_COLUMNS  # noqa: E402
-from moc_tui.core.sheets.local import LocalSheetStore  # noqa: E402
-from moc_tui.tui.app import HelpdeskTui  # noqa: E402
-from moc_tui.tui.screens.pending import PendingScreen  # noqa: E402
+from moc_tui.devstack.sheets_api import FakeSheetsServer  # noqa: E402
+from moc_tui.devstack.sheets_auth import write_key_file  # noqa: E402
 
 FORM, CURRENT = "Form Responses 1", "Current Users"
 FIRST_NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken"]
 LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
+# 46 keys: each word narrows 5,000 rows to hundreds (or about a hundred), its backspaces widen
+# them back to thousands; "BSpace" is tmux's name for the key.
+WORDS = ["ada", "knuth", "research-42", ".org"]
+KEYS = [key for word in WORDS for key in [*word, *["BSpace"] * len(word)]]
 SETTINGS = """[auth]
 auth_url = http://127.0.0.1:9/v3
 admin_user = admin
@@ -60,11 +63,93 @@ admin_project = admin
 setpass_url = http://127.0.0.1:9/
 
 [excelsheet]
-local_store = {store}
+auth_file = {key_file}
+worksheet_key = {sheet}
+api_base = {api}
 
 [state]
 directory = {state}
 """
+# The TUI as the login wrapper starts it; the backend as the installed launcher starts it.
+TUI = """
+import sys
+from moc_tui.tui.__main__ import run
+backend = [sys.executable, "-I", "-c",
+           "import sys; from pathlib import Path; from moc_tui.backend.server import run; "
+           "sys.exit(run(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer))", sys.argv[1]]
+sys.exit(run("bench", backend))
+"""
+FLOOR = """
+import sys
+from moc_tui.core.settings import load_settings
+from moc_tui.core.sheets import open_store
+from textual.app import App
+from textual.widgets import DataTable, Footer, Input, Static
+
+WIDTHS = (1, 13, 4, 28, 20, 20)
+WINDOW = sys.argv[2] == "window"  # only the rows that fit on screen, as lines of one Static
+
+class Floor(App):
+    AUTO_FOCUS = None  # "/" opens the filter, as in the TUI
+    CSS = "#rows { height: 1fr; } #counts { height: 1; } #filter { margin: 0 1; }"
+
+    def compose(self):
+        yield Static(" cloud: floor  sheet: Form Responses 1")
+        yield Input(placeholder="filter: name, email, project", id="filter")
+        yield Static(id="rows") if WINDOW else DataTable(cursor_type="row", id="rows")
+        yield Static("", id="counts")
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one(Input).display = False
+        if not WINDOW:
+            table = self.query_one(DataTable)
+            for label, width in zip((" ", "Status", "Row", "Email", "Name", "Project"), WIDTHS):
+                table.add_column(label, width=width)
+            table.focus()
+        store = open_store(load_settings(sys.argv[1]).access_sheet)
+        rows = store.read_tabs(["Form Responses 1"])["Form Responses 1"][1:]
+        self.rows = [(" ", "● ready", str(n), r[@EMAIL@], f"{r[@FIRST@]} {r[@LAST@]}",
+                      r[@PROJECT@]) for n, r in enumerate(rows, start=2)]
+        self.show("")
+
+    def show(self, needle):
+        kept = [r for r in self.rows if needle in "\\n".join(r).casefold()]
+        if WINDOW:
+            lines = kept[: max(self.size.height - 4, 1)]
+            self.query_one("#rows", Static).update("\\n".join(
+                "  ".join(v[:w].ljust(w) for v, w in zip(r, WIDTHS)) for r in lines))
+        else:
+            table = self.query_one(DataTable)
+            table.clear()
+            table.add_rows(kept)
+        shown = f" · filter: {needle} ({len(kept)} of {len(self.rows)})" if needle else ""
+        self.query_one("#counts", Static).update(
+            f"pending rows: {len(self.rows)}{shown} · 0 selected")
+
+    def on_key(self, event):
+        if event.key == "slash":
+            box = self.query_one(Input)
+            box.display = True
+            box.focus()
+            event.stop()
+        elif event.key == "ctrl+q":
+            self.exit()
+
+    def on_input_changed(self, event):
+        self.show(event.value.casefold())
+
+Floor().run()
+"""
+
+
+def floor_script() -> str:
+    """FLOOR with the form's column positions filled in."""
+    fields = list(ACCESS_COLUMNS)
+    script = FLOOR
+    for token, name in (("EMAIL", "email"), ("FIRST", "first_name"), ("LAST", "last_name")):
+        script = script.replace(f"@{token}@", str(fields.index(name)))
+    return script.replace("@PROJECT@", str(fields.index("new_project")))
 
 
 def request_row(i: int) -> list[str]:
@@ -73,7 +158,7 @@ def request_row(i: int) -> list[str]:
     values = {
         "approved": "Approved",
         "notified": "01 Nov 2026 10:00:00",
-        "timestamp": "11/1/2026 9:00:00",
+        "timestamp": f"11/1/2026 9:{i // 60 % 60:02d}:{i % 60:02d}",
         "email": f"{first.lower()}.{last.lower()}{i}@example.org",
         "first_name": first,
         "last_name": last,
@@ -88,30 +173,23 @@ def request_row(i: int) -> list[str]:
     return [values.get(field, "") for field in ACCESS_COLUMNS]
 
 
-def seed(home: Path, rows: int) -> Path:
-    """A local sheet store with `rows` pending requests and a settings file pointing at it."""
-    store = LocalSheetStore(home / "access.db")
-    store.ensure_tabs([FORM, CURRENT])
+def seed(home: Path, sheets: FakeSheetsServer, rows: int) -> Path:
+    """A spreadsheet on the fake with `rows` pending requests and a settings file for it."""
     header = list(ACCESS_COLUMNS.values())
-    store.append_rows(FORM, [header, *[request_row(i) for i in range(rows)]])
-    store.append_rows(CURRENT, [header])
+    sheet = sheets.create_spreadsheet(
+        {FORM: [header, *[request_row(i) for i in range(rows)]], CURRENT: [header]}
+    )
+    key_file = write_key_file(home / "service-account.json", sheets.new_service_account())
     settings = home / "settings.ini"
-    settings.write_text(SETTINGS.format(store=home / "access.db", state=home / "state"))
+    settings.write_text(
+        SETTINGS.format(key_file=key_file, sheet=sheet, api=sheets.url, state=home / "state")
+    )
     settings.chmod(0o600)
     return settings
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float) -> None:
-    """Let the app run until `condition` holds (the in-process pass)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the TUI did not get there in time")
-        await pilot.pause(0.005)
-
-
 class Pane:
-    """One tmux server on a private socket and one pane running the TUI."""
+    """One tmux server on a private socket and one pane running a command."""
 
     def __init__(self, size: tuple[int, int]) -> None:
         tmux = shutil.which("tmux")
@@ -130,20 +208,9 @@ class Pane:
         columns, lines = self.size
         started = time.perf_counter()
         self.tmux(
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "tui",
-            "-x",
-            str(columns),
-            "-y",
-            str(lines),
-            # COLUMNS/LINES pin the app's size: started from pytest, it drew at 80x24 in a
-            # 100x30 pane (cause not found); the terminal size read from the environment is sure
-            f"cd {shlex.quote(str(ROOT))} && COLUMNS={columns} LINES={lines} TERM=xterm-256color "
-            f"exec {command}",
+            *("-f", "/dev/null", "new-session", "-d", "-s", "tui"),
+            *("-x", str(columns), "-y", str(lines)),
+            f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color exec {command}",
         )
         return started
 
@@ -160,17 +227,16 @@ class Pane:
                 raise TimeoutError(f"the pane never matched; it shows:\n{self.text()}")
             time.sleep(0.002)
 
-    def keys(self, *keys: str, literal: bool = False) -> float:
+    def key(self, key: str) -> float:
         sent = time.perf_counter()
-        self.tmux("send-keys", "-t", "tui", *(["-l"] if literal else []), *keys)
+        self.tmux("send-keys", "-t", "tui", *(["-l"] if len(key) == 1 else []), key)
         return sent
 
-    def processes(self) -> tuple[int, int]:
-        """(TUI pid, backend pid): the pane's process and its child."""
-        tui = int(self.tmux("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
-        tasks = Path(f"/proc/{tui}/task").iterdir()  # the backend is started by a worker thread
-        children = [c for t in tasks for c in (t / "children").read_text().split()]
-        return tui, int(children[0]) if children else 0
+    def processes(self) -> list[int]:
+        """The pane's process and its children (the TUI's backend)."""
+        first = int(self.tmux("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
+        tasks = Path(f"/proc/{first}/task").iterdir()  # the backend may be started by a thread
+        return [first, *(int(c) for t in tasks for c in (t / "children").read_text().split())]
 
     def kill(self) -> None:
         """Stop the server and remove its socket file (kill-server leaves it behind)."""
@@ -179,105 +245,127 @@ class Pane:
         (folder / self.socket).unlink(missing_ok=True)
 
 
-def shows(needle: str) -> Callable[[str], bool]:
-    return lambda text: needle in text
-
-
-def rss_kib(pid: int, key: str = "VmHWM") -> int:
-    """Peak (VmHWM) or current (VmRSS) resident memory of a process, in KiB."""
+def rss_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
-def measure(settings: Path, rows: int, size: tuple[int, int], typed: str) -> dict[str, float]:
-    """Timings and RSS of the dev entry in a tmux pane."""
-    figures: dict[str, float] = {}
-    everything = f"pending rows: {rows} "
+def counts_line(text: str) -> str:
+    return next((line for line in text.splitlines() if "pending rows:" in line), "")
+
+
+def filter_shown(typed: str, rows: int) -> Callable[[str], bool]:
+    """The counts line as it reads once the table shows the filter `typed`."""
+    if typed:
+        return lambda text: f"filter: {typed} (" in counts_line(text)
+    return lambda text: "filter:" not in counts_line(text) and f"rows: {rows} " in text
+
+
+def measure(
+    script: str, settings: Path, rows: int, size: tuple[int, int], *extra: str
+) -> dict[str, object]:
+    """One run of `script` in a tmux pane: first screen, every keystroke, peak RSS."""
     pane = Pane(size)
-    command = shlex.join(
-        [sys.executable, "-m", "moc_tui.tui", "--config", str(settings), "--operator", "bench"]
-    )
+    command = shlex.join([sys.executable, "-c", script, str(settings), *extra])
     try:
         started = pane.start(command)
-        shown = pane.wait(shows(everything))
-        figures["first_screen_s"] = shown - started
-        pane.keys("/")
-        pane.wait(shows("filter: name"))  # the filter box's placeholder
-        timings = []
-        for n, key in enumerate(typed, start=1):
-            sent = pane.keys(key, literal=True)
-            shown = pane.wait(shows(f"filter: {typed[:n]} ("))
-            timings.append(shown - sent)
-        figures["filter_first_key_s"] = timings[0]
-        figures["filter_median_key_s"] = statistics.median(timings)
-        figures["filter_max_key_s"] = max(timings)
-        last = pane.text()
-        match = re.search(r"\((\d+) of \d+\)", last)
-        if match is None:
-            raise RuntimeError(f"the counts line shows no filter count:\n{last}")
-        figures["filter_visible_rows"] = float(match.group(1))
-        sent = pane.keys("Escape")
-        shown = pane.wait(lambda text: everything in text and "filter:" not in text)
-        figures["filter_clear_s"] = shown - sent
-        tui, backend = pane.processes()
-        figures["tui_peak_rss_mib"] = rss_kib(tui) / 1024
-        if backend:
-            figures["backend_peak_rss_mib"] = rss_kib(backend) / 1024
-        pane.keys("C-q")
+        shown = pane.wait(lambda text: f"pending rows: {rows} " in text)
+        first = shown - started
+        pane.key("/")
+        pane.wait(lambda text: "filter: name" in text)  # the filter box's placeholder
+        typed, timings, visible = "", [], []
+        for key in KEYS:
+            typed = typed[:-1] if key == "BSpace" else typed + key
+            sent = pane.key(key)
+            timings.append(pane.wait(filter_shown(typed, rows)) - sent)
+            match = re.search(r"\((\d+) of \d+\)", pane.text())
+            visible.append(int(match.group(1)) if match else rows)
+        rss = [rss_mib(pid) for pid in pane.processes()]
+        pane.key("C-q")
     finally:
         pane.kill()
-    return figures
+    return {"first": first, "keys": timings, "visible": visible, "rss": rss}
 
 
-async def heap_of_rows(settings: Path, rows: int, size: tuple[int, int]) -> float:
-    """MiB of Python heap allocated while the table loads `rows` (second pass, traced)."""
-    app = HelpdeskTui("bench", lambda: BackendClient(dev_command(settings)))
-    async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, PendingScreen), 30)
-        screen = app.screen
-        assert isinstance(screen, PendingScreen)
-        await until(pilot, lambda: bool(screen.link.hello_info), 60)
-        tracemalloc.start()
-        baseline = tracemalloc.take_snapshot()
-        screen.action_reload()
-        await until(pilot, lambda: screen.table.row_count == rows, 120)
-        await pilot.pause()
-        grown = tracemalloc.take_snapshot().compare_to(baseline, "filename")
-        tracemalloc.stop()
-    return sum(stat.size_diff for stat in grown) / 2**20
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(runs: list[dict[str, object]]) -> dict[str, float]:
+    """Medians over the repeats of each run's first screen, p50 / p95 / max key, peak RSS."""
+    per_run: list[dict[str, float]] = []
+    for run in runs:
+        keys = run["keys"]
+        rss = run["rss"]
+        assert isinstance(keys, list) and isinstance(rss, list)
+        first = run["first"]
+        assert isinstance(first, float)
+        per_run.append(
+            {
+                "first": first,
+                "p50": percentile(keys, 0.5),
+                "p95": percentile(keys, 0.95),
+                "max": max(keys),
+                "rss_ui": rss[0],
+                "rss_backend": max(rss[1:], default=0.0),
+            }
+        )
+    return {name: statistics.median(r[name] for r in per_run) for name in per_run[0]}
+
+
+VARIANTS = ("tui", "table", "window")
+TITLES = {"tui": "TUI", "table": "DataTable", "window": "window"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--size", default="100x30", help="terminal COLSxLINES")
-    parser.add_argument("--keystrokes", default="ada.lo", help="typed into the filter")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    columns, lines = (int(n) for n in args.size.split("x"))
-    with tempfile.TemporaryDirectory(prefix="moc-tui-bench-") as tmp:
-        settings = seed(Path(tmp), args.rows)
-        figures = measure(settings, args.rows, (columns, lines), args.keystrokes)
-        figures["table_heap_mib"] = asyncio.run(heap_of_rows(settings, args.rows, (columns, lines)))
-    print(f"TUI with {args.rows} pending rows at {columns}x{lines} (real backend, in tmux)")
-    print(f"  first screen              {figures['first_screen_s']:7.2f} s")
-    typed = args.keystrokes
+    size = (int(args.size.split("x")[0]), int(args.size.split("x")[1]))
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in VARIANTS}
+    with tempfile.TemporaryDirectory(prefix="moc-tui-bench-") as tmp, FakeSheetsServer() as sheets:
+        settings = seed(Path(tmp), sheets, args.rows)
+        for _ in range(args.repeats):  # interleaved: the shared machine's load hits all alike
+            runs["tui"].append(measure(TUI, settings, args.rows, size))
+            for floor in ("table", "window"):
+                runs[floor].append(measure(floor_script(), settings, args.rows, size, floor))
+    figures = {name: summary(runs[name]) for name in VARIANTS}
+    visible = runs["tui"][0]["visible"]
+    assert isinstance(visible, list)
     print(
-        f"  filter, typing {typed!r} ({len(typed)} keys, ends at "
-        f"{int(figures['filter_visible_rows'])} rows)"
+        f"TUI vs minimal Textual apps, {args.rows} pending rows through the Sheets fake, "
+        f"{args.size} tmux pane, median of {args.repeats} interleaved runs"
     )
-    print(f"    first key to repaint    {figures['filter_first_key_s'] * 1000:7.0f} ms")
-    print(f"    median key to repaint   {figures['filter_median_key_s'] * 1000:7.0f} ms")
-    print(f"    slowest key to repaint  {figures['filter_max_key_s'] * 1000:7.0f} ms")
-    print(f"    clear (all rows back)   {figures['filter_clear_s'] * 1000:7.0f} ms")
-    print("  memory")
-    print(f"    TUI peak RSS            {figures['tui_peak_rss_mib']:7.1f} MiB")
-    if "backend_peak_rss_mib" in figures:
-        print(f"    backend peak RSS        {figures['backend_peak_rss_mib']:7.1f} MiB")
-    print(f"    heap held by the rows   {figures['table_heap_mib']:7.1f} MiB")
-    per_row = figures["table_heap_mib"] * 2**20 / max(args.rows, 1)
-    print(f"    per row                 {per_row / 1024:7.1f} KiB")
+    print(
+        f"  {len(KEYS)} keystrokes typing {' / '.join(map(repr, WORDS))} and backspacing each "
+        f"(visible rows between {min(visible)} and {max(visible)})"
+    )
+    print("  floors: DataTable = the same table, cleared and refilled per keystroke;")
+    print("          window = only the rows that fit on screen, as lines of one Static")
+    header = "".join(f"{TITLES[n]:>11}" for n in VARIANTS)
+    print(f"  {'':22}{header}{'vs table':>10}{'vs window':>10}")
+    for name, label, unit, scale in (
+        ("first", "first screen", "s", 1),
+        ("p50", "keystroke p50", "ms", 1000),
+        ("p95", "keystroke p95", "ms", 1000),
+        ("max", "keystroke max", "ms", 1000),
+        ("rss_ui", "peak RSS, UI", "MiB", 1),
+        ("rss_backend", "peak RSS, backend", "MiB", 1),
+    ):
+        values = [figures[n][name] * scale for n in VARIANTS]
+        digits = 2 if unit == "s" else 0 if unit == "ms" else 1
+        line = "".join(f"{v:11.{digits}f}" for v in values)
+        ratios = "".join(f"{values[0] / v:9.2f}x" if v else "         -" for v in values[1:])
+        print(f"  {label:18} {unit:>3}{line}{ratios}")
+    for name in VARIANTS:
+        firsts = ", ".join(f"{r['first']:.2f}" for r in runs[name])
+        print(f"  {TITLES[name]} first screens: {firsts}")
     return 0
 
 

@@ -369,6 +369,17 @@ async def test_help_lists_every_key_of_the_current_screen() -> None:
         await wait_for(pilot, lambda: app.screen is screen)
 
 
+async def test_the_demo_note_stays_reachable_in_the_help() -> None:
+    note = "  setpass:   http://127.0.0.1:5555/\n  mail:      /tmp/demo/mail (a Maildir)"
+    app = HelpdeskTui("alice", lambda: FakeBackend(sample_requests()), note=note)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
+        shown = static_text(app, "#help-note")
+        assert "http://127.0.0.1:5555/" in shown and "/tmp/demo/mail" in shown
+
+
 async def test_backend_failure_is_a_short_message() -> None:
     class Broken(FakeBackend):
         def op_list_access(self, params: dict[str, Any], emit: Any) -> dict[str, Any]:

@@ -70,3 +70,41 @@ async def test_a_reload_shows_the_values_as_re_read() -> None:
         fake.requests = [access_view(2, "carol@example.org", project="new-name")]
         await pilot.press("R")
         await wait_for(pilot, lambda: shown(table, 0, "project") == "new-name")
+
+
+async def test_the_filter_shows_and_hides_the_same_rows_without_building_them_again() -> None:
+    views = [access_view(n, f"user{n}@example.org") for n in range(2, 40)]
+    app = HelpdeskTui("alice", lambda: FakeBackend(views))
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await loaded(pilot)
+        before = list(table.ordered_rows)
+        await pilot.press("slash", *"user3")
+        await wait_for(pilot, lambda: table.row_count == 11)
+        assert all(row in before for row in table.ordered_rows)
+        await pilot.press("enter", "a")  # keep the filter, select every visible row
+        await wait_for(pilot, lambda: len(table.selected) == 11)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == len(views))
+        assert all(a is b for a, b in zip(table.ordered_rows, before, strict=True))
+        marks = [str(table.get_cell(row.key, "sel")) for row in table.ordered_rows]
+        assert marks.count("✓") == 11  # the marks of rows hidden while selected are kept
+        await pilot.press("U")
+        marks = [str(table.get_cell(row.key, "sel")) for row in table.ordered_rows]
+        assert marks.count("✓") == 0
+
+
+async def test_the_filter_searches_only_what_the_operator_sees() -> None:
+    hidden = access_view(2, "carol@example.org", organization="Zebra Institute")
+    views = [hidden, access_view(3, "dave@example.org")]
+    app = HelpdeskTui("alice", lambda: FakeBackend(views))
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await loaded(pilot)
+        await pilot.press("slash")
+        for needle in ("zebra", hidden["fingerprint"][:10], hidden["request_key"][-10:]):
+            table.filter_text = needle
+            table.refresh_rows(force=False)
+            assert table.row_count == 0, needle
+        for needle, rows in (("carol", 1), ("liddell", 2), ("wonderland", 2), ("ready", 2)):
+            table.filter_text = needle
+            table.refresh_rows(force=False)
+            assert table.row_count == rows, needle

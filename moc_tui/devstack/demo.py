@@ -3,11 +3,18 @@
 A real Keystone (template cached under ~/.cache/moc-tui), the quota service in its catalog, the
 setpass service, a STARTTLS mail sink whose messages land in a Maildir the operator can read,
 and the embedded sheet store holding the sample form answers. Each start is fresh: the demo
-folder is emptied first, so every demo begins from the same state.
+folder is emptied first, so every demo begins from the same state, and the journal is seeded
+with what earlier runs would have left (a user who never set a password, an error to review).
+
+One demo per folder: a lock file beside the folder (flock, so a killed demo leaves no lock
+behind) holds the running demo's pid; a second start is refused instead of emptying the folder
+under the first one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
 import shutil
@@ -19,6 +26,8 @@ from typing import Any
 from keystoneclient.v3 import client as ks_client
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from moc_tui.core.journal import Journal
+from moc_tui.core.provision.keys import request_key
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.devstack import demo_requests
@@ -27,6 +36,42 @@ from moc_tui.devstack.mail_sink import MailSink
 from moc_tui.devstack.quota_service import QuotaService, register_catalog
 
 HELPDESK = "helpdesk@example.org"
+
+
+class DemoRunning(RuntimeError):
+    """Another demo holds this folder."""
+
+
+class FolderLock:
+    """An exclusive flock on `path` holding this process's pid; released when it exits."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise DemoRunning(f"a demo is already running (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._fd = fd
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)
 
 
 def default_cache() -> Path:
@@ -46,8 +91,12 @@ class DemoStack:
         self.setpass_url = ""
         self.settings_path = home / "settings.ini"
         self.maildir = home / "mail"
+        self.lock = FolderLock(home.parent / f".{home.name}.lock")
 
     def start(self) -> Path:
+        """Raises `DemoRunning` while another demo uses the same folder (it is left alone)."""
+        if not self.lock.held:
+            self.lock.acquire()
         if self.home.exists():
             shutil.rmtree(self.home)
         self.home.mkdir(parents=True, mode=0o700)
@@ -62,6 +111,7 @@ class DemoStack:
         self._start_setpass()
         self._write_settings()
         self._seed_sheets()
+        self._seed_journal(admin)
         return self.settings_path
 
     def stop(self) -> None:
@@ -72,6 +122,7 @@ class DemoStack:
             if part is not None:
                 part.stop()
         self.mail = self.quota = self.keystone = None
+        self.lock.release()
 
     def __enter__(self) -> DemoStack:
         self.start()
@@ -178,3 +229,39 @@ ram = 51200
         quota.append_rows("Form Responses 1", [list(QUOTA_COLUMNS.values())])
         quota.append_rows("Form Responses 1", demo_requests.QUOTA_ROWS)
         quota.append_rows("Processed Requests", [list(QUOTA_COLUMNS.values())])
+
+    def _seed_journal(self, admin: Any) -> None:
+        """A user who never set a password (the not-activated list) and its errors-log entry."""
+        user = admin.users.create(
+            name=demo_requests.NOT_ACTIVATED_USER,
+            domain="default",
+            email=demo_requests.NOT_ACTIVATED_USER,
+            password=secrets.token_urlsafe(18),
+            description=demo_requests.NOT_ACTIVATED_NAME,
+        )
+        name = demo_requests.NOT_ACTIVATED_USER
+        key = request_key("access", demo_requests.NOT_ACTIVATED_TIMESTAMP, name)
+        state = self.home / "state"
+        state.mkdir(mode=0o700, exist_ok=True)
+        journal = Journal(state / "journal.sqlite3")
+        try:
+            with journal.transaction():
+                journal.step_done(key, "user", {"user_id": user.id, "name": name})
+                journal.step_done(key, "setpass", {})
+                journal.audit("demo", "provision", key, {"email": name})
+                journal.record_error(
+                    "cron",
+                    demo_requests.EARLIER_ERROR,
+                    request_key=key,
+                    email=name,
+                    step="activation_reminder",
+                )
+                data = {
+                    "username": name,
+                    "reminders": 3,
+                    "reason": demo_requests.NOT_ACTIVATED_REASON,
+                }
+                journal.step_done(key, "not_activated", {"user_id": user.id, **data})
+                journal.audit("cron", "not-activated", key, data)
+        finally:
+            journal.close()

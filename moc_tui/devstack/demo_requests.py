@@ -157,3 +157,12 @@ QUOTA_ROWS = [
         volumes="20",
     ),
 ]
+
+# What earlier runs left in the journal, so the not-activated list and the errors log have
+# something to show: a user provisioned last week who never chose a password, and the failed
+# reminder mail the activation job recorded for them.
+NOT_ACTIVATED_USER = "jo.park@example.edu"
+NOT_ACTIVATED_NAME = "Jo Park"
+NOT_ACTIVATED_TIMESTAMP = "11/10/2026 15:20:00"  # its (moved) form row, for the journal key
+NOT_ACTIVATED_REASON = "link expired unused"
+EARLIER_ERROR = "activation reminder for jo.park@example.edu: the mail server did not answer"

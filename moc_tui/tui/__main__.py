@@ -25,6 +25,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="settings.ini: the backend as a child process")
     parser.add_argument("--backend-user", help="production: the backend's service user")
     parser.add_argument("--backend", help="production: the backend's fixed path")
+    parser.add_argument("--note", default="", help="development: lines shown in the help screen")
     return parser.parse_args(argv)
 
 
@@ -41,15 +42,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("give --config, or --backend-user and --backend", file=sys.stderr)
         return 64
     session = args.session if SESSION.fullmatch(args.session) else ""
-    run(args.operator, command, session)
-    return 0
+    return run(args.operator, command, session, note=args.note)
 
 
-def run(operator: str, command: list[str], session: str = "") -> None:
-    """Start the app with a backend started from `command` (the wrapper's entry point)."""
-    from moc_tui.tui.app import HelpdeskTui
+def run(operator: str, command: list[str], session: str = "", *, note: str = "") -> int:
+    """Start the app with a backend started from `command`; its exit status (1 after a crash).
 
-    HelpdeskTui(operator, lambda: BackendClient(command), session).run()
+    The first backend is started before Textual is imported: the two start-ups (about a second
+    each) overlap instead of adding up before the first screen. Later ones (after the operator
+    asks to reconnect) start when asked.
+    """
+    early = [BackendClient(command)]
+
+    def connect() -> BackendClient:
+        return early.pop() if early else BackendClient(command)
+
+    try:
+        from moc_tui.tui.app import HelpdeskTui
+
+        app = HelpdeskTui(operator, connect, session, note=note)
+        app.run()
+    finally:
+        for unused in early:  # the app never asked for it (it failed to start)
+            unused.close(timeout=5)
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 The app receives a `connect` callable (the login wrapper builds the sudo command; tests pass a
 fake) and never creates a client at import time. Closed doors (security.md §2.3, §6.5): no
 command palette, no screenshots or file deliveries, no `open_url`, no suspend, and an unexpected
-exception ends the app with one short line instead of Textual's traceback with locals.
+exception ends the app with one short line instead of Textual's traceback with locals, and
+exit status 1. The terminal's size is read and clamped by `terminal.py`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Literal, TextIO
 
 from rich.text import Text
+from textual import constants, events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.geometry import Size
 
-from moc_tui.tui.backend_link import Backend, BackendLink
+from moc_tui.tui.backend_link import RECONNECT_KEY, Backend, BackendLink
 from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.pending import PendingScreen
+from moc_tui.tui.terminal import TerminalDriver, clamp
 
 CRASH_LINE = "The helpdesk stopped on an unexpected error. Nothing was lost; log in again."
 
@@ -33,6 +38,7 @@ class HelpdeskTui(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding(RECONNECT_KEY, "reconnect", "Reconnect"),
     ]
 
     def __init__(
@@ -42,10 +48,13 @@ class HelpdeskTui(App[None]):
         session: str = "",
         *,
         link: BackendLink | None = None,
+        note: str = "",
     ) -> None:
         super().__init__()
         self.operator = operator
+        self.note = note  # the demo's addresses, shown in the help screen
         self.link = link or BackendLink(connect, operator, session)
+        self.link.on_lost = self._backend_lost
 
     def on_mount(self) -> None:
         self.push_screen(PendingScreen(self.link))
@@ -53,7 +62,45 @@ class HelpdeskTui(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.screen))
+        self.push_screen(HelpScreen(self.screen, self.note))
+
+    # a backend that died: a new session on the operator's key, once per press ----------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reconnect":
+            return self.link.lost
+        return True
+
+    def _backend_lost(self) -> None:
+        """The session ended (a worker thread saw it): show the reconnect key in the footer."""
+        loop = self._loop  # not call_from_thread: it blocks, and may run on the app's thread
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(lambda: self.screen.refresh_bindings())
+
+    def action_reconnect(self) -> None:
+        if not self.link.lost:
+            return
+        self.link.reconnect()
+        self.screen.refresh_bindings()
+        self.notify("Starting a new backend session…", markup=False)
+        for screen in reversed(self.screen_stack):  # the screen in front that can reload
+            reload = getattr(screen, "action_reload", None)
+            if callable(reload):
+                reload()
+                return
+
+    # the terminal: its size from the tty the app is on, clamped (terminal.py) ------------------
+    def get_driver_class(self) -> type[Driver]:
+        return super().get_driver_class() if constants.DRIVER else TerminalDriver
+
+    @property
+    def size(self) -> Size:
+        return Size(*clamp(*super().size))
+
+    async def _on_resize(self, event: events.Resize) -> None:
+        size = Size(*clamp(*event.size))
+        if size != event.size:
+            event = events.Resize(size, size, pixel_size=event.pixel_size)
+        await super()._on_resize(event)
 
     def on_unmount(self) -> None:
         self.link.close()

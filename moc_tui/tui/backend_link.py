@@ -16,6 +16,8 @@ from moc_tui.backend.client import BackendError
 
 View = dict[str, Any]
 EventCallback = Callable[[str, dict[str, Any]], None]
+LOST = frozenset({"gone", "startup"})  # the session is over: only a new backend helps
+RECONNECT_KEY = "C"
 
 
 class Backend(Protocol):
@@ -42,12 +44,19 @@ def ref(view: View) -> dict[str, Any]:
 def explain(error: BaseException) -> str:
     """Words for the operator: the backend's own message, or a generic line for a bug."""
     if isinstance(error, BackendError):
-        return error.message or error.code
+        text = error.message or error.code
+        if error.code in LOST:
+            text += f"; press {RECONNECT_KEY} to start a new backend session"
+        return text
     return f"unexpected error ({type(error).__name__}); the details are in the backend log"
 
 
 class BackendLink:
-    """One backend session for the app: connected lazily, greeted once, closed on exit."""
+    """One backend session at a time: connected lazily, greeted once, closed on exit.
+
+    When the backend dies (or refused to start) the link is `lost` and every call fails
+    until `reconnect()`, which the operator asks for with a key: never a restart loop.
+    """
 
     def __init__(self, connect: Callable[[], Backend], operator: str, session: str = "") -> None:
         self._connect = connect
@@ -56,6 +65,9 @@ class BackendLink:
         self._backend: Backend | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self.lost = False
+        self.on_lost: Callable[[], None] = lambda: None  # called from the worker's thread
+        self.sessions = 0  # backends started, for the operator's "session N" and the tests
         self.hello_info: View = {}
 
     def _call(
@@ -64,12 +76,34 @@ class BackendLink:
         with self._lock:
             if self._closed:  # the app is exiting: a worker must not start a new backend
                 raise BackendError("closed", "the session is closing")
-            if self._backend is None:
-                self._backend = self._connect()
+            if self.lost:
+                raise BackendError("gone", "the backend stopped")
             backend = self._backend
-        if on_event is None:
-            return backend.call(op, params or {})
-        return backend.call(op, params or {}, on_event=on_event)
+            fresh = backend is None
+            if backend is None:
+                backend = self._backend = self._connect()
+                self.sessions += 1
+        try:
+            if fresh and op != "hello" and self.hello_info:  # a new session after a reconnect
+                self.hello_info = backend.call("hello", self._hello_params())
+            if on_event is None:
+                return backend.call(op, params or {})
+            return backend.call(op, params or {}, on_event=on_event)
+        except BackendError as error:
+            if error.code in LOST:
+                with self._lock:
+                    self.lost = self._backend is backend
+                if self.lost:
+                    self.on_lost()
+            raise
+
+    def reconnect(self) -> None:
+        """Drop the dead session; the next call starts a new backend (and greets it)."""
+        with self._lock:
+            backend, self._backend = self._backend, None
+            self.lost = False
+        if backend is not None:
+            backend.close(timeout=5)
 
     def cancel_running(self) -> int:
         """Ask the backend to stop the provision / quota call in flight before its next step."""
@@ -85,11 +119,14 @@ class BackendLink:
             backend.close(timeout=600)
 
     # session and access requests -------------------------------------------------------------
-    def hello(self) -> View:
+    def _hello_params(self) -> dict[str, Any]:
         params = {"operator": self.operator}
         if self.session:
             params["session"] = self.session
-        self.hello_info = self._call("hello", params)
+        return params
+
+    def hello(self) -> View:
+        self.hello_info = self._call("hello", self._hello_params())
         return self.hello_info
 
     def list_access(self) -> list[View]:

@@ -49,15 +49,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close", show=False),
     ]
 
-    def __init__(self, screen: Screen[object]) -> None:
+    def __init__(self, screen: Screen[object], note: str = "") -> None:
         super().__init__()
         self.keys = bindings_text(screen)
+        self.note = note  # e.g. the demo's setpass address and Maildir, which the TUI covers
         self.title_text = f"Keys — {type(screen).__name__.removesuffix('Screen') or 'main'}"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(self.title_text, style="bold"), classes="title")
             with VerticalScroll():
+                if self.note:
+                    yield Static(Text(self.note, style="dim"), id="help-note")
                 yield Static(self.keys, id="help-keys")
             yield Static(Text("esc closes", style="dim"))
 

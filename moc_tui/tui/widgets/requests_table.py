@@ -12,10 +12,12 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
+from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.geometry import Size
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import ColumnKey, Row, RowKey
 
 from moc_tui.tui.text import cell, plain
 
@@ -45,13 +47,18 @@ class RowState:
             return cls(key, view, PROBLEM, problems[0])
         return cls(key, view)
 
-    def haystack(self) -> str:
-        """What the filter searches, built once per status (5,000 rows, every keystroke)."""
+    def haystack(self, spec: Sequence[tuple[str, str, int]]) -> str:
+        """What the filter searches: what the operator sees of the row (its columns, status
+        and the reason under the table), never hidden fields such as the fingerprint or key.
+        Built once per status and reason (5,000 rows, every keystroke)."""
         cached = self._haystack
-        if cached is None or cached[0] != self.status:
+        if cached is None or cached[0] != self.status + "\0" + self.reason:
             parts = [self.status, self.reason, str(self.view.get("row", ""))]
-            parts += [str(v) for v in self.view.values() if isinstance(v, str)]
-            cached = self._haystack = (self.status, "\n".join(parts).casefold())
+            parts += [plain(column_value(self.view, k), CELL_LIMIT) for k, _, _ in spec]
+            cached = self._haystack = (
+                self.status + "\0" + self.reason,
+                "\n".join(parts).casefold(),
+            )
         return cached[1]
 
 
@@ -127,7 +134,12 @@ class RequestsTable(DataTable[Text]):
         self.selected: set[str] = set()
         self.filter_text = ""
         self.laid_out_for = 0
-        self._cells_of: dict[str, list[Text]] = {}  # row and value cells, built once per load
+        # every loaded row and its cells, built once per load; `rows` holds the visible ones
+        self._all_rows: dict[RowKey, Row] = {}
+        self._all_data: dict[RowKey, dict[ColumnKey, Text]] = {}
+        self._haystacks: list[tuple[str, RowState]] = []  # what the filter searches, per row
+        self._position: dict[str, int] = {}
+        self._shown: list[str] = []  # the keys of the rows shown, in order
 
     def on_mount(self) -> None:
         self._columns_for(self.size.width)
@@ -158,41 +170,76 @@ class RequestsTable(DataTable[Text]):
 
     # the data ---------------------------------------------------------------------------------
     def load(self, states: list[RowState]) -> None:
+        """Every row's cells are built here, once; the filter only chooses which are shown."""
         self.states = states
         self.by_key = {s.key: s for s in states}
-        self._cells_of = {}
         self.selected &= {k for k, s in self.by_key.items() if s.status in SELECTABLE}
-        self.refresh_rows()
+        self._all_rows = {}
+        self._all_data = {}
+        self._haystacks = [(state.haystack(self.spec), state) for state in states]
+        self._position = {state.key: n for n, state in enumerate(states)}
+        for state in states:
+            key = RowKey(state.key)
+            self._all_rows[key] = Row(key, 1, None, False)
+            self._all_data[key] = dict(zip(self._column_keys(), self._cells(state), strict=True))
+        self._show(self.visible_states())
 
     def state(self, key: str) -> RowState:
         return self.by_key[key]
 
     def visible_states(self) -> list[RowState]:
+        """The rows the filter keeps: it looks only at what the row shows (no hidden field)."""
         needle = self.filter_text.casefold()
-        return [s for s in self.states if not needle or needle in s.haystack()]
+        if not needle:
+            return list(self.states)
+        return [state for haystack, state in self._haystacks if needle in haystack]
 
     def refresh_rows(self, force: bool = True) -> None:
-        """Rebuild the visible rows, keeping the cursor on the same request when possible.
+        """Show the rows the filter keeps, keeping the cursor on the same request when possible.
 
-        With `force=False` (a filter keystroke) nothing is redrawn when the same rows stay
-        visible: rebuilding 5,000 rows costs about a second.
+        With `force=False` (a filter keystroke) nothing changes when the same rows stay visible.
         """
         visible = self.visible_states()
-        if not force and [s.key for s in visible] == [r.key.value for r in self.ordered_rows]:
+        if not force and [s.key for s in visible] == self._shown:
             return
+        self._show(visible)
+
+    def _show(self, visible: list[RowState]) -> None:
+        """Make `visible` the table's rows without building a row or a cell again.
+
+        DataTable has no hidden rows; clearing it and adding 5,000 rows back cost about 0.4 s
+        a keystroke (bench/tui.py). Its row index (private, Textual is pinned exactly) is
+        rebuilt instead from the rows and cells `load` made, which is a few dict operations.
+        """
         current = self.cursor_key()
-        self.clear()
-        for state in visible:
-            self.add_row(*self._cells(state), key=state.key)
-        if current is not None and current in self.rows:
-            self.move_cursor(row=self.get_row_index(current))
+        self._shown = [s.key for s in visible]
+        keys = [RowKey(key) for key in self._shown]
+        self.rows.clear()
+        self.rows.update((k, self._all_rows[k]) for k in keys)
+        self._data.clear()
+        self._data.update((k, self._all_data[k]) for k in keys)
+        self._row_locations = TwoWayDict({k: i for i, k in enumerate(keys)})
+        self._clear_caches()
+        self._update_count += 1
+        self._require_update_dimensions = True
+        index = 0
+        if current is not None and RowKey(current) in self._row_locations:
+            index = self._row_locations.get(RowKey(current)) or 0
+        self.cursor_coordinate = Coordinate(min(index, max(len(keys) - 1, 0)), 0)
+        self._update_dimensions(())
+        self.refresh()
+        if keys:
+            self.call_after_refresh(self.scroll_to_cursor)
+
+    def scroll_to_cursor(self) -> None:
+        self._scroll_cursor_into_view(animate=False)
+
+    def _column_keys(self) -> list[ColumnKey]:
+        return [ColumnKey(k) for k in ("sel", "status", "row", *(k for k, _, _ in self.spec))]
 
     def _cells(self, state: RowState) -> list[Text]:
-        values = self._cells_of.get(state.key)
-        if values is None:  # sanitising every value again on each filter keystroke is costly
-            values = [cell(state.view.get("row", ""), 6)]
-            values += [cell(column_value(state.view, k), CELL_LIMIT) for k, _, _ in self.spec]
-            self._cells_of[state.key] = values
+        values = [cell(state.view.get("row", ""), 6)]
+        values += [cell(column_value(state.view, k), CELL_LIMIT) for k, _, _ in self.spec]
         return [self._mark(state), status_cell(state), *values]
 
     def _mark(self, state: RowState) -> Text:
@@ -207,14 +254,19 @@ class RequestsTable(DataTable[Text]):
         """
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(
-            width + self._row_label_column_width, self._total_row_height + header
-        )
+        self.virtual_size = Size(width + self._row_label_column_width, len(self.rows) + header)
 
     def update_state(self, state: RowState) -> None:
+        """New status and mark cells, shown or not (the row may be filtered out now)."""
+        data = self._all_data.get(RowKey(state.key))
+        if data is None:
+            return
+        self._haystacks[self._position[state.key]] = (state.haystack(self.spec), state)
+        data[ColumnKey("status")] = status_cell(state)
+        data[ColumnKey("sel")] = self._mark(state)
         if state.key in self.rows:
-            self.update_cell(state.key, "status", status_cell(state))
-            self.update_cell(state.key, "sel", self._mark(state))
+            self._clear_caches()
+            self.refresh()
 
     # cursor and selection ---------------------------------------------------------------------
     def cursor_key(self) -> str | None:
@@ -243,14 +295,24 @@ class RequestsTable(DataTable[Text]):
         return True
 
     def select_visible(self) -> int:
-        added = [s for s in self.visible_states() if s.status in SELECTABLE]
+        added = [self.by_key[k.value] for k in self.rows if k.value is not None]
+        added = [s for s in added if s.status in SELECTABLE and s.key not in self.selected]
         self.selected |= {s.key for s in added}
-        self.refresh_rows()
+        self._marks_changed(added)
         return len(added)
 
     def clear_selection(self) -> None:
+        cleared = [self.by_key[k] for k in self.selected if k in self.by_key]
         self.selected.clear()
-        self.refresh_rows()
+        self._marks_changed(cleared)
+
+    def _marks_changed(self, states: list[RowState]) -> None:
+        for state in states:
+            data = self._all_data.get(RowKey(state.key))
+            if data is not None:
+                data[ColumnKey("sel")] = self._mark(state)
+        self._clear_caches()
+        self.refresh()
 
     def chosen(self) -> list[RowState]:
         """The selection in table order, or the cursor row when nothing is selected."""
