@@ -225,6 +225,22 @@ def test_untrusted_text_in_a_ticket_is_escaped(make_cron_stack: MakeCronStack) -
     assert "First name: Eve\\u202e<COMMENT>" in body
 
 
+def test_a_line_break_in_a_one_line_field_cannot_add_a_ticket_line(
+    make_cron_stack: MakeCronStack,
+) -> None:
+    """The project name sits inside COMMENT (free text keeps its lines), but it is a one-line
+    field: its line break is escaped like every other one-line value's, the description's kept."""
+    evil = access_row(
+        notified="", new_project="p1\nQueue: Urgent", description="line one\nline two"
+    )
+    stack = make_cron_stack([evil], [])
+    run_notify(stack)
+    lines = stack.mail.wait_for(1)[0].text.splitlines()
+    assert "Queue: Urgent" not in lines
+    assert " - new OpenStack project: `p1\\x0aQueue: Urgent`" in lines
+    assert "line one" in lines and "line two" in lines
+
+
 def test_missing_helpdesk_address_is_a_problem(make_cron_stack: MakeCronStack) -> None:
     access, _ = rows()
     stack = make_cron_stack(access, [], helpdesk={"priority": "High"})

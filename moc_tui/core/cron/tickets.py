@@ -1,8 +1,10 @@
 """What a ticket and a reminder digest say: the original notifier's fields, from one row.
 
-Every value comes from the public form, so each line goes through `visible()` (control, bidi and
-zero-width characters shown as escapes) before it reaches a mail; placeholders are filled in one
-pass, so a value that looks like `<PLACEHOLDER>` stays literal.
+Every value comes from the public form. A one-line field (email, names, project) goes through
+`templates.one_line`, the rule every mail shares: a line break in it is shown as `\x0a`, so a
+name cannot add a `Queue:` line to a ticket. Free text (description, comments) keeps its line
+breaks, each line through `visible()`. Placeholders are filled in one pass, so a value that looks
+like `<PLACEHOLDER>` stays literal.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from moc_tui.core.mail import OutgoingMail, build_message, fill_placeholders
-from moc_tui.core.mail.templates import placeholder_values
+from moc_tui.core.mail.templates import one_line, one_line_values, placeholder_values
 from moc_tui.core.quota_keys import QUOTA_FORM_FIELDS
 from moc_tui.core.settings import EmailSettings, Settings, SheetSettings
 from moc_tui.core.table import Table
@@ -66,15 +68,20 @@ def sheet_kinds(settings: Settings) -> list[SheetKind]:
 
 
 def shown(value: str) -> str:
-    """Untrusted cell text made safe for a mail body, line breaks kept."""
+    """Untrusted free text made safe for a mail body, line breaks kept."""
     return "\n".join(visible(line, _LIMIT) for line in trim(value).splitlines())
+
+
+def _field(table: Table, cells: Sequence[str], field: str) -> str:
+    """A one-line cell as every mail shows one (line breaks escaped, cut to the limit)."""
+    return one_line(table.cell(cells, field), _LIMIT)
 
 
 def _access_comment(table: Table, cells: Sequence[str]) -> tuple[str, str]:
     """The original's summary of an access request, and the project it names (or "")."""
 
     def cell(field: str) -> str:
-        return shown(table.cell(cells, field))
+        return _field(table, cells, field)
 
     lines = ["User requested the following access:"]
     if trim(table.cell(cells, "has_account")).casefold() in ("no", "n"):
@@ -85,27 +92,27 @@ def _access_comment(table: Table, cells: Sequence[str]) -> tuple[str, str]:
         lines.append(f" - new OpenStack project: `{project}`")
         if cell("extra_users"):
             lines.append(f" - add existing users to new project: `{cell('extra_users')}`")
-        lines += ["", "New Project Description:", cell("description")]
+        lines += ["", "New Project Description:", shown(table.cell(cells, "description"))]
     elif cell("existing_project"):
         project = cell("existing_project")
         lines.append(f" - access to existing OpenStack project: `{project}`")
-    if cell("comment"):
-        lines += ["", "Comment:", cell("comment")]
+    if trim(table.cell(cells, "comment")):
+        lines += ["", "Comment:", shown(table.cell(cells, "comment"))]
     return "\n".join(lines), project
 
 
 def _quota_comment(table: Table, cells: Sequence[str]) -> tuple[str, str]:
     """The requested quotas as the form asked them (RAM and storage in GB), blanks left out."""
-    project = shown(table.cell(cells, "project"))
+    project = _field(table, cells, "project")
     lines = [f"New quota request for project: {project}", "", "Request Details:"]
     for field in QUOTA_FORM_FIELDS:
-        value = shown(table.cell(cells, field))
+        value = _field(table, cells, field)
         if value:
             label = table.header[table.columns[field]] if field in table.columns else field
-            lines.append(f" - {field} ({shown(label)}): {value}")
-    duration = shown(table.cell(cells, "duration"))
+            lines.append(f" - {field} ({one_line(label, _LIMIT)}): {value}")
+    duration = _field(table, cells, "duration")
     if duration:
-        end = shown(table.cell(cells, "end_date"))
+        end = _field(table, cells, "end_date")
         lines.append(f" - duration: {duration}" + (f", until {end}" if end else ""))
     if shown(table.cell(cells, "comments")):
         lines += ["", "Comments:", shown(table.cell(cells, "comments"))]
@@ -117,9 +124,9 @@ def request_values(kind: SheetKind, table: Table, cells: Sequence[str]) -> dict[
     summary = _access_comment if kind.kind == ACCESS else _quota_comment
     comment, project = summary(table, cells)
     return {
-        "USER_NAME": shown(table.cell(cells, "email")),
-        "FIRST_NAME": shown(table.cell(cells, "first_name")),
-        "LAST_NAME": shown(table.cell(cells, "last_name")),
+        "USER_NAME": _field(table, cells, "email"),
+        "FIRST_NAME": _field(table, cells, "first_name"),
+        "LAST_NAME": _field(table, cells, "last_name"),
         "PROJECT": project or "N/A",
         "COMMENT": comment,
     }
@@ -158,7 +165,7 @@ def digest_mail(
     detail_template = _template(reminder.detail_template, "reminder_detail.txt")
     merged = placeholder_values(settings.email_defaults)
     filled = [
-        fill_placeholders(detail_template, {**merged, **values}, html_body=is_html)
+        fill_placeholders(detail_template, {**merged, **one_line_values(values)}, html_body=is_html)
         for values in details
     ]
     joined = ("<hr>\n" if is_html else "\n-----\n").join(filled)
