@@ -7,8 +7,8 @@ printed at the start (read it with any mail reader, or `mutt -f PATH`) and shown
 TUI's help (`?`), with the setpass address and a command line to try. One demo at a time per
 folder: a second one is refused while the first runs.
 
-The demo stack (and its test-only dependencies) is imported only when the demo runs: the
-production commands never load it.
+This module imports the demo stack (and its test-only dependencies) at the top: `moc_tui.cli`
+imports it only when `demo` is the command, and says which extra to install when that fails.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+
+from moc_tui.devstack.demo import DemoRunning, DemoStack
 
 
 def default_home() -> Path:
@@ -70,8 +72,6 @@ def try_line(settings: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from moc_tui.devstack.demo import DemoRunning, DemoStack
-
     if not args.no_tui and not sys.stdin.isatty():
         print(
             "the demo opens a terminal UI: run it in a terminal (or use --no-tui)", file=sys.stderr

@@ -7,9 +7,12 @@ the original.
 
 A run owns the connection: inside `with mailer.connection():` every `send` goes over one SMTP
 connection (one TLS handshake, one login), opened at the first message and closed with QUIT at
-the end. When that connection has gone (the server dropped an idle session, a network blip),
-the message is sent once more over a fresh connection; a failure on a fresh connection is the
-caller's MailError. Outside such a block each `send` opens and closes its own connection.
+the end. Before a message goes over a connection already used, a NOOP checks that the session
+is still there (the server drops idle sessions); if it has gone, a fresh connection carries the
+message. A message whose sending failed part-way is never sent again here: the server may have
+stored it before the reply was lost, so that is the caller's MailError and the outbox (which
+claimed the mail) decides, once. Outside such a block each `send` opens and closes its own
+connection.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ class SendResult:
     refused: dict[str, str]
 
 
-# A reused connection that fails with one of these has gone away: send again on a new one.
-_GONE = (smtplib.SMTPServerDisconnected, ConnectionError, ssl.SSLError)
+# A held connection whose NOOP fails with one of these has gone away: open a new one.
+_GONE = (smtplib.SMTPException, OSError)
 
 
 class Mailer:
@@ -105,15 +108,12 @@ class Mailer:
         )
 
     def _send_held(self, mail: OutgoingMail) -> dict[str, tuple[int, bytes]]:
-        reused = self._smtp is not None
+        if self._smtp is not None and not _alive(self._smtp):
+            self._close()
         if self._smtp is None:
             self._smtp = self._connect()
         try:
             return self._deliver(self._smtp, mail)
-        except _GONE:
-            self._close()
-            if not reused:
-                raise
         except smtplib.SMTPRecipientsRefused:
             with suppress(smtplib.SMTPException, OSError):
                 self._smtp.rset()  # the session stays usable for the next message
@@ -121,8 +121,6 @@ class Mailer:
         except BaseException:
             self._close()  # state unknown: the next message gets a fresh connection
             raise
-        self._smtp = self._connect()
-        return self._deliver(self._smtp, mail)
 
     def _send_once(self, mail: OutgoingMail) -> dict[str, tuple[int, bytes]]:
         smtp = self._connect()
@@ -152,3 +150,11 @@ class Mailer:
         except (smtplib.SMTPException, OSError) as error:
             raise MailError(f"could not send mail through {where}: {error}") from error
         return SendResult({addr: f"{code} {text!r}" for addr, (code, text) in refused.items()})
+
+
+def _alive(smtp: smtplib.SMTP) -> bool:
+    """Whether a held session still answers (a round trip; nothing is sent yet)."""
+    try:
+        return smtp.noop()[0] == 250
+    except _GONE:
+        return False
