@@ -139,3 +139,11 @@ def test_hostile_pins_are_refused(pin: str) -> None:
 
 def test_a_plain_pin_passes() -> None:
     assert pin_problems("0123") == []
+
+
+def test_every_hidden_character_is_one_isprintable_rejects() -> None:
+    """`visible` skips its per-character pass for printable strings: that is only right while no
+    hidden character is printable, in the Unicode database this Python ships."""
+    from moc_tui.core.text import is_hidden
+
+    assert [hex(c) for c in range(0x110000) if is_hidden(chr(c)) and chr(c).isprintable()] == []

@@ -19,6 +19,8 @@ _ODD_SPACES = {"\u00a0", "\u2007", "\u202f", "\u3000"}
 
 def trim(value: str) -> str:
     """Strip ordinary and non-breaking spaces at both ends (the MOC form gets NBSP pasted in)."""
+    if value and not value[0].isspace() and not value[-1].isspace():  # the odd spaces are spaces
+        return value
     return value.strip().strip("".join(_ODD_SPACES)).strip()
 
 
@@ -28,6 +30,8 @@ def is_hidden(char: str) -> bool:
 
 def hidden_characters(value: str) -> list[str]:
     """The distinct hidden characters in `value`, as escapes (`\\u202e`), in order of appearance."""
+    if value.isprintable():  # see `visible`
+        return []
     seen: dict[str, None] = {}
     for char in value:
         if is_hidden(char):
@@ -46,7 +50,11 @@ def _escape(char: str) -> str:
 
 def visible(value: str, limit: int | None = None) -> str:
     """`value` with every hidden character shown as an escape; optionally cut to `limit` chars."""
-    shown = "".join(_escape(c) if is_hidden(c) else c for c in value)
+    # Every hidden category is one `str.isprintable` rejects (it also rejects odd spaces, which
+    # are not hidden): a printable string, nearly every cell, needs no per-character pass.
+    shown = (
+        value if value.isprintable() else "".join(_escape(c) if is_hidden(c) else c for c in value)
+    )
     if limit is not None and len(shown) > limit:
         return f"{shown[:limit]}… (+{len(shown) - limit} characters)"
     return shown
