@@ -1,14 +1,16 @@
 """Snapshots of the key screens at 80x24 and 100x30 (SVGs under tests/__snapshots__/).
 
 Deterministic: frozen data from the fake backend, no clock on screen, Inputs without blinking
-cursors; every step waits for a condition. Review changes with the generated
-snapshot_report.html, then `pytest --snapshot-update` and commit the SVGs.
+cursors, times shown in UTC (none of them today); every step waits for a condition. Review
+changes with the generated snapshot_report.html, then `pytest --snapshot-update` and commit the
+SVGs.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -38,6 +40,16 @@ from tests.fixtures.tui import (
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
 SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def utc_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times show in the operator's zone: the snapshots are taken in UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def fake() -> FakeBackend:
