@@ -24,6 +24,8 @@ class NotActivatedScreen(RecordsScreen):
     """The not-activated list with a live filter; `Esc` clears the filter, then goes back."""
 
     BINDINGS: ClassVar[list[BindingType]] = record_bindings()
+    HELP_NAME = "Users who never activated"
+    HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move; the line under the table shows the whole record"),)
     heading = "Not activated"
     filter_placeholder = "filter: user, reason, date"
     title_id = "na-title"

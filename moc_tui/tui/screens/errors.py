@@ -23,6 +23,8 @@ class ErrorsScreen(RecordsScreen):
         Binding("h", "toggle_acknowledged", "Show acknowledged"),
         show_reload=False,
     )
+    HELP_NAME = "Errors log"
+    HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move; the line under the table shows the whole error"),)
     heading = "Errors"
     filter_placeholder = "filter errors"
     title_id = "errors-title"

@@ -21,6 +21,12 @@ from moc_tui.tui.widgets.requests_table import ACCESS_COLUMNS, FAILED, PROBLEM, 
 class PendingScreen(RequestsScreen):
     """Review, fix, provision; the other screens are one key away."""
 
+    HELP_NAME = "Access requests"
+    HELP_EXTRA = (
+        ("Enter", "Edit the request under the cursor (as e)"),
+        ("↑, ↓, PgUp, PgDn", "Move"),
+    )
+
     kind = "access"
     sheet_key = "access_tab"
     columns = ACCESS_COLUMNS

@@ -13,9 +13,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 
 VERBS = {"access": ("Provision", "provisioned"), "quota": ("Apply quotas", "changed")}
@@ -51,13 +51,16 @@ def plan_text(kind: str, plans: list[dict[str, Any]], cloud: str) -> Text:
     return text
 
 
-class PlanModal(ModalScreen[bool]):
+class PlanModal(Dialog[bool]):
     """Returns True only when the operator confirms."""
+
+    HELP_NAME = "Plan"
+    HELP_EXTRA = (("Enter", "Press the focused button (Cancel at first)"),)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes, go"),
-        Binding("n", "cancel", "No"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", show=False),
         Binding("left", "app.focus_previous", "Previous button", show=False),
         Binding("right", "app.focus_next", "Next button", show=False),
     ]

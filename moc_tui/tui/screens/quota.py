@@ -14,6 +14,8 @@ from moc_tui.tui.widgets.requests_table import QUOTA_COLUMNS
 class QuotaScreen(RequestsScreen):
     """Plans show current -> requested -> applied for every quota; `p` applies after confirm."""
 
+    HELP_NAME = "Quota change requests"
+    HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move"),)
     kind = "quota"
     sheet_key = "quota_tab"
     columns = QUOTA_COLUMNS

@@ -21,7 +21,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -29,6 +28,7 @@ from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
+from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
@@ -41,13 +41,16 @@ WHAT_THE_PIN_IS = (
 )
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(Dialog[bool]):
     """A yes/no question; focus starts on Cancel, `y` confirms, `n`/Esc cancels."""
+
+    HELP_NAME = "Confirm"
+    HELP_EXTRA = (("Enter", "Press the focused button (Cancel at first)"),)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes"),
-        Binding("n", "cancel", "No"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", show=False),
         Binding("left", "app.focus_previous", "Previous button", show=False),
         Binding("right", "app.focus_next", "Next button", show=False),
     ]
@@ -76,9 +79,15 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(True)
 
 
-class ResetModal(ModalScreen[None]):
+class ResetModal(Dialog[None]):
     """Find the user by name (their email), enter the ticket's reference, confirm, see the
     outcome."""
+
+    HELP_NAME = "Reset a password"
+    HELP_EXTRA = (
+        ("Enter", "Next field; in the reference: ask to confirm; in the list: pick the user"),
+        ("Tab", "Next field or button"),
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),

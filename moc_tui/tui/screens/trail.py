@@ -14,12 +14,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
+from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import cell, plain
 
 
@@ -29,8 +29,11 @@ def subject(email: object, row: object = None) -> str:
     return f"{name}, row {row}" if row not in (None, "") else name
 
 
-class TrailModal(ModalScreen[None]):
+class TrailModal(Dialog[None]):
     """Who did what to one request, oldest first (the backend's audit journal)."""
+
+    HELP_NAME = "Audit trail"
+    HELP_EXTRA = (("↑, ↓", "Move; the line under the table shows the whole entry"),)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
