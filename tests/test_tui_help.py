@@ -104,6 +104,17 @@ async def test_the_main_help_says_what_enter_does_and_shows_quit_at_80x24() -> N
         assert "enter  Select" not in keys and "tab  Focus Next" not in keys
 
 
+async def test_keys_bound_together_are_listed_together() -> None:
+    app = HelpdeskTui("alice", fake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await opener("space", "p", kind=PlanModal)(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
+        keys = str(app.screen.query_one("#help-keys", Static).render())
+        assert "↓, j  Scroll down" in keys and "End, G  End of the plan" in keys
+
+
 @pytest.mark.parametrize("name", ["plan", "edit", "reset", "trail"])
 async def test_the_footer_under_a_dialog_shows_the_dialog_keys(name: str) -> None:
     go, _key, _title, _listed, foreign = SCREENS[name]

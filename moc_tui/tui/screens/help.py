@@ -57,11 +57,12 @@ def own_bindings(node: DOMNode) -> list[Binding]:
     """The bindings `node` answers that this project declared (first per key, as Textual
     runs them), without Textual's built-in ones."""
     declared = {
-        (b.key, b.action, b.description)
+        (key.strip(), b.action, b.description)
         for cls in type(node).__mro__
         if cls.__module__.startswith("moc_tui.")
         for b in cls.__dict__.get("BINDINGS", [])
         if isinstance(b, Binding)
+        for key in b.key.split(",")  # `Binding("down,j", …)` is one binding per key
     }
     found = []
     for key, bindings in node._bindings.key_to_bindings.items():
