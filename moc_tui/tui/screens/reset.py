@@ -35,9 +35,9 @@ from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
 
 MIN_SEARCH = 2  # the backend refuses shorter text
 WHAT_THE_PIN_IS = (
-    "The user chose a new PIN on the reset form; setpass keeps it and the ticket names it by this "
-    "reference, so you never see or type a PIN. The new link works with that PIN. A reference "
-    "works once, for the user who filed it, for 7 days."
+    "The PIN protects the new link: setpass asks for it when the link is opened. The user chose "
+    "it on the reset form; the ticket names it by this reference. You never see or type a PIN "
+    "and nothing here checks one. A reference works once, for its user, for 7 days."
 )
 
 
@@ -64,8 +64,8 @@ class ConfirmModal(Dialog[bool]):
         with Vertical(id="dialog", classes="small"):
             yield Static(self.question)
             with Horizontal(classes="buttons"):
-                yield Button(Text("Cancel (n)"), id="cancel")
-                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error")
+                yield Button(Text("Cancel (n)"), id="cancel", compact=True)
+                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -115,8 +115,8 @@ class ResetModal(Dialog[None]):
             yield Static(Text(WHAT_THE_PIN_IS, style="dim"), id="reset-pin-note")
             yield Static(id="reset-outcome")
             with Horizontal(classes="buttons"):
-                yield Button(Text("Close (esc)"), id="close")
-                yield Button(Text("Reset…"), id="reset", variant="warning")
+                yield Button(Text("Close (esc)"), id="close", compact=True)
+                yield Button(Text("Reset…"), id="reset", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
