@@ -130,3 +130,18 @@ async def test_the_footer_under_a_dialog_shows_the_dialog_keys(name: str) -> Non
         assert footer.region.bottom == 24  # over the main screen's footer
         if name == "plan":
             assert "Yes, go" in shown
+
+
+async def test_the_help_has_its_own_footer_and_closes_with_its_keys() -> None:
+    app = HelpdeskTui("alice", fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        for close in ("escape", "question_mark", "f1", "q"):
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: screen_is(app, HelpScreen))
+            footer = app.screen.query_one(Footer)
+            await wait_for(pilot, lambda f=footer: bool(f.query(FooterKey)))  # type: ignore[misc]
+            assert [str(k.description) for k in footer.query(FooterKey)] == ["Close"]
+            await pilot.press(close)
+            await wait_for(pilot, lambda: app.screen is screen)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
@@ -25,6 +25,7 @@ from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.widgets.suggestions import SuggestionList
 from tests.fixtures.tui import (
     FakeBackend,
@@ -181,6 +182,40 @@ async def quota(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
 
 
+def trail(backend: FakeBackend) -> Steps:
+    backend.audit = [
+        {"id": 1, "at": "2026-11-02T09:00:00+00:00", "operator": "bob", "action": "edit",
+         "detail": {"row": 3, "field": "project", "old": "bob-lb", "value": "bob-lab"}},
+        {"id": 2, "at": "2026-11-02T09:14:58+00:00", "operator": "alice", "action": "provision",
+         "detail": {"row": 3, "email": "bob@example.org"}},
+        {"id": 3, "at": "2026-11-02T09:15:00+00:00", "operator": "alice",
+         "action": "provision-failed", "detail": {"row": 3, "step": "user"}},
+    ]  # fmt: skip
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await errors(pilot)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen_is(pilot.app, TrailModal))
+        table = pilot.app.screen.query_one("#trail", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 3)
+
+    return steps
+
+
+async def quota_list(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("Q")
+    await wait_for(pilot, lambda: screen_is(pilot.app, QuotaScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: isinstance(screen, QuotaScreen) and screen.table.row_count == 1)
+
+
+async def help_in_plan(pilot: Pilot[Any]) -> None:
+    await plan(pilot)
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: screen_is(pilot.app, HelpScreen))
+
+
 SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "pending": lambda _: pending,
     "filter": lambda _: filtered,
@@ -195,6 +230,9 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "edit_suggestions": edit_suggestions,
     "not_activated": lambda _: not_activated,
     "quota_plan": lambda _: quota,
+    "quota": lambda _: quota_list,
+    "trail": trail,
+    "help_plan": lambda _: help_in_plan,
 }
 
 

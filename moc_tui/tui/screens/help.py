@@ -134,8 +134,7 @@ def open_help(app: App[Any]) -> None:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("question_mark", "close", "Close", show=False),
+        Binding("escape,question_mark", "close", "Close", key_display="esc"),
         Binding("f1", "close", "Close", show=False),
         Binding("q", "close", "Close", show=False),
     ]
@@ -154,7 +153,8 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(self.keys, id="help-keys")
                 if self.note:
                     yield Static(Text(self.note, style="dim"), id="help-note")
-            yield Static(Text("esc closes · ↑ ↓ PgUp PgDn scroll", style="dim"))
+            yield Static(Text("↑ ↓ PgUp PgDn scroll", style="dim"))
+        yield Footer(compact=True)  # its own keys, not those of the screen under it
 
     def action_close(self) -> None:
         self.dismiss()

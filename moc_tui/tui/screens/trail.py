@@ -10,17 +10,21 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey
 
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import cell, plain
+
+COLUMNS = (("at", "When", WHEN_WIDTH), ("operator", "Operator", 8), ("action", "Action", 14))
+DETAIL_MIN = 20  # the detail column takes the rest of the dialog's width, at least this
 
 
 def subject(email: object, row: object = None) -> str:
@@ -59,15 +63,22 @@ class TrailModal(Dialog[None]):
         return self.query_one("#trail", DataTable)
 
     def on_mount(self) -> None:
-        for key, label, width in (
-            ("at", "When", WHEN_WIDTH),
-            ("operator", "Operator", 8),
-            ("action", "Action", 14),
-            ("detail", "Detail", 60),
-        ):
+        for key, label, width in (*COLUMNS, ("detail", "Detail", DETAIL_MIN)):
             self.table.add_column(Text(label), key=key, width=width)
         self.table.focus()
+        self.call_after_refresh(self.fit_detail)
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.fit_detail)
+
+    def fit_detail(self) -> None:
+        """The detail column gets the table's width the others leave (no sideways scrolling)."""
+        used = sum(width + 2 for _, _, width in COLUMNS) + 2 + 2  # cell padding, scrollbar
+        column = self.table.columns[ColumnKey("detail")]
+        column.width = max(DETAIL_MIN, self.table.size.width - used)
+        self.table._require_update_dimensions = True  # private; Textual is pinned exactly
+        self.table.refresh()
 
     @work(thread=True, exclusive=True, group="trail", exit_on_error=False)
     def load(self) -> None:
