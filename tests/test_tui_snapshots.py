@@ -81,6 +81,23 @@ async def plan(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
 
 
+def plan_skipped(backend: FakeBackend) -> Steps:
+    """The backend finds a problem only when planning (the project exists already): that
+    request is listed first, with its reason."""
+    planned = backend.op_plan_access
+
+    def op_plan_access(params: dict[str, Any], emit: Any) -> dict[str, Any]:
+        plans = planned(params, emit)["plans"]
+        why = "project 'bob-lab' exists already; make the row join it"
+        for plan in plans:
+            if plan["email"] == "bob@example.org":
+                plan.update(ok=False, problems=[why], lines=[f"refused: {why}"])
+        return {"plans": plans}
+
+    backend.op_plan_access = op_plan_access  # type: ignore[method-assign]
+    return lambda pilot: plan(pilot)
+
+
 async def edit(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
     await pilot.press("j", "j", "e")
@@ -220,6 +237,7 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "pending": lambda _: pending,
     "filter": lambda _: filtered,
     "plan": lambda _: plan,
+    "plan_skipped": plan_skipped,
     "edit_invalid": lambda _: edit,
     "progress_running": progress_running,
     "progress_finished": lambda _: progress_finished,
