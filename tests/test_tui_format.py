@@ -119,6 +119,10 @@ async def test_no_errors_says_so_and_t_without_a_request_says_why() -> None:
         fake.errors = [dict(error_record(1, "", "the sheet could not be read"), request_key=None)]
         await pilot.press("R")
         await wait_for(pilot, lambda: screen.table.row_count == 1)
+        await pilot.press("slash", *"zzz")
+        await wait_for(pilot, lambda: str(detail.render()) == "no error matches the filter")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.table.row_count == 1)
         await pilot.press("t")
         await wait_for(pilot, lambda: bool(app._notifications))
         [notice] = list(app._notifications)

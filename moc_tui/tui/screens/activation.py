@@ -66,7 +66,9 @@ class NotActivatedScreen(RecordsScreen):
 
     def describe(self, record: View | None) -> str:
         if record is None:
-            return "nobody" if self.loaded and not self.records else ""
+            if not self.loaded:
+                return ""
+            return "nobody matches the filter" if self.records else "nobody"
         return (
             f"{record.get('username', '')}: {record.get('reason', '')} "
             f"(reminder mails: {record.get('reminders', 0)}, since {when(record.get('at'))})"

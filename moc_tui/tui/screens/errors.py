@@ -79,7 +79,9 @@ class ErrorsScreen(RecordsScreen):
 
     def describe(self, record: View | None) -> str:
         if record is None:
-            return "no errors" if self.loaded and not self.records else ""
+            if not self.loaded:
+                return ""
+            return "no error matches the filter" if self.records else "no errors"
         step = f" at {record['step']}" if record.get("step") else ""
         acked = record.get("acknowledged_by")
         ack = f" (acknowledged by {acked})" if acked else ""
