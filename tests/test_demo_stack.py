@@ -72,22 +72,29 @@ def test_a_restart_starts_from_the_same_state(demo: DemoStack) -> None:
 
 
 def test_every_screen_has_something_to_show(demo: DemoStack) -> None:
-    """The not-activated list and the errors log are seeded, as the request lists are."""
+    """The not-activated list (both reasons a user never activates) and the errors log are
+    seeded, as the request lists are; each seeded user is in Keystone with an audit trail."""
     with BackendClient(dev_command(demo.settings_path)) as backend:
         backend.call("hello", {"operator": "demo"})
-        [user] = backend.call("list_not_activated")["users"]
+        users = backend.call("list_not_activated")["users"]
         errors = backend.call("list_errors")["errors"]
-        trail = backend.call("audit_trail", {"request_key": user["request_key"]})["records"]
-    assert user["username"] == demo_requests.NOT_ACTIVATED_USER
-    assert user["reason"] == demo_requests.NOT_ACTIVATED_REASON
+        trails = [
+            backend.call("audit_trail", {"request_key": user["request_key"]})["records"]
+            for user in users
+        ]
+    seeded = demo_requests.NOT_ACTIVATED_USERS
+    assert [(u["username"], u["reason"], u["reminders"]) for u in users] == [
+        (name, reason, reminders) for name, _, _, reason, reminders in seeded
+    ]
+    assert {u["reason"] for u in users} == {"link expired unused", "link locked by wrong PINs"}
     assert [e["message"] for e in errors] == [demo_requests.EARLIER_ERROR]
-    assert len(trail) == 2
+    assert [e["email"] for e in errors] == [demo_requests.NOT_ACTIVATED_USER]
+    assert [len(trail) for trail in trails] == [2, 2]
     assert demo.keystone is not None
     admin = demo.keystone.admin_session()
-    found = admin.get(
-        f"{demo.keystone.auth_url}/users?name={demo_requests.NOT_ACTIVATED_USER}"
-    ).json()
-    assert [u["id"] for u in found["users"]] == [user["user_id"]]
+    for user in users:
+        found = admin.get(f"{demo.keystone.auth_url}/users?name={user['username']}").json()
+        assert [u["id"] for u in found["users"]] == [user["user_id"]]
 
 
 def test_a_second_start_of_the_same_folder_is_refused(demo: DemoStack) -> None:

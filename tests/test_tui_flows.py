@@ -276,6 +276,7 @@ async def test_reset_password_by_reference_then_a_rerun_asks_again() -> None:
         assert not modal.query("#pin")
         note = str(modal.query_one("#reset-pin-note").render())
         assert "never see or type a PIN" in note and "works once" in note
+        assert "setpass asks for it when the link is opened" in note  # what the PIN is for
         outcome = modal.query_one("#reset-outcome")
         await pilot.press(*"alice@example.org", "enter", "enter")
         assert "reset reference from the ticket is missing" in str(outcome.render())

@@ -1,19 +1,21 @@
 """Snapshots of the key screens at 80x24 and 100x30 (SVGs under tests/__snapshots__/).
 
 Deterministic: frozen data from the fake backend, no clock on screen, Inputs without blinking
-cursors; every step waits for a condition. Review changes with the generated
-snapshot_report.html, then `pytest --snapshot-update` and commit the SVGs.
+cursors, times shown in UTC (none of them today); every step waits for a condition. Review
+changes with the generated snapshot_report.html, then `pytest --snapshot-update` and commit the
+SVGs.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
@@ -23,6 +25,7 @@ from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.widgets.suggestions import SuggestionList
 from tests.fixtures.tui import (
     FakeBackend,
@@ -38,6 +41,16 @@ from tests.fixtures.tui import (
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
 SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def utc_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times show in the operator's zone: the snapshots are taken in UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def fake() -> FakeBackend:
@@ -66,6 +79,23 @@ async def plan(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
     await pilot.press("space", "j", "space", "p")
     await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
+
+
+def plan_skipped(backend: FakeBackend) -> Steps:
+    """The backend finds a problem only when planning (the project exists already): that
+    request is listed first, with its reason."""
+    planned = backend.op_plan_access
+
+    def op_plan_access(params: dict[str, Any], emit: Any) -> dict[str, Any]:
+        plans = planned(params, emit)["plans"]
+        why = "project 'bob-lab' exists already; make the row join it"
+        for plan in plans:
+            if plan["email"] == "bob@example.org":
+                plan.update(ok=False, problems=[why], lines=[f"refused: {why}"])
+        return {"plans": plans}
+
+    backend.op_plan_access = op_plan_access  # type: ignore[method-assign]
+    return lambda pilot: plan(pilot)
 
 
 async def edit(pilot: Pilot[Any]) -> None:
@@ -169,10 +199,45 @@ async def quota(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
 
 
+def trail(backend: FakeBackend) -> Steps:
+    backend.audit = [
+        {"id": 1, "at": "2026-11-02T09:00:00+00:00", "operator": "bob", "action": "edit",
+         "detail": {"row": 3, "field": "project", "old": "bob-lb", "value": "bob-lab"}},
+        {"id": 2, "at": "2026-11-02T09:14:58+00:00", "operator": "alice", "action": "provision",
+         "detail": {"row": 3, "email": "bob@example.org"}},
+        {"id": 3, "at": "2026-11-02T09:15:00+00:00", "operator": "alice",
+         "action": "provision-failed", "detail": {"row": 3, "step": "user"}},
+    ]  # fmt: skip
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await errors(pilot)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen_is(pilot.app, TrailModal))
+        table = pilot.app.screen.query_one("#trail", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 3)
+
+    return steps
+
+
+async def quota_list(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("Q")
+    await wait_for(pilot, lambda: screen_is(pilot.app, QuotaScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: isinstance(screen, QuotaScreen) and screen.table.row_count == 1)
+
+
+async def help_in_plan(pilot: Pilot[Any]) -> None:
+    await plan(pilot)
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: screen_is(pilot.app, HelpScreen))
+
+
 SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "pending": lambda _: pending,
     "filter": lambda _: filtered,
     "plan": lambda _: plan,
+    "plan_skipped": plan_skipped,
     "edit_invalid": lambda _: edit,
     "progress_running": progress_running,
     "progress_finished": lambda _: progress_finished,
@@ -183,6 +248,9 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "edit_suggestions": edit_suggestions,
     "not_activated": lambda _: not_activated,
     "quota_plan": lambda _: quota,
+    "quota": lambda _: quota_list,
+    "trail": trail,
+    "help_plan": lambda _: help_in_plan,
 }
 
 

@@ -231,37 +231,35 @@ ram = 51200
         quota.append_rows("Processed Requests", [list(QUOTA_COLUMNS.values())])
 
     def _seed_journal(self, admin: Any) -> None:
-        """A user who never set a password (the not-activated list) and its errors-log entry."""
-        user = admin.users.create(
-            name=demo_requests.NOT_ACTIVATED_USER,
-            domain="default",
-            email=demo_requests.NOT_ACTIVATED_USER,
-            password=secrets.token_urlsafe(18),
-            description=demo_requests.NOT_ACTIVATED_NAME,
-        )
-        name = demo_requests.NOT_ACTIVATED_USER
-        key = request_key("access", demo_requests.NOT_ACTIVATED_TIMESTAMP, name)
+        """Users who never set a password (the not-activated list), the first one's errors-log
+        entry, and each one's audit trail (provisioned, then recorded as not activated)."""
         state = self.home / "state"
         state.mkdir(mode=0o700, exist_ok=True)
         journal = Journal(state / "journal.sqlite3")
         try:
-            with journal.transaction():
-                journal.step_done(key, "user", {"user_id": user.id, "name": name})
-                journal.step_done(key, "setpass", {})
-                journal.audit("demo", "provision", key, {"email": name})
-                journal.record_error(
-                    "cron",
-                    demo_requests.EARLIER_ERROR,
-                    request_key=key,
+            for name, full_name, timestamp, reason, reminders in demo_requests.NOT_ACTIVATED_USERS:
+                user = admin.users.create(
+                    name=name,
+                    domain="default",
                     email=name,
-                    step="activation_reminder",
+                    password=secrets.token_urlsafe(18),
+                    description=full_name,
                 )
-                data = {
-                    "username": name,
-                    "reminders": 3,
-                    "reason": demo_requests.NOT_ACTIVATED_REASON,
-                }
-                journal.step_done(key, "not_activated", {"user_id": user.id, **data})
-                journal.audit("cron", "not-activated", key, data)
+                key = request_key("access", timestamp, name)
+                with journal.transaction():
+                    journal.step_done(key, "user", {"user_id": user.id, "name": name})
+                    journal.step_done(key, "setpass", {})
+                    journal.audit("demo", "provision", key, {"email": name})
+                    if name == demo_requests.NOT_ACTIVATED_USER:
+                        journal.record_error(
+                            "cron",
+                            demo_requests.EARLIER_ERROR,
+                            request_key=key,
+                            email=name,
+                            step="activation_reminder",
+                        )
+                    data = {"username": name, "reminders": reminders, "reason": reason}
+                    journal.step_done(key, "not_activated", {"user_id": user.id, **data})
+                    journal.audit("cron", "not-activated", key, data)
         finally:
             journal.close()

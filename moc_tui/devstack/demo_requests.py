@@ -159,10 +159,16 @@ QUOTA_ROWS = [
 ]
 
 # What earlier runs left in the journal, so the not-activated list and the errors log have
-# something to show: a user provisioned last week who never chose a password, and the failed
-# reminder mail the activation job recorded for them.
+# something to show: two users provisioned earlier who never chose a password (one whose
+# links expired unused, one whose link was locked by wrong PINs), and the failed reminder mail
+# the activation job recorded for the first.
 NOT_ACTIVATED_USER = "jo.park@example.edu"
 NOT_ACTIVATED_NAME = "Jo Park"
 NOT_ACTIVATED_TIMESTAMP = "11/10/2026 15:20:00"  # its (moved) form row, for the journal key
 NOT_ACTIVATED_REASON = "link expired unused"
+# (user, full name, form timestamp, reason, reminder mails), oldest first as the list shows them
+NOT_ACTIVATED_USERS = (
+    (NOT_ACTIVATED_USER, NOT_ACTIVATED_NAME, NOT_ACTIVATED_TIMESTAMP, NOT_ACTIVATED_REASON, 3),
+    ("sam.ortiz@example.edu", "Sam Ortiz", "11/12/2026 10:05:00", "link locked by wrong PINs", 1),
+)
 EARLIER_ERROR = "activation reminder for jo.park@example.edu: the mail server did not answer"

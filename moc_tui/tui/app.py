@@ -21,7 +21,7 @@ from textual.driver import Driver
 from textual.geometry import Size
 
 from moc_tui.tui.backend_link import RECONNECT_KEY, Backend, BackendLink
-from moc_tui.tui.screens.help import HelpScreen
+from moc_tui.tui.screens.help import open_help
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.terminal import TerminalDriver, clamp
 
@@ -60,9 +60,7 @@ class HelpdeskTui(App[None]):
         self.push_screen(PendingScreen(self.link))
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            return
-        self.push_screen(HelpScreen(self.screen, self.note))
+        open_help(self)
 
     # a backend that died: a new session on the operator's key, once per press ----------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

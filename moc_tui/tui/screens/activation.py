@@ -14,20 +14,18 @@ from textual import work
 from textual.binding import BindingType
 
 from moc_tui.tui.backend_link import View, explain
+from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import CallFailed, NotActivatedLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
 from moc_tui.tui.text import cell
-
-
-def when(value: object) -> str:
-    """`2026-11-03T06:00:00` as `2026-11-03 06:00`."""
-    return str(value or "")[:16].replace("T", " ")
 
 
 class NotActivatedScreen(RecordsScreen):
     """The not-activated list with a live filter; `Esc` clears the filter, then goes back."""
 
     BINDINGS: ClassVar[list[BindingType]] = record_bindings()
+    HELP_NAME = "Users who never activated"
+    HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move; the line under the table shows the whole record"),)
     heading = "Not activated"
     filter_placeholder = "filter: user, reason, date"
     title_id = "na-title"
@@ -35,11 +33,12 @@ class NotActivatedScreen(RecordsScreen):
     table_id = "not-activated"
     detail_id = "na-detail"
     columns = (  # fits 80 columns; the line under the table has the whole record
-        ("at", "Recorded", 16),
+        ("at", "Recorded", WHEN_WIDTH),
         ("username", "User", 28),
         ("reminders", "Mails", 5),
         ("reason", "Reason", 19),
     )
+    flex = "reason"
     failures_on_detail = True
 
     @work(thread=True, exclusive=True, group="not-activated", exit_on_error=False)
@@ -54,7 +53,7 @@ class NotActivatedScreen(RecordsScreen):
 
     def cells(self, record: View) -> tuple[Text, ...]:
         return (
-            cell(when(record.get("at")), 16),
+            cell(when(record.get("at")), WHEN_WIDTH),
             cell(record.get("username", ""), 60),
             cell(record.get("reminders", ""), 9),
             cell(record.get("reason", ""), 40),
@@ -67,11 +66,16 @@ class NotActivatedScreen(RecordsScreen):
 
     def describe(self, record: View | None) -> str:
         if record is None:
-            return "nobody" if self.loaded and not self.records else ""
+            if not self.loaded:
+                return ""
+            return "nobody matches the filter" if self.records else "nobody"
         return (
             f"{record.get('username', '')}: {record.get('reason', '')} "
             f"(reminder mails: {record.get('reminders', 0)}, since {when(record.get('at'))})"
         )
+
+    def trail_subject(self, record: View) -> str:
+        return str(record.get("username", ""))
 
     def action_reload(self) -> None:
         self.line(self.title_id).say("Not activated: loading…", "bold")

@@ -22,7 +22,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -31,6 +30,7 @@ from moc_tui.core.identifiers import PROJECT_NAME_MAX, project_name_problems
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
+from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
@@ -56,7 +56,7 @@ def field_problems(name: str, value: str, new_project: bool) -> list[str]:
     return []
 
 
-class EditModal(ModalScreen[bool]):
+class EditModal(Dialog[bool]):
     """Returns True when something was saved (the list is reloaded)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,6 +9,7 @@ from textual import work
 from textual.binding import Binding, BindingType
 
 from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import CallFailed, ErrorsLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
 from moc_tui.tui.text import cell
@@ -22,20 +23,23 @@ class ErrorsScreen(RecordsScreen):
         Binding("h", "toggle_acknowledged", "Show acknowledged"),
         show_reload=False,
     )
+    HELP_NAME = "Errors log"
+    HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move; the line under the table shows the whole error"),)
     heading = "Errors"
     filter_placeholder = "filter errors"
     title_id = "errors-title"
     filter_id = "errors-filter"
     table_id = "errors"
     detail_id = "errors-detail"
-    columns = (
-        ("at", "When", 16),
+    columns = (  # 80 columns; wider terminals give the message the rest
+        ("at", "When", WHEN_WIDTH),
         ("row", "Row", 4),
-        ("email", "Email", 16),
+        ("email", "Email", 18),
         ("step", "Step", 8),
-        ("message", "Message", 16),
+        ("message", "Message", 14),
         ("ack", "Ack", 5),
     )
+    flex = "message"
 
     def __init__(self, link: BackendLink) -> None:
         super().__init__(link)
@@ -61,12 +65,12 @@ class ErrorsScreen(RecordsScreen):
 
     def cells(self, record: View) -> tuple[Text, ...]:
         return (
-            cell(record.get("at", ""), 16),
+            cell(when(record.get("at")), WHEN_WIDTH),
             cell(record.get("row") or "", 6),
-            cell(record.get("email") or "", 20),
-            cell(record.get("step") or "", 10),
-            cell(record.get("message", ""), 60),
-            cell(record.get("acknowledged_by") or "", 12),
+            cell(record.get("email") or "", 120),
+            cell(record.get("step") or "", 40),
+            cell(record.get("message", ""), 300),
+            cell(record.get("acknowledged_by") or "", 40),
         )
 
     def title_words(self) -> str:
@@ -75,8 +79,16 @@ class ErrorsScreen(RecordsScreen):
 
     def describe(self, record: View | None) -> str:
         if record is None:
-            return ""
-        return f"{record.get('operator', '')}: {record.get('message', '')}"
+            if not self.loaded:
+                return ""
+            return "no error matches the filter" if self.records else "no errors"
+        step = f" at {record['step']}" if record.get("step") else ""
+        acked = record.get("acknowledged_by")
+        ack = f" (acknowledged by {acked})" if acked else ""
+        return (
+            f"{when(record.get('at'))} {record.get('operator', '')}{step}: "
+            f"{record.get('message', '')}{ack}"
+        )
 
     def action_reload(self) -> None:
         self.load(self.include_acknowledged)

@@ -14,12 +14,18 @@ from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.requests import RequestsScreen
 from moc_tui.tui.screens.reset import ResetModal
-from moc_tui.tui.screens.trail import TrailModal
+from moc_tui.tui.screens.trail import TrailModal, subject
 from moc_tui.tui.widgets.requests_table import ACCESS_COLUMNS, FAILED, PROBLEM, READY
 
 
 class PendingScreen(RequestsScreen):
     """Review, fix, provision; the other screens are one key away."""
+
+    HELP_NAME = "Access requests"
+    HELP_EXTRA = (
+        ("Enter", "Edit the request under the cursor (as e)"),
+        ("↑, ↓, PgUp, PgDn", "Move"),
+    )
 
     kind = "access"
     sheet_key = "access_tab"
@@ -57,8 +63,13 @@ class PendingScreen(RequestsScreen):
 
     def action_trail(self) -> None:
         view = self.selected_view()
-        if view is not None and view.get("request_key"):
-            self.app.push_screen(TrailModal(self.link, str(view["request_key"])))
+        if view is None:
+            return
+        if not view.get("request_key"):
+            self.notify("This row has no request key yet: it has no audit trail.", markup=False)
+            return
+        about = subject(view.get("email"), view.get("row"))
+        self.app.push_screen(TrailModal(self.link, str(view["request_key"]), about))
 
     def action_quota(self) -> None:
         if not self.link.hello_info.get("quota_tab"):

@@ -14,11 +14,16 @@ from moc_tui.tui.widgets.requests_table import QUOTA_COLUMNS
 class QuotaScreen(RequestsScreen):
     """Plans show current -> requested -> applied for every quota; `p` applies after confirm."""
 
+    HELP_NAME = "Quota change requests"
+    HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move"),)
     kind = "quota"
     sheet_key = "quota_tab"
+    list_title = "Quota"
+    sheet_label = "quota sheet"
+    noun = "quota requests"
     columns = QUOTA_COLUMNS
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(b for b in RequestsScreen.BINDINGS if getattr(b, "action", "") != "plan"),
+        *(b for b in RequestsScreen.BINDINGS if getattr(b, "action", "") not in ("plan", "escape")),
         Binding("p", "plan", "Apply quotas"),
         Binding("escape", "escape", "Back"),
     ]

@@ -12,15 +12,16 @@ import json
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
+from textual.widgets.data_table import ColumnKey
 
 from moc_tui.tui.backend_link import BackendLink, View
 from moc_tui.tui.messages import CallFailed
-from moc_tui.tui.screens.trail import TrailModal
+from moc_tui.tui.screens.trail import TrailModal, subject
 from moc_tui.tui.widgets.bars import StatusLine
 from moc_tui.tui.widgets.field import SteadyInput
 
@@ -51,7 +52,8 @@ class RecordsScreen(Screen[None]):
     filter_id: ClassVar[str]
     table_id: ClassVar[str]
     detail_id: ClassVar[str]
-    columns: ClassVar[tuple[tuple[str, str, int], ...]]  # (key, label, width)
+    columns: ClassVar[tuple[tuple[str, str, int], ...]]  # (key, label, width at 80 columns)
+    flex: ClassVar[str] = ""  # the column that takes the width a wider terminal has to spare
     failures_on_detail: ClassVar[bool] = False  # a failed call also said on the detail line
 
     def __init__(self, link: BackendLink) -> None:
@@ -101,10 +103,21 @@ class RecordsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.filter_box.display = False
-        for key, label, width in self.columns:
+        for (key, label, _), width in zip(self.columns, self.widths(self.size.width), strict=True):
             self.table.add_column(Text(label), key=key, width=width)
         self.table.focus()
         self.action_reload()
+
+    def widths(self, total: int) -> list[int]:
+        """The 80-column widths, the `flex` column widened by what `total` has to spare."""
+        spare = total - 80
+        return [w + spare if key == self.flex and spare > 0 else w for (key, _, w) in self.columns]
+
+    def on_resize(self, event: events.Resize) -> None:
+        for (key, _, _), width in zip(self.columns, self.widths(event.size.width), strict=True):
+            self.table.columns[ColumnKey(key)].width = width
+        self.table._require_update_dimensions = True  # private; Textual is pinned exactly
+        self.table.refresh()
 
     def show_records(self, records: list[View]) -> None:
         self.records = records
@@ -164,10 +177,20 @@ class RecordsScreen(Screen[None]):
         else:
             self.dismiss()
 
+    def trail_subject(self, record: View) -> str:
+        """Who the audit trail is of, in the trail's title: the email and row."""
+        return subject(record.get("email"), record.get("row"))
+
     def action_trail(self) -> None:
         record = self.cursor_record()
-        if record is not None and record.get("request_key"):
-            self.app.push_screen(TrailModal(self.link, str(record["request_key"])))
+        if record is None:
+            return
+        if not record.get("request_key"):
+            self.notify("This entry belongs to no request: it has no audit trail.", markup=False)
+            return
+        self.app.push_screen(
+            TrailModal(self.link, str(record["request_key"]), self.trail_subject(record))
+        )
 
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()

@@ -34,6 +34,9 @@ class RequestsScreen(Screen[None]):
 
     kind = "access"
     sheet_key = "access_tab"
+    list_title = "Access"  # the header's first word: which list this is
+    sheet_label = "sheet"
+    noun = "pending rows"  # what the counts line counts
     columns: ClassVar[list[tuple[str, str, int]]] = []
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", key_display="/"),
@@ -72,7 +75,13 @@ class RequestsScreen(Screen[None]):
         self.action_reload()
 
     def _show_header(self) -> None:
-        self.query_one(HeaderBar).show(self.link.hello_info, self.sheet_key, self.link.operator)
+        self.query_one(HeaderBar).show(
+            self.link.hello_info,
+            self.sheet_key,
+            self.link.operator,
+            self.list_title,
+            self.sheet_label,
+        )
 
     # backend calls (thread workers; they only post messages) ------------------------------------
     def list_op(self) -> list[View]:
@@ -150,13 +159,16 @@ class RequestsScreen(Screen[None]):
         detail = self.query_one("#detail", StatusLine)
         if state is None:
             detail.say("")
+        elif state.status == DONE:
+            moved = self.link.hello_info.get("done_tab") if self.kind == "access" else ""
+            detail.say(f"done: was row {state.view.get('row')}, moved to {moved or 'the done tab'}")
         elif state.reason:
             detail.say(f"row {state.view.get('row')}: {state.reason}", "yellow")
         else:
             detail.say(f"row {state.view.get('row')}: {state.status}")
 
     def update_counts(self) -> None:
-        self.query_one("#counts", StatusLine).say(self.table.counts(), "bold")
+        self.query_one("#counts", StatusLine).say(self.table.counts(self.noun), "bold")
         self.show_detail()
 
     # filter -------------------------------------------------------------------------------------

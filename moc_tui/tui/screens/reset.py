@@ -21,7 +21,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -29,25 +28,29 @@ from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
+from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
 
 MIN_SEARCH = 2  # the backend refuses shorter text
 WHAT_THE_PIN_IS = (
-    "The user chose a new PIN on the reset form; setpass keeps it and the ticket names it by this "
-    "reference, so you never see or type a PIN. The new link works with that PIN. A reference "
-    "works once, for the user who filed it, for 7 days."
+    "The PIN protects the new link: setpass asks for it when the link is opened. The user chose "
+    "it on the reset form; the ticket names it by this reference. You never see or type a PIN "
+    "and nothing here checks one. A reference works once, for its user, for 7 days."
 )
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(Dialog[bool]):
     """A yes/no question; focus starts on Cancel, `y` confirms, `n`/Esc cancels."""
+
+    HELP_NAME = "Confirm"
+    HELP_EXTRA = (("Enter", "Press the focused button (Cancel at first)"),)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes"),
-        Binding("n", "cancel", "No"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", show=False),
         Binding("left", "app.focus_previous", "Previous button", show=False),
         Binding("right", "app.focus_next", "Next button", show=False),
     ]
@@ -61,8 +64,8 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="dialog", classes="small"):
             yield Static(self.question)
             with Horizontal(classes="buttons"):
-                yield Button(Text("Cancel (n)"), id="cancel")
-                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error")
+                yield Button(Text("Cancel (n)"), id="cancel", compact=True)
+                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -76,9 +79,15 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(True)
 
 
-class ResetModal(ModalScreen[None]):
+class ResetModal(Dialog[None]):
     """Find the user by name (their email), enter the ticket's reference, confirm, see the
     outcome."""
+
+    HELP_NAME = "Reset a password"
+    HELP_EXTRA = (
+        ("Enter", "Next field; in the reference: ask to confirm; in the list: pick the user"),
+        ("Tab", "Next field or button"),
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -106,8 +115,8 @@ class ResetModal(ModalScreen[None]):
             yield Static(Text(WHAT_THE_PIN_IS, style="dim"), id="reset-pin-note")
             yield Static(id="reset-outcome")
             with Horizontal(classes="buttons"):
-                yield Button(Text("Close (esc)"), id="close")
-                yield Button(Text("Reset…"), id="reset", variant="warning")
+                yield Button(Text("Close (esc)"), id="close", compact=True)
+                yield Button(Text("Reset…"), id="reset", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()

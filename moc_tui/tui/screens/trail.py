@@ -1,55 +1,84 @@
-"""The audit trail of one request: who did what, oldest first (opened from every list)."""
+"""The audit trail of one request: who did what, oldest first (opened from every list).
+
+The title names the request by its email and row, never by its internal key; times are local
+and short (`format.when`); the line under the table shows the whole detail of the entry under
+the cursor, wrapped, as `field: old -> new` (`format.detail_words`).
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey
 
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
+from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import cell, plain
 
-
-def detail_words(detail: Any) -> str:
-    if isinstance(detail, dict):
-        return ", ".join(f"{k}={v}" for k, v in detail.items())
-    return str(detail)
+COLUMNS = (("at", "When", WHEN_WIDTH), ("operator", "Operator", 8), ("action", "Action", 14))
+DETAIL_MIN = 20  # the detail column takes the rest of the dialog's width, at least this
 
 
-class TrailModal(ModalScreen[None]):
+def subject(email: object, row: object = None) -> str:
+    """`alice@example.org, row 3`: how a trail's title names its request."""
+    name = str(email or "") or "a request"
+    return f"{name}, row {row}" if row not in (None, "") else name
+
+
+class TrailModal(Dialog[None]):
     """Who did what to one request, oldest first (the backend's audit journal)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    HELP_NAME = "Audit trail"
+    HELP_EXTRA = (("↑, ↓", "Move; the line under the table shows the whole entry"),)
 
-    def __init__(self, link: BackendLink, request_key: str) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, link: BackendLink, request_key: str, about: str = "") -> None:
         super().__init__()
         self.link = link
         self.request_key = request_key
+        self.about = about or "a request"
+        self.records: list[View] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(f"Audit trail of {plain(self.request_key, 40)}"), classes="title")
+            yield Static(Text(f"Audit trail of {plain(self.about, 80)}"), classes="title")
             yield DataTable(cursor_type="row", id="trail")
-            yield Static(Text("esc closes", style="dim"))
+            yield Static(id="trail-detail")
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#trail", DataTable)
 
     def on_mount(self) -> None:
-        table = self.query_one("#trail", DataTable)
-        for key, label, width in (
-            ("at", "When", 16),
-            ("operator", "Operator", 10),
-            ("action", "Action", 14),
-            ("detail", "Detail", 30),
-        ):
-            table.add_column(Text(label), key=key, width=width)
-        table.focus()
+        for key, label, width in (*COLUMNS, ("detail", "Detail", DETAIL_MIN)):
+            self.table.add_column(Text(label), key=key, width=width)
+        self.table.focus()
+        self.call_after_refresh(self.fit_detail)
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.fit_detail)
+
+    def fit_detail(self) -> None:
+        """The detail column gets the table's width the others leave (no sideways scrolling)."""
+        used = sum(width + 2 for _, _, width in COLUMNS) + 2 + 2  # cell padding, scrollbar
+        column = self.table.columns[ColumnKey("detail")]
+        column.width = max(DETAIL_MIN, self.table.size.width - used)
+        self.table._require_update_dimensions = True  # private; Textual is pinned exactly
+        self.table.refresh()
 
     @work(thread=True, exclusive=True, group="trail", exit_on_error=False)
     def load(self) -> None:
@@ -59,13 +88,33 @@ class TrailModal(ModalScreen[None]):
             self.post_message(CallFailed("audit trail", explain(error)))
 
     def on_trail_loaded(self, message: TrailLoaded) -> None:
-        table = self.query_one("#trail", DataTable)
-        for record in message.records:
-            table.add_row(
-                cell(record.get("at", ""), 16),
-                cell(record.get("operator", ""), 10),
-                cell(record.get("action", ""), 14),
-                cell(detail_words(record.get("detail")), 80),
+        self.records = list(message.records)
+        for record in self.records:
+            self.table.add_row(
+                cell(when(record.get("at")), WHEN_WIDTH),
+                cell(record.get("operator", ""), 40),
+                cell(record.get("action", ""), 40),
+                cell(detail_words(record.get("detail")), 300),
+            )
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        line = self.query_one("#trail-detail", Static)
+        row = self.table.cursor_row
+        if not self.records:
+            line.update(Text("nothing recorded yet", style="dim"))
+        elif 0 <= row < len(self.records):
+            record = self.records[row]
+            line.update(
+                Text(
+                    plain(
+                        f"{when(record.get('at'))} {record.get('operator', '')} "
+                        f"{record.get('action', '')}: {detail_words(record.get('detail'))}",
+                        600,
+                    ),
+                    style="dim",
+                )
             )
 
     def on_call_failed(self, message: CallFailed) -> None:
@@ -73,3 +122,9 @@ class TrailModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()

@@ -14,11 +14,16 @@ from textual.widgets import Static
 from moc_tui.tui.text import plain
 
 
-def header_text(info: dict[str, Any], sheet_key: str, operator: str) -> Text:
+def header_text(
+    info: dict[str, Any], sheet_key: str, operator: str, title: str = "", sheet_label: str = "sheet"
+) -> Text:
+    """`title` (which list this is) first, then where the work goes and as whom."""
     text = Text()
+    if title:
+        text.append(f" {title} ", style="bold reverse")
     for label, value in (
         ("cloud", info.get("cloud", "…")),
-        ("sheet", info.get(sheet_key, "…")),
+        (sheet_label, info.get(sheet_key, "…")),
         ("operator", info.get("operator", operator)),
     ):
         text.append(f" {label}: ", style="dim")
@@ -30,8 +35,15 @@ def header_text(info: dict[str, Any], sheet_key: str, operator: str) -> Text:
 class HeaderBar(Static):
     """One line: which cloud the operator is about to change, from which sheet, as whom."""
 
-    def show(self, info: dict[str, Any], sheet_key: str, operator: str) -> None:
-        self.update(header_text(info, sheet_key, operator))
+    def show(
+        self,
+        info: dict[str, Any],
+        sheet_key: str,
+        operator: str,
+        title: str = "",
+        sheet_label: str = "sheet",
+    ) -> None:
+        self.update(header_text(info, sheet_key, operator, title, sheet_label))
 
 
 class StatusLine(Static):

@@ -238,7 +238,8 @@ class RequestsTable(DataTable[Text]):
         return [ColumnKey(k) for k in ("sel", "status", "row", *(k for k, _, _ in self.spec))]
 
     def _cells(self, state: RowState) -> list[Text]:
-        values = [cell(state.view.get("row", ""), 6)]
+        # a done row has left the tab: its old number is another request's now
+        values = [cell("—" if state.status == DONE else state.view.get("row", ""), 6)]
         values += [cell(column_value(state.view, k), CELL_LIMIT) for k, _, _ in self.spec]
         return [self._mark(state), status_cell(state), *values]
 
@@ -321,12 +322,12 @@ class RequestsTable(DataTable[Text]):
         state = self.cursor_state()
         return [state] if state is not None and state.status in SELECTABLE else []
 
-    def counts(self) -> str:
+    def counts(self, noun: str = "pending rows") -> str:
         """Total first, then the filter's result: at 80 columns the end of the line is cut."""
         by_status: dict[str, int] = {}
         for state in self.states:
             by_status[state.status] = by_status.get(state.status, 0) + 1
-        parts = [f"pending rows: {len(self.states)}"]
+        parts = [f"{noun}: {len(self.states)}"]
         if self.filter_text:  # the rows shown are the filtered ones: no second pass over them
             shown = self.row_count
             parts.append(f"filter: {plain(self.filter_text, 24)} ({shown} of {len(self.states)})")
