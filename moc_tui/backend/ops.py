@@ -29,6 +29,7 @@ from moc_tui.core.provision.keys import ACCESS, access_key, access_lock_keys, le
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef
+from moc_tui.core.step_names import steps_label
 from moc_tui.core.table import read_table
 from moc_tui.core.text import trim
 from moc_tui.core.workflow.steps import never
@@ -241,7 +242,7 @@ class Session(QuotaResetOps, LookupOps):
         if started and "sheet" not in done:
             raise Refused(
                 "bad_value",
-                f"row {request.row} is partly provisioned ({', '.join(started)} done): its "
+                f"row {request.row} is partly provisioned ({steps_label(started)} done): its "
                 f"{field.replace('_', ' ')} can no longer change; provision it to finish it",
                 row=request.row,
             )

@@ -17,6 +17,7 @@ from moc_tui.core.provision import mails
 from moc_tui.core.provision.keys import ACCESS
 from moc_tui.core.provision.ports import Cloud
 from moc_tui.core.settings import Settings
+from moc_tui.core.step_names import steps_label
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class RequestPlan:
         out += [f"mail {kind} to {to}" for kind, to in self.mails]
         out.append(f"move the row to {self.move_to!r}")
         if self.done_steps:
-            out.append(f"already done by an earlier run: {', '.join(self.done_steps)}")
+            out.append(f"already done by an earlier run: {steps_label(self.done_steps)}")
         return out
 
 

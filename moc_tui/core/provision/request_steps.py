@@ -18,6 +18,7 @@ from moc_tui.core.provision import mails
 from moc_tui.core.provision.ports import Cloud, Setpass
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
+from moc_tui.core.step_names import Step
 from moc_tui.core.workflow.events import Event, RowWarning
 from moc_tui.core.workflow.steps import (
     MailSender,
@@ -81,19 +82,19 @@ class RequestRun:
         if joins:
             if found is None:
                 raise StepFailed(
-                    "project",
+                    Step.PROJECT,
                     f"there is no project named {request.project!r} to join; correct the name "
                     "or add it to [project_aliases]",
                 )
             return {"project_id": found.id, "name": found.name, "created": False}
-        if found is not None and "project_intent" not in self.done:
+        if found is not None and Step.PROJECT_INTENT not in self.done:
             raise StepFailed(
-                "project",
+                Step.PROJECT,
                 f"project {found.name!r} exists already; to add this user to it, make the row "
                 "join it instead of creating it",
             )
         if found is None:
-            self.intent("project_intent", {"name": request.project})
+            self.intent(Step.PROJECT_INTENT, {"name": request.project})
             found = cloud.create_project(request.project, request.description, checked=True).item
         return {"project_id": found.id, "name": found.name, "created": True}
 
@@ -113,7 +114,7 @@ class RequestRun:
     def user(self) -> dict[str, Any]:
         cloud, request = self.ctx.cloud, self.request
         found = cloud.find_user(request.username, likely_new=request.expects_new_user)
-        if found is not None and "user_intent" not in self.done:
+        if found is not None and Step.USER_INTENT not in self.done:
             if request.expects_new_user:
                 self.ctx.emit(
                     RowWarning(
@@ -124,8 +125,8 @@ class RequestRun:
             return {"user_id": found.id, "name": found.name, "created": False}
         if found is None:
             if not request.pin:
-                raise StepFailed("user", "the user is new but the row has no PIN; add it")
-            self.intent("user_intent", {"name": request.username})
+                raise StepFailed(Step.USER, "the user is new but the row has no PIN; add it")
+            self.intent(Step.USER_INTENT, {"name": request.username})
             password = random_password()
             found = cloud.create_user(
                 request.username, request.email.lower(), request.full_name, password, checked=True
@@ -163,7 +164,7 @@ class RequestRun:
         return {"registered": True}
 
     def queue_mails(self, project: dict[str, Any], user: dict[str, Any], extra: list[str]) -> None:
-        if "mails_queued" in self.done:
+        if Step.MAILS_QUEUED in self.done:
             return
         settings, request = self.ctx.settings, self.request
         queued: dict[str, Payload] = {}

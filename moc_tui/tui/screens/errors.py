@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 
+from moc_tui.core.step_names import step_label
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.messages import CallFailed, ErrorsLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
@@ -32,7 +33,7 @@ class ErrorsScreen(RecordsScreen):
         ("at", "When", 16),
         ("row", "Row", 4),
         ("email", "Email", 16),
-        ("step", "Step", 8),
+        ("step", "Step", 12),
         ("message", "Message", 16),
         ("ack", "Ack", 5),
     )
@@ -64,7 +65,7 @@ class ErrorsScreen(RecordsScreen):
             cell(record.get("at", ""), 16),
             cell(record.get("row") or "", 6),
             cell(record.get("email") or "", 20),
-            cell(record.get("step") or "", 10),
+            cell(step_label(str(record.get("step") or "")), 14),
             cell(record.get("message", ""), 60),
             cell(record.get("acknowledged_by") or "", 12),
         )

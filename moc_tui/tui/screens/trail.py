@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from moc_tui.core.step_names import action_label
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, TrailLoaded
 from moc_tui.tui.text import cell, plain
@@ -64,7 +65,7 @@ class TrailModal(ModalScreen[None]):
             table.add_row(
                 cell(record.get("at", ""), 16),
                 cell(record.get("operator", ""), 10),
-                cell(record.get("action", ""), 14),
+                cell(action_label(str(record.get("action", ""))), 14),
                 cell(detail_words(record.get("detail")), 80),
             )
 
