@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moc_tui.core.access import AccessRequest
+from moc_tui.core.provision.decide import registers_password, sets_quotas
 from moc_tui.core.provision.keys import ACCESS
 from moc_tui.core.provision.request_steps import RequestRun, RunContext
 from moc_tui.core.step_names import Step
@@ -53,7 +54,7 @@ def request_steps(ctx: RunContext, request: AccessRequest, key: str) -> None:
     run = RequestRun(ctx, request, key, ctx.journal.steps(key))
     project = run.step(Step.PROJECT, run.project)
     project_id = str(project["project_id"])
-    if project["created"] and ctx.settings.quotas:
+    if sets_quotas(bool(project["created"]), ctx.settings.quotas):
         run.step(Step.QUOTAS, lambda: run.quotas(project_id))
     user = run.step(Step.USER, run.user)
     user_id = str(user["user_id"])
@@ -61,7 +62,7 @@ def request_steps(ctx: RunContext, request: AccessRequest, key: str) -> None:
     extra: list[str] = []
     if request.extra_users:
         extra = list(run.step(Step.EXTRA_USERS, lambda: run.extra_users(project_id))["added"])
-    if user["created"]:
+    if registers_password(bool(user["created"])):
         run.step(Step.SETPASS, lambda: run.setpass(user_id))
     run.queue_mails(project, user, extra)
     run.send_mails()
