@@ -161,7 +161,7 @@ def one_round(stack: Stack, admin: KeystoneAdmin, seed: int, project: str) -> No
         assert p.returncode in (0, 1), out
         assert "Traceback" not in out, out
         failed = [line for line in out.splitlines() if "failed (" in line]
-        assert all("failed (sheet)" in line for line in failed), out
+        assert all("failed (sheet move)" in line for line in failed), out
     assert "done" in outcome, outcome
     # the rerun an operator makes after a refused move: it moves, and does nothing else
     if stack.tabs()[FORM][1:]:

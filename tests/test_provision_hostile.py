@@ -118,7 +118,7 @@ def test_hostile_rows(
     tabs = stack.tabs()
     # every refused row stays, with a reason in the summary; no control character is printed
     assert len(tabs[FORM]) == 1 + len(refused)
-    assert out.count("failed (validate)") == len(refused)
+    assert out.count("failed (checking the row)") == len(refused)
     assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
     # the literal rows moved verbatim, as text: the fake saw no parsed or formula writes
     moved = tabs[DONE][1:]

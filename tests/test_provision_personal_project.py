@@ -12,7 +12,13 @@ from tests.fixtures.tui import FakeBackend, access_view, loaded, screen_is, wait
 
 async def test_one_key_offers_the_emails_first_part_as_a_valid_project_name() -> None:
     rows = [
-        access_view(2, "Pat+Lab@example.org", project="", problems=["no project named"]),
+        access_view(
+            2,
+            "Pat+Lab@example.org",
+            project="",
+            problems=["no project named"],
+            problem_fields=["project"],
+        ),
         access_view(3, "joe@example.org", project="k2k", project_action="join"),
     ]
     fake = FakeBackend(rows)

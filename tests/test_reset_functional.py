@@ -205,7 +205,7 @@ def settings_with_hung_smtp(stack: Stack, tmp_path: Path, port: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("after", ["setpass", "password", "mails_queued"])
+@pytest.mark.parametrize("after", ["set-password registration", "new password", "mails written"])
 def test_a_killed_process_then_a_rerun_sends_one_mail(
     make_stack: MakeStack, keystone_admin: KeystoneAdmin, tmp_path: Path, after: str
 ) -> None:
@@ -218,7 +218,8 @@ def test_a_killed_process_then_a_rerun_sends_one_mail(
         config = settings_with_hung_smtp(stack, tmp_path, hung.getsockname()[1])
         proc = start_cli(stack, user.name, "--reference", reference, config=config)
         assert proc.stderr is not None
-        # "setpass: done", "password: done" (Keystone changed), "mails_queued: done"
+        # "set-password registration: done", "new password: done" (Keystone changed),
+        # "mails written: done"
         for line in proc.stderr:
             if line.startswith(after):
                 break

@@ -101,10 +101,12 @@ async def test_provision_progress_per_row_and_step() -> None:
         await wait_for(pilot, lambda: not progress.running)
         assert {s.status for s in progress.states.values()} == {"done"}
         assert progress.query_one(ProgressBar).percentage == 1
-        assert progress.steps[sample_requests()[0]["request_key"]][:3] == [
+        assert progress.steps[sample_requests()[0]["request_key"]] == [  # labels, not names
             "project",
-            "user",
+            "user account",
             "role",
+            "set-password registration",
+            "mails written",
         ]
         # one provision call per row; the list is re-read after each to follow the moved rows
         assert fake.ops()[2:] == ["plan_access"] + ["provision", "list_access"] * 2 + ["provision"]
@@ -135,7 +137,7 @@ async def test_failed_rows_are_retried_after_a_new_plan() -> None:
         statuses = sorted(s.status for s in progress.states.values())
         assert statuses == ["done", "done", "failed"]
         [failed] = [s for s in progress.states.values() if s.status == "failed"]
-        assert failed.reason == "at user: Keystone said no"
+        assert failed.reason == "user account failed: Keystone said no"
         del fake.fail["bob@example.org"]
         await pilot.press("r")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
@@ -173,7 +175,7 @@ async def test_cancel_stops_the_row_in_hand_before_its_next_step_and_retry_resum
             "stopped",
         ]
         stopped = next(s for s in progress.states.values() if s.status == "stopped")
-        assert progress.steps[stopped.key] == ["project", "stopped before user"]
+        assert progress.steps[stopped.key] == ["project", "stopped before user account"]
         assert fake.ops().count("provision") == 1 and "cancel" in fake.ops()
         assert "cancelled" in static_text(app, "#progress-title")
         # r: the stopped row and the rows never sent go through a new plan, then run

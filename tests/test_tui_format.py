@@ -79,7 +79,7 @@ async def test_errors_log_and_trail_read_in_full(new_york: None) -> None:
         assert at.plain == "2026-11-02 04:15"  # 09:15 UTC in New York
         assert screen.table.columns[screen.table.ordered_columns[0].key].width >= len(at.plain)
         detail = str(screen.query_one("#errors-detail", Static).render())
-        assert detail == f"2026-11-02 04:15 alice at user: {long}"
+        assert detail == f"2026-11-02 04:15 alice at user account: {long}"
         await pilot.press("t")
         await wait_for(pilot, lambda: screen_is(app, TrailModal))
         trail = app.screen
@@ -102,7 +102,8 @@ async def test_a_wider_terminal_gives_the_message_the_room() -> None:
         screen = app.screen
         assert isinstance(screen, ErrorsScreen)
         widths = {str(c.key.value): c.width for c in screen.table.ordered_columns}
-        assert widths["message"] == 14 + 40 and widths["at"] == WHEN_WIDTH
+        base = {key: width for key, _, width in ErrorsScreen.columns}["message"]
+        assert widths["message"] == base + 40 and widths["at"] == WHEN_WIDTH
 
 
 async def test_no_errors_says_so_and_t_without_a_request_says_why() -> None:

@@ -9,7 +9,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
 from moc_tui.backend.views import plan_view
+from moc_tui.core.provision.decide import Decision, Verb
 from moc_tui.core.provision.plan import QuotaChange, RequestPlan
+from moc_tui.core.step_names import Step
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.plan import PlanModal
 from tests.fixtures.tui import Events, FakeBackend, loaded, sample_requests, screen_is, wait_for
@@ -35,6 +37,16 @@ def real_plan(view: dict[str, Any]) -> dict[str, Any]:
         move_to="Current Users",
         done_steps=(),
         problems=tuple(view["problems"]),
+        decisions=(
+            Decision(Step.PROJECT, Verb.CREATE, view["project"], own=True),
+            Decision(Step.QUOTAS, Verb.CREATE, view["project"]),
+            Decision(Step.USER, Verb.CREATE, email, own=True),
+            Decision(Step.MEMBER, Verb.CREATE, view["project"]),
+            Decision(Step.EXTRA_USERS, Verb.SKIP),
+            Decision(Step.SETPASS, Verb.CREATE, email),
+            Decision(Step.MAILS_QUEUED, Verb.CREATE),
+            Decision(Step.SHEET, Verb.CREATE),
+        ),
     )
     return plan_view(planned)
 
@@ -62,7 +74,7 @@ async def test_skipped_first_two_requests_in_sight_and_scrolling_from_cancel() -
         assert len(headings) == 3
         quotas = "quotas: cores default -> 20, instances default -> 10, ram default -> 51200"
         assert f"    {quotas}" in lines
-        assert "    mail welcome, password, new_project to alice@example.org" in lines
+        assert "    mail welcome, set-password, new-project to alice@example.org" in lines
         body = dialog.query_one("#plan-body", VerticalScroll)
         assert headings[1] < body.scrollable_content_region.height  # two requests in sight
         assert isinstance(app.focused, Button) and app.focused.id == "cancel"

@@ -21,6 +21,7 @@ from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
+from moc_tui.core.access.problems import edit_context, edit_problems, written_value_problems
 from moc_tui.core.cron.activation import not_activated
 from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.provision.events import Event
@@ -28,8 +29,9 @@ from moc_tui.core.provision.keys import ACCESS, access_key, access_lock_keys, le
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef
+from moc_tui.core.step_names import steps_label
 from moc_tui.core.table import read_table
-from moc_tui.core.text import hidden_characters, trim
+from moc_tui.core.text import trim
 from moc_tui.core.workflow.steps import never
 
 Emit = Callable[[str, dict[str, Any]], None]
@@ -187,12 +189,9 @@ class Session(QuotaResetOps, LookupOps):
     ) -> dict[str, Any]:
         row, field = params["row"], params["field"]
         value = trim(params["value"])
-        hidden = hidden_characters(value)
-        if hidden:
-            raise Refused(
-                "bad_value",
-                "the value contains control or invisible characters: " + ", ".join(hidden[:5]),
-            )
+        unwritable = written_value_problems(value)
+        if unwritable:
+            raise Refused("bad_value", unwritable[0], problems=views.clean(unwritable))
         _, parsed = self._read(services)
         [request] = self._selected(parsed, [(row, params["fingerprint"])])
         key = _key(request)
@@ -207,6 +206,11 @@ class Session(QuotaResetOps, LookupOps):
                 column = table.columns.get(field)
                 if column is None:
                     raise Refused("bad_params", f"the tab has no column for {field}")
+                context = edit_context(request, field, frozenset(table.columns))
+                refused = edit_problems(field, value, context)  # what the edit form shows
+                if refused:
+                    message = "; ".join(refused)
+                    raise Refused("bad_value", message, row=row, problems=views.clean(refused))
                 ref = RowRef(row, key, request.cells)
                 if services.store.update_rows(self.tab, [(ref, {column + 1: value})]):
                     raise Refused(
@@ -238,7 +242,7 @@ class Session(QuotaResetOps, LookupOps):
         if started and "sheet" not in done:
             raise Refused(
                 "bad_value",
-                f"row {request.row} is partly provisioned ({', '.join(started)} done): its "
+                f"row {request.row} is partly provisioned ({steps_label(started)} done): its "
                 f"{field.replace('_', ' ')} can no longer change; provision it to finish it",
                 row=request.row,
             )

@@ -94,6 +94,7 @@ def access_view(request: AccessRequest, tab: str) -> dict[str, Any]:
         "pin_provided": bool(request.pin),
         "extra_users": [visible(u, SHORT) for u in request.extra_users],
         "problems": [visible(p, LONG) for p in request.problems],
+        "problem_fields": [p.field for p in request.issues],  # what each problem is about
         "formulas": [f for f in _TEXT_FIELDS if looks_like_formula(str(getattr(request, f)))],
     }
     for name in _TEXT_FIELDS:

@@ -21,6 +21,7 @@ from moc_tui.core.access import AccessRequest
 from moc_tui.core.locks import Locks
 from moc_tui.core.provision.keys import access_key, access_lock_keys
 from moc_tui.core.services import Services, ServicesError, Tabs
+from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.exclusive import claim
 
@@ -82,7 +83,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     rows = [(str(r.row), visible(r.email, 60), "done", "") for r in result.done]
     rows += [
-        (str(f.row), visible(f.email, 60), f"failed ({f.step})", visible(f.message, 300))
+        (
+            str(f.row),
+            visible(f.email, 60),
+            f"failed ({step_label(f.step)})",
+            visible(f.message, 300),
+        )
         for f in result.failed
     ]
     rows += [

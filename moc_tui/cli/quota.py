@@ -22,6 +22,7 @@ from moc_tui.core.provision.keys import quota_key
 from moc_tui.core.quota_change.plan import label, shown
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.services import Services, ServicesError, Tabs
+from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.exclusive import claim
 
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         (
             str(f.row),
             visible(by_row[f.row].project if f.row in by_row else "", 60),
-            f"failed ({f.step})",
+            f"failed ({step_label(f.step)})",
             visible(f.message, 300),
         )
         for f in result.failed

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
+from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import (
     Event,
@@ -42,9 +43,9 @@ def print_event(event: Event) -> None:
         print(f"row {event.row}: note: {visible(event.message, 300)}", file=sys.stderr)
     elif isinstance(event, RowFailed):
         message = visible(event.message, 300)
-        print(f"row {event.row}: failed at {event.step}: {message}", file=sys.stderr)
+        print(f"row {event.row}: {step_label(event.step)} failed: {message}", file=sys.stderr)
     elif isinstance(event, RowCancelled):
-        where = f"before {event.step}" if event.step else "before it started"
+        where = f"before {step_label(event.step)}" if event.step else "before it started"
         print(f"row {event.row}: cancelled {where}; a rerun resumes it", file=sys.stderr)
     elif isinstance(event, RowsMoved):
         print(f"moved rows {', '.join(map(str, event.rows))} to {event.target!r}", file=sys.stderr)

@@ -25,6 +25,7 @@ from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.password_reset import ResetResult
 from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.services import Services, ServicesError
+from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
 
@@ -79,7 +80,7 @@ def read_pin() -> str | None:
 def _print_event(event: Event) -> None:
     if isinstance(event, StepDone):
         how = " (done by an earlier run)" if event.resumed else ""
-        print(f"{event.step}: done{how}", file=sys.stderr)
+        print(f"{step_label(event.step)}: done{how}", file=sys.stderr)
 
 
 def _confirmed(result: ResetResult, interactive: bool) -> bool:
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         if result.request_key is None:  # nothing changed: no step name to explain
             print(f"error: {user} not reset: {visible(result.message, 400)}")
             return 1
-        where = f" at {result.step}" if result.step else ""
+        where = f" at the {step_label(result.step)} step" if result.step else ""
         print(f"error: reset of {user} failed{where}: {visible(result.message, 400)}")
         print("the reset stays open: run the same command again to finish it")
         return 1

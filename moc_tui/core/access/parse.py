@@ -7,25 +7,24 @@ two rows creating the same project) are put on the later row, so the first one c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from moc_tui.core.access.personal import asks_to_join, personal_project_name
-from moc_tui.core.access.request import AccessRequest, ProjectAction
-from moc_tui.core.identifiers import (
-    canonical,
-    email_problems,
-    pin_problems,
-    project_name_problems,
+from moc_tui.core.access.problems import (
+    PROJECT,
+    ROW,
+    Problem,
+    RowContext,
+    row_problems,
+    split_users,
 )
+from moc_tui.core.access.request import AccessRequest, ProjectAction
+from moc_tui.core.identifiers import canonical, email_problems
 from moc_tui.core.table import Table
-from moc_tui.core.text import hidden_characters, trim
+from moc_tui.core.text import trim
 
-REQUIRED_FIELDS = ("first_name", "last_name", "organization", "role", "sponsor")
-NAME_MAX = 64
 _YES = {"yes", "y", "true"}
-_SPLIT_USERS = re.compile(r"[,;\s]+")
 
 
 def is_pending(table: Table, cells: Sequence[str]) -> bool:
@@ -34,75 +33,41 @@ def is_pending(table: Table, cells: Sequence[str]) -> bool:
     return approved and bool(trim(table.cell(cells, "notified")))
 
 
-def _label(field: str) -> str:
-    return field.replace("_", " ")
-
-
 def _resolve_project(
     table: Table, cells: Sequence[str], email: str, aliases: Mapping[str, str]
-) -> tuple[str, ProjectAction, bool, list[str]]:
+) -> tuple[str, ProjectAction, bool]:
     """The project a row creates or joins; a row that joins none and names none gets a new
     personal project named after the email (`personal_project_name`)."""
     new_name = trim(table.cell(cells, "new_project"))
     existing = trim(table.cell(cells, "existing_project"))
-    choice = trim(table.cell(cells, "project_choice"))
     if new_name:
-        return new_name, ProjectAction.NEW, False, project_name_problems(new_name, new=True)
+        return new_name, ProjectAction.NEW, False
     if existing:
-        name = aliases.get(canonical(existing), existing)
-        return name, ProjectAction.JOIN, False, project_name_problems(name, new=False)
-    if asks_to_join(choice):
-        return "", ProjectAction.JOIN, False, ["no project to join named: type its name"]
+        return aliases.get(canonical(existing), existing), ProjectAction.JOIN, False
+    if asks_to_join(trim(table.cell(cells, "project_choice"))):
+        return "", ProjectAction.JOIN, False
     personal = personal_project_name(email) if not email_problems(email) else ""
-    if personal:
-        return personal, ProjectAction.NEW, True, project_name_problems(personal, new=True)
-    return (
-        "",
-        ProjectAction.NEW,
-        False,
-        ["no project named: type the new project's name, or the project to join"],
-    )
+    return personal, ProjectAction.NEW, bool(personal)
 
 
-def _extra_users(raw: str, requester: str) -> tuple[tuple[str, ...], list[str]]:
-    users: dict[str, None] = {}
-    problems = []
-    for address in filter(None, (trim(a) for a in _SPLIT_USERS.split(raw))):
-        found = email_problems(address)
-        if found:
-            problems.append(f"additional user {address!r}: {found[0]}")
-        elif address.lower() != requester:
-            users.setdefault(address.lower(), None)
-    return tuple(users), problems
+def _extra_users(raw: str, requester: str) -> tuple[str, ...]:
+    """The valid additional addresses, lower-cased, once each, the requester left out."""
+    users = [a.lower() for a in split_users(raw) if not email_problems(a)]
+    return tuple(dict.fromkeys(u for u in users if u != requester))
 
 
-def _parse_row(
+def parse_access_row(
     table: Table, number: int, cells: tuple[str, ...], aliases: Mapping[str, str]
 ) -> AccessRequest:
+    """One row as a request with its own problems (`aliases`: case-folded name -> project)."""
     value = {f: trim(table.cell(cells, f)) for f in table.columns}
-    problems: list[str] = []
     email = value.get("email", "")
-    problems += email_problems(email)
     username = email.lower()
-    for f in REQUIRED_FIELDS:
-        if f in table.columns and not value[f]:
-            problems.append(f"{_label(f)} is blank")
-    for f in ("first_name", "last_name"):
-        if len(value.get(f, "")) > NAME_MAX:
-            problems.append(f"{_label(f)} is longer than {NAME_MAX} characters")
-        hidden = hidden_characters(value.get(f, ""))
-        if hidden:
-            problems.append(
-                f"{_label(f)} contains invisible or control characters ({', '.join(hidden)})"
-            )
     expects_new_user = value.get("has_account", "").casefold() not in _YES
     pin = table.cell(cells, "pin")  # not trimmed: " 1234" is not a PIN
-    if expects_new_user or pin:
-        problems += pin_problems(pin)
-    project, action, derived, project_problems = _resolve_project(table, cells, email, aliases)
-    problems += project_problems
-    extra_users, extra_problems = _extra_users(value.get("extra_users", ""), username)
-    problems += extra_problems
+    project, action, derived = _resolve_project(table, cells, email, aliases)
+    context = RowContext(email, action, expects_new_user, frozenset(table.columns))
+    issues = row_problems({**value, "pin": pin}, project, context)
     return AccessRequest(
         row=number,
         cells=cells,
@@ -122,8 +87,8 @@ def _parse_row(
         project_action=action,
         project_derived=derived,
         description=value.get("description", ""),
-        extra_users=extra_users,
-        problems=tuple(problems),
+        extra_users=_extra_users(value.get("extra_users", ""), username),
+        issues=tuple(issues),
     )
 
 
@@ -132,27 +97,28 @@ def _cross_row_problems(requests: list[AccessRequest]) -> list[AccessRequest]:
     first_by_new_project: dict[str, int] = {}
     result = []
     for request in requests:
-        extra: list[str] = []
+        extra: list[Problem] = []
         if request.username:
             first = first_by_user.setdefault(request.username, request.row)
             if first != request.row:
-                extra.append(f"duplicate request: row {first} is for the same user")
+                extra.append(Problem(ROW, f"duplicate request: row {first} is for the same user"))
         if request.project and request.project_action is ProjectAction.NEW:
             key = canonical(request.project)
             first = first_by_new_project.setdefault(key, request.row)
             if first != request.row:
-                extra.append(
+                text = (
                     f"row {first} already asks for new project {request.project!r}; "
                     "make this row join it instead"
                 )
+                extra.append(Problem(PROJECT, text))
         if extra:
             request = _with_problems(request, extra)
         result.append(request)
     return result
 
 
-def _with_problems(request: AccessRequest, extra: list[str]) -> AccessRequest:
-    return replace(request, problems=request.problems + tuple(extra))
+def _with_problems(request: AccessRequest, extra: list[Problem]) -> AccessRequest:
+    return replace(request, issues=request.issues + tuple(extra))
 
 
 @dataclass(frozen=True)
@@ -169,10 +135,11 @@ def parse_access_requests(
     """Every pending row of the tab as a request; a missing column is a problem on every row."""
     folded_aliases = {canonical(k): v for k, v in (aliases or {}).items()}
     requests = [
-        _parse_row(table, number, cells, folded_aliases)
+        parse_access_row(table, number, cells, folded_aliases)
         for number, cells in table.rows
         if is_pending(table, cells)
     ]
     if table.missing:
-        requests = [_with_problems(r, list(table.missing)) for r in requests]
+        missing = [Problem(ROW, text) for text in table.missing]
+        requests = [_with_problems(r, missing) for r in requests]
     return ParsedAccessTab(tuple(_cross_row_problems(requests)), table.missing)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from moc_tui.core.access.problems import Problem
 
 
 class ProjectAction(StrEnum):
@@ -41,11 +45,19 @@ class AccessRequest:
     project_derived: bool
     description: str
     extra_users: tuple[str, ...]
-    problems: tuple[str, ...]
+    issues: tuple[Problem, ...]  # each problem with the field it is about (`access.problems`)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(p.text for p in self.issues)
+
+    def problems_of(self, field: str) -> tuple[str, ...]:
+        """The problems filed under `field` (see `access.problems.problem_field`)."""
+        return tuple(p.text for p in self.issues if p.field == field)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.issues
 
     @property
     def full_name(self) -> str:

@@ -24,8 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moc_tui.core.access import AccessRequest
+from moc_tui.core.provision.decide import registers_password, sets_quotas
 from moc_tui.core.provision.keys import ACCESS
 from moc_tui.core.provision.request_steps import RequestRun, RunContext
+from moc_tui.core.step_names import Step
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover
 
 __all__ = ["Failure", "ProvisionResult", "provision", "request_steps"]
@@ -50,18 +52,18 @@ def _batch(ctx: RunContext) -> Batch[AccessRequest]:
 def request_steps(ctx: RunContext, request: AccessRequest, key: str) -> None:
     """One request's steps; each is journaled, so a rerun skips what is done."""
     run = RequestRun(ctx, request, key, ctx.journal.steps(key))
-    project = run.step("project", run.project)
+    project = run.step(Step.PROJECT, run.project)
     project_id = str(project["project_id"])
-    if project["created"] and ctx.settings.quotas:
-        run.step("quotas", lambda: run.quotas(project_id))
-    user = run.step("user", run.user)
+    if sets_quotas(bool(project["created"]), ctx.settings.quotas):
+        run.step(Step.QUOTAS, lambda: run.quotas(project_id))
+    user = run.step(Step.USER, run.user)
     user_id = str(user["user_id"])
-    run.step("member", lambda: run.member(user_id, project_id))
+    run.step(Step.MEMBER, lambda: run.member(user_id, project_id))
     extra: list[str] = []
     if request.extra_users:
-        extra = list(run.step("extra_users", lambda: run.extra_users(project_id))["added"])
-    if user["created"]:
-        run.step("setpass", lambda: run.setpass(user_id))
+        extra = list(run.step(Step.EXTRA_USERS, lambda: run.extra_users(project_id))["added"])
+    if registers_password(bool(user["created"])):
+        run.step(Step.SETPASS, lambda: run.setpass(user_id))
     run.queue_mails(project, user, extra)
     run.send_mails()
 

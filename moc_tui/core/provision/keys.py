@@ -14,6 +14,7 @@ import hashlib
 from moc_tui.core.access import AccessRequest
 from moc_tui.core.identifiers import canonical
 from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.step_names import Step
 from moc_tui.core.text import trim
 from moc_tui.core.workflow.identity import Done, Identity, names_match
 
@@ -83,14 +84,20 @@ def legacy_quota_key(request: QuotaRequest) -> str:
 def _access_matches(request: AccessRequest, done: Done) -> bool:
     project, user = request.project, request.username
     return names_match(
-        done, {"project_intent": project, "project": project, "user_intent": user, "user": user}
+        done,
+        {
+            Step.PROJECT_INTENT: project,
+            Step.PROJECT: project,
+            Step.USER_INTENT: user,
+            Step.USER: user,
+        },
     )
 
 
 def _quota_matches(request: QuotaRequest, done: Done) -> bool:
     values = done.get("quota_intent", {}).get("values", {})
     asked = all(values.get(name) == value for name, value in request.requested.items())
-    return names_match(done, {"project": request.project}) and asked
+    return names_match(done, {Step.PROJECT: request.project}) and asked
 
 
 ACCESS: Identity[AccessRequest] = Identity(

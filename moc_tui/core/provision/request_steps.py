@@ -15,9 +15,11 @@ from moc_tui.core.access import AccessRequest, ProjectAction
 from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
 from moc_tui.core.provision import mails
+from moc_tui.core.provision.decide import Verb, decide_project, decide_user
 from moc_tui.core.provision.ports import Cloud, Setpass
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
+from moc_tui.core.step_names import Step
 from moc_tui.core.workflow.events import Event, RowWarning
 from moc_tui.core.workflow.steps import (
     MailSender,
@@ -75,27 +77,17 @@ class RequestRun:
 
     # steps -----------------------------------------------------------------------------------
     def project(self) -> dict[str, Any]:
+        """Find the project, then do what `decide_project` says: use it, create it, or stop."""
         cloud, request = self.ctx.cloud, self.request
-        joins = request.project_action is ProjectAction.JOIN
-        found = cloud.find_project(request.project, likely_new=not joins)
-        if joins:
-            if found is None:
-                raise StepFailed(
-                    "project",
-                    f"there is no project named {request.project!r} to join; correct the name "
-                    "or add it to [project_aliases]",
-                )
-            return {"project_id": found.id, "name": found.name, "created": False}
-        if found is not None and "project_intent" not in self.done:
-            raise StepFailed(
-                "project",
-                f"project {found.name!r} exists already; to add this user to it, make the row "
-                "join it instead of creating it",
-            )
-        if found is None:
-            self.intent("project_intent", {"name": request.project})
+        new = request.project_action is ProjectAction.NEW
+        found = cloud.find_project(request.project, likely_new=new)
+        decision = decide_project(request, found, self.done)
+        if decision.refused:
+            raise StepFailed(Step.PROJECT, decision.reason)
+        if found is None:  # CREATE
+            self.intent(Step.PROJECT_INTENT, {"name": request.project})
             found = cloud.create_project(request.project, request.description, checked=True).item
-        return {"project_id": found.id, "name": found.name, "created": True}
+        return {"project_id": found.id, "name": found.name, "created": decision.own}
 
     def quotas(self, project_id: str) -> dict[str, Any]:
         """`[quotas]` for the new project, the port quota raised as the original did."""
@@ -111,27 +103,22 @@ class RequestRun:
         return {"applied": cloud.set_quotas(project_id, values), "port_reason": reason}
 
     def user(self) -> dict[str, Any]:
+        """Find the user, then do what `decide_user` says: use them, create them, or stop."""
         cloud, request = self.ctx.cloud, self.request
         found = cloud.find_user(request.username, likely_new=request.expects_new_user)
-        if found is not None and "user_intent" not in self.done:
-            if request.expects_new_user:
-                self.ctx.emit(
-                    RowWarning(
-                        request.row,
-                        "the form says no account, but the user exists: adding the existing user",
-                    )
-                )
-            return {"user_id": found.id, "name": found.name, "created": False}
-        if found is None:
-            if not request.pin:
-                raise StepFailed("user", "the user is new but the row has no PIN; add it")
-            self.intent("user_intent", {"name": request.username})
+        decision = decide_user(request, found, self.done)
+        if decision.refused:
+            raise StepFailed(Step.USER, decision.reason)
+        if decision.verb is Verb.REUSE and decision.reason:
+            self.ctx.emit(RowWarning(request.row, f"{decision.reason}: adding the existing user"))
+        if found is None:  # CREATE
+            self.intent(Step.USER_INTENT, {"name": request.username})
             password = random_password()
             found = cloud.create_user(
                 request.username, request.email.lower(), request.full_name, password, checked=True
             ).item
             self.ctx.passwords[found.id] = password
-        return {"user_id": found.id, "name": found.name, "created": True}
+        return {"user_id": found.id, "name": found.name, "created": decision.own}
 
     def member(self, user_id: str, project_id: str) -> dict[str, Any]:
         self.ctx.cloud.ensure_member(user_id, project_id)
@@ -163,7 +150,7 @@ class RequestRun:
         return {"registered": True}
 
     def queue_mails(self, project: dict[str, Any], user: dict[str, Any], extra: list[str]) -> None:
-        if "mails_queued" in self.done:
+        if Step.MAILS_QUEUED in self.done:
             return
         settings, request = self.ctx.settings, self.request
         queued: dict[str, Payload] = {}

@@ -18,6 +18,7 @@ from moc_tui.core.journal import Journal
 from moc_tui.core.provision import keys
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.settings import Settings
+from moc_tui.core.step_names import steps_label
 from moc_tui.core.workflow import describe
 
 # How each quota is named for people (the form's words), with its unit.
@@ -125,7 +126,7 @@ class QuotaPlan:
         out.append(f"mail the applied values to {self.mail_to}, cc the project's members")
         out.append(f"move the row to {self.move_to!r}")
         if self.done_steps:
-            out.append(f"already done by an earlier run: {', '.join(self.done_steps)}")
+            out.append(f"already done by an earlier run: {steps_label(self.done_steps)}")
         return out
 
 

@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import SheetSettings
 from moc_tui.core.snapshots import write_snapshot
+from moc_tui.core.step_names import Step
 from moc_tui.core.workflow.events import (
     Event,
     RowCancelled,
@@ -114,7 +115,7 @@ class Batch(Generic[R]):
             self.emit(RowStarted(request.row, request.email, key))
             refused = [*request.problems, *filter(None, [self.identity.refusal(self.journal, key)])]
             if refused:
-                self.fail(result, request, key, "validate", "; ".join(refused))
+                self.fail(result, request, key, Step.VALIDATE, "; ".join(refused))
                 continue
             self.journal.audit(self.operator, self.action, key, detail(request))
             try:
@@ -175,11 +176,11 @@ class Batch(Generic[R]):
         except Exception as error:
             moved, result.done = result.done, []
             for request in moved:
-                self.fail(result, request, self.key_of(request), "sheet", describe(error))
+                self.fail(result, request, self.key_of(request), Step.SHEET, describe(error))
             return
         for request in result.done:
             key = self.key_of(request)
-            self.journal.step_done(key, "sheet", {"tab": sheet.done_tab})
+            self.journal.step_done(key, Step.SHEET, {"tab": sheet.done_tab})
             self.journal.audit(
                 self.operator, "moved", key, {"from": request.row, "to": sheet.done_tab}
             )

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import MailError, OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.step_names import Step, mail_label, mail_step
 from moc_tui.core.workflow.events import Event, RowWarning, StepDone
 
 Payload = dict[str, Any]
@@ -99,17 +100,17 @@ class Steps:
 
     def queue_mails(self, mails: Mapping[str, Payload]) -> list[str]:
         """Queue `kind -> payload` and mark the step `mails_queued`, all in one transaction."""
-        if "mails_queued" in self.done:
-            return list(self.done["mails_queued"].get("kinds", []))
+        if Step.MAILS_QUEUED in self.done:
+            return list(self.done[Step.MAILS_QUEUED].get("kinds", []))
         if self.cancelled():
-            raise Cancelled("mails_queued")
+            raise Cancelled(Step.MAILS_QUEUED)
         kinds = list(mails)
         with self.journal.transaction():
             for kind, payload in mails.items():
                 self.journal.enqueue_mail(self.key, kind, payload)
-            self.journal.step_done(self.key, "mails_queued", {"kinds": kinds})
-        self.done["mails_queued"] = {"kinds": kinds}
-        self.emit(StepDone(self.row, "mails_queued", {"kinds": kinds}))
+            self.journal.step_done(self.key, Step.MAILS_QUEUED, {"kinds": kinds})
+        self.done[Step.MAILS_QUEUED] = {"kinds": kinds}
+        self.emit(StepDone(self.row, Step.MAILS_QUEUED, {"kinds": kinds}))
         return kinds
 
     def send_mails(
@@ -139,14 +140,14 @@ class Steps:
             except Exception as error:
                 message = describe(error)
                 self.journal.mail_failed(item.id, message)
-                failures.append(f"{item.kind} mail not sent: {message}")
+                failures.append(f"{mail_label(item.kind)} not sent: {message}")
                 continue
             self.journal.mail_sent(item.id)
-            self.emit(StepDone(self.row, f"mail:{item.kind}", {"to": list(mail.to)}))
+            self.emit(StepDone(self.row, mail_step(item.kind), {"to": list(mail.to)}))
             for address, reason in result.refused.items():
                 self.emit(RowWarning(self.row, f"{address} refused: {reason}"))
         if failures:
-            raise StepFailed("mail", "; ".join(failures) + " (kept to send on the next run)")
+            raise StepFailed(Step.MAIL, "; ".join(failures) + " (kept to send on the next run)")
 
 
 # Who claims outbox items in this process (a pid alone could be reused after a crash).

@@ -26,7 +26,9 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from moc_tui.core.access.personal import personal_project_name
-from moc_tui.core.identifiers import PROJECT_NAME_MAX, project_name_problems
+from moc_tui.core.access.problems import ROW, RowContext, edit_problems
+from moc_tui.core.access.request import ProjectAction
+from moc_tui.core.identifiers import PROJECT_NAME_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
@@ -43,17 +45,31 @@ FIELDS: list[tuple[str, str]] = [
     ("organization", "Organization"),
     ("sponsor", "Sponsor"),
 ]
-REQUIRED = {"project", "first_name", "last_name"}
 
 
-def field_problems(name: str, value: str, new_project: bool) -> list[str]:
-    """Inline validation, the same rules the backend applies before acting."""
-    value = trim(value)
-    if name == "project":
-        return project_name_problems(value, new=new_project)
-    if name in REQUIRED and not value:
-        return [f"{name.replace('_', ' ')} is required"]
-    return []
+def row_context(view: View) -> RowContext:
+    """What the rules need of the row's fields the form does not edit (`access.problems`)."""
+    return RowContext(
+        email=str(view.get("email", "")),
+        project_action=ProjectAction(view.get("project_action", "new")),
+        expects_new_user=bool(view.get("expects_new_user", True)),
+        columns=frozenset(name for name, _ in FIELDS),
+    )
+
+
+def row_problems(view: View, changed: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(every problem of the row with the `changed` fields typed in, those that refuse the save).
+
+    A field left alone keeps the problems the backend found in it (the form holds its value
+    only as shown, escapes visible); a changed field gets the rules the backend's edit applies.
+    """
+    texts = [str(p) for p in view.get("problems", [])]
+    fields = [str(f) for f in view.get("problem_fields", [])]
+    fields += [ROW] * (len(texts) - len(fields))
+    kept = [text for text, field in zip(texts, fields, strict=True) if field not in changed]
+    context = row_context(view)
+    refused = [p for name, value in changed.items() for p in edit_problems(name, value, context)]
+    return kept + refused, refused
 
 
 class EditModal(Dialog[bool]):
@@ -112,12 +128,19 @@ class EditModal(Dialog[bool]):
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
 
+    def changes(self) -> dict[str, str]:
+        """The fields the operator changed, trimmed (only these are sent)."""
+        return {
+            name: trim(value)
+            for name, value in self.values().items()
+            if trim(value) != self.shown(name)
+        }
+
     def validate_all(self) -> list[str]:
-        problems = []
-        for name, value in self.values().items():
-            problems += field_problems(name, value, self.new_project)
+        """Show the row's problems as typed; the ones that refuse the save are returned."""
+        shown, problems = row_problems(self.view, self.changes())
         text = Text()
-        for problem in problems:
+        for problem in shown:
             text.append(f"▲ {plain(problem, 150)}\n", style="yellow")
         typed = trim(self.values()["project"])
         if self.lookup_failed:
@@ -223,11 +246,7 @@ class EditModal(Dialog[bool]):
         if self.validate_all():
             self.notify("Fix the marked fields first.", severity="warning", markup=False)
             return
-        changes = {
-            name: trim(value)
-            for name, value in self.values().items()
-            if trim(value) != self.shown(name)
-        }
+        changes = self.changes()
         if not changes:
             self.dismiss(self.saved)
             return

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 
+from moc_tui.core.step_names import step_label
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import CallFailed, ErrorsLoaded
@@ -34,9 +35,9 @@ class ErrorsScreen(RecordsScreen):
     columns = (  # 80 columns; wider terminals give the message the rest
         ("at", "When", WHEN_WIDTH),
         ("row", "Row", 4),
-        ("email", "Email", 18),
-        ("step", "Step", 8),
-        ("message", "Message", 14),
+        ("email", "Email", 16),
+        ("step", "Step", 12),
+        ("message", "Message", 12),
         ("ack", "Ack", 5),
     )
     flex = "message"
@@ -68,7 +69,7 @@ class ErrorsScreen(RecordsScreen):
             cell(when(record.get("at")), WHEN_WIDTH),
             cell(record.get("row") or "", 6),
             cell(record.get("email") or "", 120),
-            cell(record.get("step") or "", 40),
+            cell(step_label(str(record.get("step") or "")), 40),
             cell(record.get("message", ""), 300),
             cell(record.get("acknowledged_by") or "", 40),
         )
@@ -82,7 +83,7 @@ class ErrorsScreen(RecordsScreen):
             if not self.loaded:
                 return ""
             return "no error matches the filter" if self.records else "no errors"
-        step = f" at {record['step']}" if record.get("step") else ""
+        step = f" at {step_label(str(record['step']))}" if record.get("step") else ""
         acked = record.get("acknowledged_by")
         ack = f" (acknowledged by {acked})" if acked else ""
         return (

@@ -21,7 +21,7 @@ from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 
 VERBS = {"access": ("Provision", "provisioned"), "quota": ("Apply quotas", "changed")}
-MAIL = re.compile(r"mail (\S+) to (.+)")
+MAIL = re.compile(r"send the (.+?)(?: mail)? to (\S+@\S+.*)")  # core's plan line of one mail
 
 
 def compact(lines: list[str]) -> list[str]:

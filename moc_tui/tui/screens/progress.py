@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar
 
+from moc_tui.core.step_names import step_label
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
 from moc_tui.tui.screens.plan import PlanModal
@@ -157,7 +158,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         if message.event in ("sending", "row_started"):
             state.status = RUNNING
         elif message.event == "step_done":
-            step = str(message.data.get("step", "?"))
+            step = step_label(str(message.data.get("step", "?")))
             self.steps[message.key].append(
                 step + (" (earlier)" if message.data.get("resumed") else "")
             )
@@ -165,7 +166,9 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             state.reason = str(message.data.get("message", ""))
         elif message.event == "row_cancelled":
             step = str(message.data.get("step", ""))
-            self.steps[message.key].append(f"stopped before {step}" if step else "not started")
+            self.steps[message.key].append(
+                f"stopped before {step_label(step)}" if step else "not started"
+            )
         self._refresh_row(message.key)
         self._summarise()
 
@@ -175,7 +178,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             return
         state.status = message.status
         if message.message:
-            where = f"at {message.step}: " if message.step else ""
+            where = f"{step_label(message.step)} failed: " if message.step else ""
             state.reason = where + message.message
         self.query_one("#overall", ProgressBar).advance(1)
         self._refresh_row(message.key)

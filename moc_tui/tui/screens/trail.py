@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
+from moc_tui.core.step_names import action_label
 from moc_tui.tui.backend_link import BackendLink, View, explain
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
@@ -93,7 +94,7 @@ class TrailModal(Dialog[None]):
             self.table.add_row(
                 cell(when(record.get("at")), WHEN_WIDTH),
                 cell(record.get("operator", ""), 40),
-                cell(record.get("action", ""), 40),
+                cell(action_label(str(record.get("action", ""))), 40),
                 cell(detail_words(record.get("detail")), 300),
             )
         self._show_detail()
@@ -110,7 +111,8 @@ class TrailModal(Dialog[None]):
                 Text(
                     plain(
                         f"{when(record.get('at'))} {record.get('operator', '')} "
-                        f"{record.get('action', '')}: {detail_words(record.get('detail'))}",
+                        f"{action_label(str(record.get('action', '')))}: "
+                        f"{detail_words(record.get('detail'))}",
                         600,
                     ),
                     style="dim",
