@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from moc_tui.backend.client import BackendClient, dev_command, production_command
+from moc_tui.protocol.client import BackendClient, dev_command, production_command
 
 OPERATOR = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 SESSION = re.compile(r"[0-9a-f]{1,32}")

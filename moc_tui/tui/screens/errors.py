@@ -8,7 +8,8 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 
-from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.protocol.views import RecordView as View
+from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, ErrorsLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
 from moc_tui.tui.text import cell
@@ -87,5 +88,6 @@ class ErrorsScreen(RecordsScreen):
 
     def action_acknowledge(self) -> None:
         record = self.cursor_record()
-        if record is not None and not record.get("acknowledged_by"):
-            self.ack(int(record["id"]))
+        error_id = None if record is None else record.get("id")
+        if isinstance(error_id, int) and record is not None and not record.get("acknowledged_by"):
+            self.ack(error_id)

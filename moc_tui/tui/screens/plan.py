@@ -6,6 +6,7 @@ Requests whose plan has problems are listed as skipped and are not sent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,7 +22,7 @@ from moc_tui.tui.text import plain
 VERBS = {"access": ("Provision", "provisioned"), "quota": ("Apply quotas", "changed")}
 
 
-def plan_text(kind: str, plans: list[dict[str, Any]], cloud: str) -> Text:
+def plan_text(kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> Text:
     """The whole plan as one literal Text: a heading per request, its actions below."""
     ok = [p for p in plans if p.get("ok")]
     _verb, done = VERBS.get(kind, VERBS["access"])
@@ -62,7 +63,7 @@ class PlanModal(ModalScreen[bool]):
         Binding("right", "app.focus_next", "Next button", show=False),
     ]
 
-    def __init__(self, kind: str, plans: list[dict[str, Any]], cloud: str) -> None:
+    def __init__(self, kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> None:
         super().__init__()
         self.kind = kind
         self.plans = plans

@@ -9,6 +9,7 @@ differs: its ids and words, its columns and cells, its load worker and loaded me
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,7 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
-from moc_tui.tui.backend_link import BackendLink, View
+from moc_tui.protocol.views import RecordView as View
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed
 from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.widgets.bars import StatusLine
@@ -106,8 +108,8 @@ class RecordsScreen(Screen[None]):
         self.table.focus()
         self.action_reload()
 
-    def show_records(self, records: list[View]) -> None:
-        self.records = records
+    def show_records(self, records: Sequence[View]) -> None:
+        self.records = list(records)
         self.loaded = True
         self.refresh_rows()
 

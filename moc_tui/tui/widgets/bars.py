@@ -6,6 +6,7 @@ markup, and the header never sets the terminal title from data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.widgets import Static
 from moc_tui.tui.text import plain
 
 
-def header_text(info: dict[str, Any], sheet_key: str, operator: str) -> Text:
+def header_text(info: Mapping[str, Any], sheet_key: str, operator: str) -> Text:
     text = Text()
     for label, value in (
         ("cloud", info.get("cloud", "…")),
@@ -30,7 +31,7 @@ def header_text(info: dict[str, Any], sheet_key: str, operator: str) -> Text:
 class HeaderBar(Static):
     """One line: which cloud the operator is about to change, from which sheet, as whom."""
 
-    def show(self, info: dict[str, Any], sheet_key: str, operator: str) -> None:
+    def show(self, info: Mapping[str, Any], sheet_key: str, operator: str) -> None:
         self.update(header_text(info, sheet_key, operator))
 
 
