@@ -4,9 +4,7 @@ and two sessions on the same row never both act."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 import pytest
 
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
-from moc_tui.protocol.events import EventKind, ProgressEvent
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.sample_rows import access_row
@@ -72,7 +69,8 @@ def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: Keystone
     stack = make_stack([])
     s = stack.suffix
     stack.store.append_rows(FORM, [access_row(email=f"kai.{s}@example.org", new_project=f"k-{s}")])
-    paused = threading.Event()
+    release = threading.Event()
+    held = stack.mail.hold(release)  # alice's run stops at its first mail, holding the row
     first = BackendClient(dev_command(stack.settings_path))
     second = BackendClient(dev_command(stack.settings_path))
     try:
@@ -80,25 +78,19 @@ def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: Keystone
         second.call("hello", {"operator": "bob"})
         [request] = first.call("list_access")["requests"]
         rows = [{"row": request["row"], "fingerprint": request["fingerprint"]}]
-
-        def on_event(event: ProgressEvent) -> None:
-            if event["kind"] == EventKind.ROW_STARTED and not paused.is_set():
-                os.kill(first.process.pid, signal.SIGSTOP)  # alice's session holds the row
-                paused.set()
-
         result: dict[str, Any] = {}
         worker = threading.Thread(
-            target=lambda: result.update(first.call("provision", {"rows": rows}, on_event=on_event))
+            target=lambda: result.update(first.call("provision", {"rows": rows}, timeout=180))
         )
         worker.start()
-        assert paused.wait(60)
+        assert held.wait(60)
         with pytest.raises(BackendError) as busy:
             second.call("provision", {"rows": rows}, timeout=60)
         assert busy.value.code == "busy"
         assert busy.value.data["holder"]["operator"] == "alice"
         assert "alice" in busy.value.message
-        os.kill(first.process.pid, signal.SIGCONT)
-        worker.join(120)
+        release.set()
+        worker.join(180)
         assert result["done"] == [2]
         # bob tries again with what he saw: the row has moved on, nothing is done twice
         # (it fails alone in the reply, as one row of a batch would)
@@ -106,7 +98,7 @@ def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: Keystone
         assert again["done"] == [] and again["cancelled"] == []
         assert [(f["row"], f["step"]) for f in again["failed"]] == [(2, "changed")]
     finally:
-        os.kill(first.process.pid, signal.SIGCONT)
+        release.set()
         first.close()
         second.close()
     assert len(keystone_admin.client.users.list(name=f"kai.{s}@example.org")) == 1

@@ -165,3 +165,51 @@ def test_hostile_rows(
     ]
     assert "Dear <SETPASS_TOKEN_URL> Liddell," in password_mail.text
     assert password_mail.text.count("?token=") == 1
+
+
+def test_lone_surrogates_in_a_row_do_not_stop_the_batch(
+    make_stack: MakeStack, keystone_admin: KeystoneAdmin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Sheets API can return lone surrogates (security.md §7): a free-text cell holding one is
+    provisioned and moved like any text; a name holding one is refused with a reason; the other
+    rows of the batch go on either way, and the journal keeps the values."""
+    stack = make_stack([])
+    s = stack.suffix
+    stack.store.append_rows(
+        FORM,
+        [
+            access_row(
+                email=f"sur.{s}@example.org",
+                organization="Org \udfff",
+                comment="lone \ud800 in a comment",
+                new_project=f"sur-{s}",
+                timestamp="sur-1",
+            ),
+            access_row(
+                email=f"bad.{s}@example.org",
+                first_name="Bad\udfff",
+                new_project=f"bad-{s}",
+                timestamp="sur-2",
+            ),
+            access_row(email=f"ok.{s}@example.org", new_project=f"ok-{s}", timestamp="sur-3"),
+        ],
+    )
+    assert main(["provision", "--config", str(stack.settings_path), "--all"]) == 1
+    out = capsys.readouterr().out
+    assert "failed (validate)" in out and "first_name" in out.lower().replace(" ", "_")
+    tabs = stack.tabs()
+    assert [r[4] for r in tabs[FORM][1:]] == [f"bad.{s}@example.org"]
+    moved = {r[4]: r for r in tabs[DONE][1:]}
+    assert set(moved) == {f"sur.{s}@example.org", f"ok.{s}@example.org"}
+    assert moved[f"sur.{s}@example.org"][8] == "Org \udfff"
+    assert moved[f"sur.{s}@example.org"][13] == "lone \ud800 in a comment"
+    for name in (f"sur.{s}@example.org", f"ok.{s}@example.org"):
+        [user] = keystone_admin.client.users.list(name=name, domain="default")
+        keystone_admin.cleanup(user)
+    for name in (f"sur-{s}", f"ok-{s}"):
+        [project] = keystone_admin.client.projects.list(name=name, domain="default")
+        keystone_admin.cleanup(project)
+    assert len(stack.mail.wait_for(6)) == 6
+    # a second run has nothing more to do for the moved rows and refuses the bad one again
+    assert main(["provision", "--config", str(stack.settings_path), "--all"]) == 1
+    assert len(stack.tabs()[DONE]) == 3

@@ -8,6 +8,7 @@ folder is given, in a Maildir the demo's operator can read.
 
 from __future__ import annotations
 
+import asyncio
 import mailbox
 import ssl
 import threading
@@ -52,8 +53,13 @@ class _Handler:
     implicit_tls: bool
     received: list[ReceivedMail] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    gate: tuple[threading.Event, threading.Event] | None = None  # (until, held)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.gate is not None:
+            until, held = self.gate
+            held.set()
+            await asyncio.to_thread(until.wait, 120)
         raw = envelope.original_content or b""
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
@@ -156,6 +162,15 @@ class MailSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def hold(self, until: threading.Event) -> threading.Event:
+        """Keep every message's reply waiting until `until` is set (a client stuck mid-run).
+
+        Returns an event that is set once a message is being held.
+        """
+        held = threading.Event()
+        self._handler.gate = (until, held)
+        return held
 
     def clear(self) -> None:
         with self._handler.arrived:
