@@ -24,6 +24,7 @@ from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import (
+    STEPS,
     FakeBackend,
     access_view,
     error_record,
@@ -105,12 +106,7 @@ async def test_provision_progress_per_row_and_step() -> None:
         await wait_for(pilot, lambda: not progress.running)
         assert {s.status for s in progress.states.values()} == {"done"}
         assert progress.query_one(ProgressBar).percentage == 1
-        assert progress.steps[sample_requests()[0]["request_key"]] == [
-            "project",
-            "user",
-            "member",
-            "setpass",
-        ]
+        assert progress.steps[sample_requests()[0]["request_key"]] == list(STEPS)
         # one provision call for the three confirmed rows, no list in between
         assert fake.ops()[2:4] == ["plan_access", "provision"]
         [sent] = [p for op, p in fake.calls if op == "provision"]

@@ -181,3 +181,24 @@ class ResetReply(TypedDict):
 class CancelReply(TypedDict):
     target: int
     marked: bool
+
+
+# what each op answers: the TUI's link casts to these, the drift tests check replies against them
+REPLIES: dict[Op, type] = {
+    "hello": HelloReply,
+    "list_access": AccessList,
+    "edit_access_field": EditReply,
+    "plan_access": AccessPlans,
+    "provision": BatchReply,
+    "list_errors": ErrorList,
+    "ack_error": AckReply,
+    "audit_trail": AuditTrail,
+    "list_not_activated": NotActivatedList,
+    "suggest_projects": Suggestions,
+    "find_users": UserMatches,
+    "list_quota": QuotaList,
+    "plan_quota": QuotaPlans,
+    "apply_quota": QuotaBatchReply,
+    "reset_password": ResetReply,
+    "cancel": CancelReply,
+}
