@@ -22,13 +22,12 @@ from moc_tui.core.text import visible
 from moc_tui.core.workflow.batch import SheetRow
 from moc_tui.core.workflow.exclusive import claim
 from moc_tui.protocol.events import ProgressEvent
-from moc_tui.protocol.views import FailureView
+from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, FailureView
 from moc_tui.protocol.wire import ProtocolError as Refused
 
 Emit = Callable[[ProgressEvent], None]
 Tabs = Mapping[str, Sequence[Sequence[str]]]
 R = TypeVar("R", bound=SheetRow)
-CHANGED_STEP = "changed"  # the row is not what the operator saw: reload, look again
 
 
 @dataclass
@@ -64,15 +63,15 @@ def claim_rows(
         request = by_row.get(row)
         if request is None:
             why = f"row {row} is no longer a pending request (moved, edited or unapproved)"
-            failed.append(_failure(row, "", CHANGED_STEP, why + "; reload the list"))
+            failed.append(_failure(row, "", NOT_AS_SHOWN, why + "; reload the list"))
         elif views.fingerprint(tab, row, request.cells) != fingerprint:
             why = f"row {row} changed since it was shown (or rows moved); reload the list"
-            failed.append(_failure(row, request.email, CHANGED_STEP, why))
+            failed.append(_failure(row, request.email, NOT_AS_SHOWN, why))
         else:
             seen.append(request)
     shown = {key_of(r): r for r in seen}
     with claim(locks, journal, seen, key_of, lock_keys, read) as claimed:
-        if seen and len(claimed.busy) == len(seen):
+        if claimed.busy and len(claimed.busy) == len(rows):  # nothing to run, nothing else to say
             request, busy = claimed.busy[0]
             raise Refused(
                 "busy",
@@ -82,16 +81,16 @@ def claim_rows(
             )
         result: Claimed[R] = Claimed(claimed.tabs, failed=failed)
         for request, busy in claimed.busy:
-            failure = _failure(request.row, request.email, "busy", f"row {request.row}: {busy}")
+            failure = _failure(request.row, request.email, HELD, f"row {request.row}: {busy}")
             failure["holder"] = views.clean(busy.holder, views.SHORT)
             result.failed.append(failure)
         for request, why in claimed.gone:
-            result.failed.append(_failure(request.row, request.email, CHANGED_STEP, why))
+            result.failed.append(_failure(request.row, request.email, NOT_AS_SHOWN, why))
         for request in claimed.requests:
             before = shown[key_of(request)]
             if (request.row, request.cells) != (before.row, before.cells):
                 why = f"row {before.row} changed while this run started; reload the list"
-                result.failed.append(_failure(before.row, before.email, CHANGED_STEP, why))
+                result.failed.append(_failure(before.row, before.email, NOT_AS_SHOWN, why))
             else:
                 result.requests.append(request)
         yield result

@@ -71,7 +71,7 @@ class RowsMoved(TypedDict):
 
 ProgressEvent = RowStarted | StepDone | RowWarning | RowDone | RowFailed | RowCancelled | RowsMoved
 EventCallback = Callable[[ProgressEvent], None]
-_TYPES: dict[EventKind, type[Any]] = {
+TYPES: dict[EventKind, type[Any]] = {
     EventKind.ROW_STARTED: RowStarted,
     EventKind.STEP_DONE: StepDone,
     EventKind.ROW_WARNING: RowWarning,
@@ -82,7 +82,7 @@ _TYPES: dict[EventKind, type[Any]] = {
 }
 # the fields each kind carries besides `kind`: what `split` sends and `join` accepts
 FIELDS: dict[EventKind, frozenset[str]] = {
-    kind: frozenset(cls.__required_keys__) - {"kind"} for kind, cls in _TYPES.items()
+    kind: frozenset(cls.__required_keys__) - {"kind"} for kind, cls in TYPES.items()
 }
 
 

@@ -119,6 +119,10 @@ class QuotaPlanView(TypedDict):
 PlanView = AccessPlanView | QuotaPlanView
 
 
+# the `step` of a batch's row that did not run: changed since it was shown (or gone), or held
+NOT_AS_SHOWN, HELD = "changed", "busy"
+
+
 class FailureView(TypedDict):
     """A row of a batch that was not done: where (`step`) and why. A row held by another
     session names its `holder`; a row changed since it was shown (or gone) fails at "changed"."""
