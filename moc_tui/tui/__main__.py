@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from moc_tui.protocol.client import BackendClient, dev_command, production_command
+from moc_tui.tui.backend_link import Backend
+from moc_tui.tui.primed import PrimedBackend
 
 OPERATOR = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 SESSION = re.compile(r"[0-9a-f]{1,32}")
@@ -48,13 +50,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(operator: str, command: list[str], session: str = "", *, note: str = "") -> int:
     """Start the app with a backend started from `command`; its exit status (1 after a crash).
 
-    The first backend is started before Textual is imported: the two start-ups (about a second
-    each) overlap instead of adding up before the first screen. Later ones (after the operator
-    asks to reconnect) start when asked.
+    The first backend is started before Textual is imported, and asked for the greeting and the
+    first list at once (`PrimedBackend`): the backend's start-up and first answer overlap
+    Textual's instead of adding up before the first screen. Later ones (after the operator asks
+    to reconnect) start when asked.
     """
-    early = [BackendClient(command)]
+    hello = {"operator": operator, **({"session": session} if session else {})}
+    early: list[Backend] = [
+        PrimedBackend(BackendClient(command), [("hello", hello), ("list_access", {})])
+    ]
 
-    def connect() -> BackendClient:
+    def connect() -> Backend:
         return early.pop() if early else BackendClient(command)
 
     try:
