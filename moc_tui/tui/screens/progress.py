@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, ProgressBar
 
 from moc_tui.protocol.events import EventKind, ProgressEvent
 from moc_tui.protocol.replies import BatchReply
-from moc_tui.protocol.views import PlanView, RequestView, is_access, is_quota
+from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, PlanView, RequestView, is_access, is_quota
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
 from moc_tui.tui.screens.plan import PlanModal
@@ -139,7 +139,9 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             if failure["row"] in keys and failure["row"] not in answered:
                 answered.add(failure["row"])
                 key = keys[failure["row"]]
-                self.post_message(RowFinished(key, FAILED, failure["message"], failure["step"]))
+                # a row that never ran says why in its message; a step failed names its step
+                step = "" if failure["step"] in (NOT_AS_SHOWN, HELD) else failure["step"]
+                self.post_message(RowFinished(key, FAILED, failure["message"], step))
         for row in reply["cancelled"]:
             if row in keys and row not in answered:
                 answered.add(row)
