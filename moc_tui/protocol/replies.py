@@ -43,6 +43,10 @@ Op = Literal[
 
 
 # parameters ------------------------------------------------------------------------------------
+class NoParams(TypedDict):
+    """list_access, list_not_activated, list_quota."""
+
+
 class HelloParams(TypedDict):
     operator: str
     session: NotRequired[str]
@@ -201,4 +205,24 @@ REPLIES: dict[Op, type] = {
     "apply_quota": QuotaBatchReply,
     "reset_password": ResetReply,
     "cancel": CancelReply,
+}
+
+# what each op takes (`wire.SCHEMAS` checks the values; tests hold the two to the same keys)
+PARAMS: dict[Op, type] = {
+    "hello": HelloParams,
+    "list_access": NoParams,
+    "edit_access_field": EditParams,
+    "plan_access": RowsParams,
+    "provision": RowsParams,
+    "list_errors": ListErrorsParams,
+    "ack_error": ErrorIdParams,
+    "audit_trail": RequestKeyParams,
+    "list_not_activated": NoParams,
+    "suggest_projects": TextParams,
+    "find_users": TextParams,
+    "list_quota": NoParams,
+    "plan_quota": RowsParams,
+    "apply_quota": RowsParams,
+    "reset_password": ResetParams,
+    "cancel": CancelParams,
 }
