@@ -43,7 +43,7 @@ from keystoneclient.v3 import client as ks_client  # noqa: E402
 from bench import counted  # noqa: E402
 from bench.keystone_seed import seed_project_name, seed_user_name  # noqa: E402
 from bench.provision_stack import Stack, access_row, joining_rows, new_rows  # noqa: E402
-from moc_tui.backend.client import BackendClient  # noqa: E402
+from moc_tui.protocol.client import BackendClient  # noqa: E402
 
 PER_RUN_PATHS = ("/v3", "/v3/", "/v3/auth/tokens", "/v3/roles")
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from moc_tui.backend.client import BackendClient, dev_command
 from moc_tui.backend.server import Output, Redactor, serve
+from moc_tui.protocol.client import BackendClient, dev_command
+from moc_tui.protocol.events import ProgressEvent, split
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.sample_rows import access_row
@@ -116,6 +117,10 @@ def test_cancel_during_a_real_provision_keeps_the_row_and_a_rerun_finishes_it(
     stack.store.append_rows(FORM, [access_row(email=f"cy.{s}@example.org", new_project=f"c-{s}")])
     client = BackendClient(dev_command(stack.settings_path))
     events: list[tuple[str, dict[str, Any]]] = []
+
+    def heard(event: ProgressEvent) -> None:
+        events.append(split(event))
+
     try:
         client.call("hello", {"operator": "alice"})
         [view] = client.call("list_access")["requests"]
@@ -123,9 +128,7 @@ def test_cancel_during_a_real_provision_keeps_the_row_and_a_rerun_finishes_it(
         answer: dict[str, Any] = {}
 
         def run() -> None:
-            answer.update(
-                client.call("provision", {"rows": ref}, on_event=lambda k, d: events.append((k, d)))
-            )
+            answer.update(client.call("provision", {"rows": ref}, on_event=heard))
 
         worker = threading.Thread(target=run)
         worker.start()

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from moc_tui.backend.client import BackendClient, BackendError, dev_command
-from moc_tui.backend.protocol import ProtocolError, validate
 from moc_tui.core.cron.activation import NOT_ACTIVATED
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
 from moc_tui.core.sheets import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.devstack.keystone import LocalKeystone
+from moc_tui.protocol.client import BackendClient, BackendError, dev_command
+from moc_tui.protocol.wire import ProtocolError, validate
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.sample_rows import ACCESS_HEADER, access_row
 from tests.settings_files import write_settings
@@ -252,7 +252,7 @@ def test_one_client_many_threads(config: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     events: list[str] = []
-    with BackendClient(dev_command(config), on_event=lambda kind, data: events.append(kind)) as c:
+    with BackendClient(dev_command(config), on_event=lambda e: events.append(e["kind"])) as c:
         assert c.call("hello", {"operator": "alice"})["operator"] == "alice"
         with pytest.raises(BackendError) as other:
             c.call("hello", {"operator": "mallory"})

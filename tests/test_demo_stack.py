@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from moc_tui.backend.client import BackendClient, dev_command
 from moc_tui.cli import main
 from moc_tui.core.settings import load_settings
 from moc_tui.core.sheets import open_store
 from moc_tui.devstack import demo_requests
 from moc_tui.devstack.demo import DemoRunning, DemoStack
+from moc_tui.protocol.client import BackendClient, dev_command
 
 pytestmark = pytest.mark.keystone
 

@@ -10,16 +10,14 @@ editing, and the project look-ups are answered "unavailable" (the form then fall
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Input, Static
 
-from moc_tui.backend.client import BackendError
 from moc_tui.backend.ops import Session
-from moc_tui.backend.protocol import ProtocolError, validate
 from moc_tui.backend.views import LONG, load_fingerprint_key
 from moc_tui.core.access import AccessRequest, parse_access_requests
 from moc_tui.core.access.problems import VALUE_MAX
@@ -27,8 +25,10 @@ from moc_tui.core.settings import load_settings
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.table import read_table
 from moc_tui.core.text import visible
+from moc_tui.protocol.client import BackendError
+from moc_tui.protocol.events import EventCallback
+from moc_tui.protocol.wire import ProtocolError, validate
 from moc_tui.tui.app import HelpdeskTui
-from moc_tui.tui.backend_link import EventCallback
 from moc_tui.tui.screens.edit import FIELDS, EditModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.text import plain
@@ -108,7 +108,7 @@ class InProcessBackend:
     def call(
         self,
         op: str,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         on_event: EventCallback | None = None,
     ) -> dict[str, Any]:
@@ -116,7 +116,7 @@ class InProcessBackend:
             raise BackendError("unavailable", "the project list is unavailable")
         try:
             checked = validate(op, json.loads(json.dumps(params or {})))
-            reply = self.session.handle(op, checked, on_event or (lambda _k, _d: None))
+            reply = self.session.handle(op, checked, lambda _event: None)  # edits emit none
         except ProtocolError as error:
             raise BackendError(
                 error.code, error.message, json.loads(json.dumps(error.extra))

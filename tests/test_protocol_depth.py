@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from moc_tui.backend.protocol import MAX_DEPTH, ProtocolError, parse_line, too_deep
+from moc_tui.protocol.wire import MAX_DEPTH, ProtocolError, parse_line, too_deep
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1000, 30000])

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from moc_tui.backend.client import BackendClient, BackendError, dev_command
 from moc_tui.core.access import parse_access_requests
 from moc_tui.core.journal import Journal
 from moc_tui.core.provision.keys import access_key
@@ -15,6 +14,7 @@ from moc_tui.core.settings import load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import open_store
 from moc_tui.core.table import read_table
+from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from tests.sample_rows import access_row
 from tests.test_backend_protocol import FORM, local_settings
 

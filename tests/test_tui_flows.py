@@ -10,6 +10,9 @@ import pytest
 from textual.message import Message
 from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 
+from moc_tui.core.step_names import step_label
+from moc_tui.protocol.events import EventKind
+from moc_tui.protocol.replies import AccessList
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.messages import RowEventReceived, RowFinished
 from moc_tui.tui.screens.edit import EditModal
@@ -22,8 +25,11 @@ from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import (
+    STEPS,
     FakeBackend,
+    access_view,
     error_record,
+    fingerprint,
     loaded,
     quota_view,
     sample_requests,
@@ -101,19 +107,17 @@ async def test_provision_progress_per_row_and_step() -> None:
         await wait_for(pilot, lambda: not progress.running)
         assert {s.status for s in progress.states.values()} == {"done"}
         assert progress.query_one(ProgressBar).percentage == 1
-        assert progress.steps[sample_requests()[0]["request_key"]] == [  # labels, not names
-            "project",
-            "user account",
-            "role",
-            "set-password registration",
-            "mails written",
-        ]
-        # one provision call per row; the list is re-read after each to follow the moved rows
-        assert fake.ops()[2:] == ["plan_access"] + ["provision", "list_access"] * 2 + ["provision"]
+        assert progress.steps[sample_requests()[0]["request_key"]] == [step_label(s) for s in STEPS]
+        # one provision call for the three confirmed rows, no list in between
+        assert fake.ops()[2:4] == ["plan_access", "provision"]
+        [sent] = [p for op, p in fake.calls if op == "provision"]
+        assert [r["row"] for r in sent["rows"]] == [2, 3, 5]
         # the hook may see a message more than once: count distinct messages
         finished = list({id(m): m for m in seen if isinstance(m, RowFinished)}.values())
-        assert [m.status for m in finished] == ["done"] * 3
-        assert any(isinstance(m, RowEventReceived) and m.event == "step_done" for m in seen)
+        keys = [v["request_key"] for v in sample_requests()]
+        assert {m.key: m.status for m in finished} == {k: "done" for k in keys[:2] + keys[3:]}
+        steps = [m for m in seen if isinstance(m, RowEventReceived)]
+        assert any(m.event["kind"] == EventKind.STEP_DONE for m in steps)
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
         await wait_for(pilot, lambda: "3 done" in static_text(app, "#counts"))
@@ -137,7 +141,9 @@ async def test_failed_rows_are_retried_after_a_new_plan() -> None:
         statuses = sorted(s.status for s in progress.states.values())
         assert statuses == ["done", "done", "failed"]
         [failed] = [s for s in progress.states.values() if s.status == "failed"]
+        assert failed.view["email"] == "bob@example.org"
         assert failed.reason == "user account failed: Keystone said no"
+        assert fake.ops().count("provision") == 1  # one call; bob failed alone
         del fake.fail["bob@example.org"]
         await pilot.press("r")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
@@ -146,8 +152,8 @@ async def test_failed_rows_are_retried_after_a_new_plan() -> None:
         await wait_for(pilot, lambda: app.screen is progress)
         await wait_for(pilot, lambda: not progress.running and failed.status != "queued")
         assert failed.status == "done"
-        assert fake.ops().count("provision") == 4
-        assert not fake.requests[1:]  # only carol (the problem row) is left
+        assert fake.ops().count("provision") == 2
+        assert [v["email"] for v in fake.requests] == ["carol@example.org"]  # the problem row
 
 
 async def test_cancel_stops_the_row_in_hand_before_its_next_step_and_retry_resumes() -> None:
@@ -175,14 +181,17 @@ async def test_cancel_stops_the_row_in_hand_before_its_next_step_and_retry_resum
             "stopped",
         ]
         stopped = next(s for s in progress.states.values() if s.status == "stopped")
+        assert stopped.view["email"] == "alice@example.org"  # the row in hand
         assert progress.steps[stopped.key] == ["project", "stopped before user account"]
+        not_sent = [s for s in progress.states.values() if s.status == "not sent"]
+        assert all(progress.steps[s.key] == ["not started"] for s in not_sent)
         assert fake.ops().count("provision") == 1 and "cancel" in fake.ops()
         assert "cancelled" in static_text(app, "#progress-title")
         # r: the stopped row and the rows never sent go through a new plan, then run
         await pilot.press("r")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: not progress.running and fake.ops().count("provision") == 4)
+        await wait_for(pilot, lambda: not progress.running and fake.ops().count("provision") == 2)
         await wait_for(pilot, lambda: not progress.running)
         assert sorted(s.status for s in progress.states.values()) == ["done", "done", "done"]
 
@@ -201,6 +210,36 @@ async def test_a_row_held_by_another_operator_is_shown_as_failed() -> None:
         await wait_for(pilot, lambda: not progress.running)
         [state] = progress.states.values()
         assert state.status == "failed" and "held by bob" in state.reason
+
+
+async def test_a_held_row_and_a_changed_row_fail_alone_in_one_call() -> None:
+    """Of four confirmed rows, one held by another session and one edited in the sheet after
+    the plan: those two fail, each with its own reason; the other two are done."""
+    requests = sample_requests()
+    del requests[2]  # carol's problem row aside: four ready rows
+    requests.append(access_view(6, "erin@example.org", project="e-lab"))
+    fake = FakeBackend(requests, busy={"bob@example.org": "bob"})
+    app = app_with(fake)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        dave = fake.requests[2]
+        dave["sponsor"] = "someone else"  # edited in the sheet after the plan
+        dave["fingerprint"] = fingerprint(dave)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_for(pilot, lambda: not progress.running)
+        outcome = {s.view["email"]: (s.status, s.reason) for s in progress.states.values()}
+    assert fake.ops().count("provision") == 1
+    assert outcome["alice@example.org"] == ("done", "")
+    assert outcome["erin@example.org"] == ("done", "")
+    status, reason = outcome["bob@example.org"]
+    assert status == "failed" and "held by bob" in reason
+    status, reason = outcome["dave@example.org"]
+    assert status == "failed" and reason.startswith("row 5 changed since it was shown")
 
 
 async def test_edit_validates_inline_and_saves_through_the_backend() -> None:
@@ -385,7 +424,7 @@ async def test_the_demo_note_stays_reachable_in_the_help() -> None:
 
 async def test_backend_failure_is_a_short_message() -> None:
     class Broken(FakeBackend):
-        def op_list_access(self, params: dict[str, Any], emit: Any) -> dict[str, Any]:
+        def op_list_access(self, params: dict[str, Any], emit: Any) -> AccessList:
             raise RuntimeError("secret-canary in a traceback")
 
     app = app_with(Broken())

@@ -117,7 +117,8 @@ async def test_no_errors_says_so_and_t_without_a_request_says_why() -> None:
         assert isinstance(screen, ErrorsScreen)
         detail = screen.query_one("#errors-detail", Static)
         await wait_for(pilot, lambda: str(detail.render()) == "no errors")
-        fake.errors = [dict(error_record(1, "", "the sheet could not be read"), request_key=None)]
+        fake.errors = [error_record(1, "", "the sheet could not be read")]
+        fake.errors[0]["request_key"] = None
         await pilot.press("R")
         await wait_for(pilot, lambda: screen.table.row_count == 1)
         await pilot.press("slash", *"zzz")

@@ -12,6 +12,7 @@ import pytest
 from rich.segment import Segment
 from textual.widgets import Input, Static
 
+from moc_tui.protocol.views import AccessView
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.pending import PendingScreen
@@ -64,7 +65,7 @@ HOSTILE = [
 ]
 
 
-def hostile_rows(directory: Path) -> list[dict[str, Any]]:
+def hostile_rows(directory: Path) -> list[AccessView]:
     rows = []
     for index, raw in enumerate(HOSTILE):
         value = raw.replace("{dir}", str(directory))

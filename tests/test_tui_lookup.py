@@ -8,7 +8,9 @@ from typing import Any
 
 from textual.widgets import Input, OptionList, Static
 
-from moc_tui.backend.client import BackendError
+from moc_tui.protocol.client import BackendError
+from moc_tui.protocol.replies import Suggestions, UserMatches
+from moc_tui.protocol.views import AccessView
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
@@ -31,7 +33,7 @@ from tests.test_tui_hostile import HOSTILE, assert_inert, segments_of
 Events = Any
 
 
-def join_requests() -> list[dict[str, Any]]:
+def join_requests() -> list[AccessView]:
     """alice joins a project whose name she mistyped; the others as in `sample_requests`."""
     rows = sample_requests()
     rows[0] = access_view(2, "alice@example.org", project_action="join", project="wondrland")
@@ -249,7 +251,7 @@ async def test_help_of_the_pending_screen_lists_the_not_activated_key() -> None:
 class HostileBackend(FakeBackend):
     """Answers every look-up with every hostile name, raw (a backend bug must not matter)."""
 
-    def op_suggest_projects(self, params: dict[str, Any], emit: Events) -> dict[str, Any]:
+    def op_suggest_projects(self, params: dict[str, Any], emit: Events) -> Suggestions:
         return {
             "suggestions": [
                 {"name": value, "source": "alias" if i % 2 else "keystone", "target": value}
@@ -257,7 +259,7 @@ class HostileBackend(FakeBackend):
             ]
         }
 
-    def op_find_users(self, params: dict[str, Any], emit: Events) -> dict[str, Any]:
+    def op_find_users(self, params: dict[str, Any], emit: Events) -> UserMatches:
         return {"users": [{"name": v, "email": v + "@x", "enabled": True} for v in HOSTILE]}
 
 

@@ -12,12 +12,14 @@ from moc_tui.backend.views import plan_view
 from moc_tui.core.provision.decide import Decision, Verb
 from moc_tui.core.provision.plan import QuotaChange, RequestPlan
 from moc_tui.core.step_names import Step
+from moc_tui.protocol.replies import AccessPlans
+from moc_tui.protocol.views import AccessPlanView, AccessView
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.plan import PlanModal
 from tests.fixtures.tui import Events, FakeBackend, loaded, sample_requests, screen_is, wait_for
 
 
-def real_plan(view: dict[str, Any]) -> dict[str, Any]:
+def real_plan(view: AccessView) -> AccessPlanView:
     """What the backend's planner says of a new user in a new project (core's own words)."""
     email = view["email"]
     planned = RequestPlan(
@@ -52,7 +54,7 @@ def real_plan(view: dict[str, Any]) -> dict[str, Any]:
 
 
 class PlanningBackend(FakeBackend):
-    def op_plan_access(self, params: dict[str, Any], emit: Events) -> dict[str, Any]:
+    def op_plan_access(self, params: dict[str, Any], emit: Events) -> AccessPlans:
         return {"plans": [real_plan(self._find(self.requests, r)) for r in params["rows"]]}
 
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from moc_tui.backend.client import BackendClient, BackendError
+from moc_tui.protocol.client import BackendClient, BackendError
 from tests.waiting import wait_until
 
 

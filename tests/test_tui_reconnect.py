@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from moc_tui.backend.client import BackendClient, dev_command
+from moc_tui.protocol.client import BackendClient, dev_command
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.pending import PendingScreen
 from tests.fixtures.tui import screen_is, wait_for

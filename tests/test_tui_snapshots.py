@@ -17,6 +17,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
+from moc_tui.protocol.replies import AccessPlans
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
@@ -86,12 +87,12 @@ def plan_skipped(backend: FakeBackend) -> Steps:
     request is listed first, with its reason."""
     planned = backend.op_plan_access
 
-    def op_plan_access(params: dict[str, Any], emit: Any) -> dict[str, Any]:
+    def op_plan_access(params: dict[str, Any], emit: Any) -> AccessPlans:
         plans = planned(params, emit)["plans"]
         why = "project 'bob-lab' exists already; make the row join it"
         for plan in plans:
             if plan["email"] == "bob@example.org":
-                plan.update(ok=False, problems=[why], lines=[f"refused: {why}"])
+                plan["ok"], plan["problems"], plan["lines"] = False, [why], [f"refused: {why}"]
         return {"plans": plans}
 
     backend.op_plan_access = op_plan_access  # type: ignore[method-assign]
@@ -202,11 +203,12 @@ async def quota(pilot: Pilot[Any]) -> None:
 def trail(backend: FakeBackend) -> Steps:
     backend.audit = [
         {"id": 1, "at": "2026-11-02T09:00:00+00:00", "operator": "bob", "action": "edit",
+         "request_key": None,
          "detail": {"row": 3, "field": "project", "old": "bob-lb", "value": "bob-lab"}},
         {"id": 2, "at": "2026-11-02T09:14:58+00:00", "operator": "alice", "action": "provision",
-         "detail": {"row": 3, "email": "bob@example.org"}},
+         "request_key": None, "detail": {"row": 3, "email": "bob@example.org"}},
         {"id": 3, "at": "2026-11-02T09:15:00+00:00", "operator": "alice",
-         "action": "provision-failed", "detail": {"row": 3, "step": "user"}},
+         "action": "provision-failed", "request_key": None, "detail": {"row": 3, "step": "user"}},
     ]  # fmt: skip
 
     async def steps(pilot: Pilot[Any]) -> None:

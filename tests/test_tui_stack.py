@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from moc_tui.backend.client import BackendClient, dev_command
+from moc_tui.protocol.client import BackendClient, dev_command
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.pending import PendingScreen

@@ -97,7 +97,7 @@ def dev_entry(settings: Path) -> list[str]:
 
 SIZE_REPORT = """
 import sys
-from moc_tui.backend.client import BackendClient, dev_command
+from moc_tui.protocol.client import BackendClient, dev_command
 from moc_tui.tui.app import HelpdeskTui
 
 async def report(pilot):

@@ -1,8 +1,10 @@
 """The operations behind the protocol: each re-reads the sheet, re-checks, then acts.
 
-The TUI's picture of a row is a fingerprint; an op that acts on a row first re-reads the tab and
-refuses when the row no longer holds what the operator saw. Mutating ops take the request's lock
-(see `locks`) so a second session is told who holds the row instead of doing it twice.
+The TUI's picture of a row is a fingerprint; an op that acts on rows first re-reads the tab. A
+plan or an edit refuses when a row no longer holds what the operator saw; a batch (`provision`)
+takes every row it is given in one call and fails such a row alone, in its reply's `failed`
+list. Mutating ops take the requests' locks (see `locks`) so a second session is told who holds
+a row instead of doing it twice (see `batch_claim`).
 """
 
 from __future__ import annotations
@@ -10,16 +12,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import pwd
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from moc_tui import __version__
 from moc_tui.backend import views
+from moc_tui.backend.batch_claim import Emit, claim_rows
 from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
-from moc_tui.backend.protocol import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
-from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.access.problems import edit_context, edit_problems, written_value_problems
 from moc_tui.core.cron.activation import not_activated
@@ -33,8 +34,11 @@ from moc_tui.core.step_names import steps_label
 from moc_tui.core.table import read_table
 from moc_tui.core.text import trim
 from moc_tui.core.workflow.steps import never
+from moc_tui.protocol import replies
+from moc_tui.protocol.views import NotActivatedView
+from moc_tui.protocol.wire import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
+from moc_tui.protocol.wire import ProtocolError as Refused
 
-Emit = Callable[[str, dict[str, Any]], None]
 # the cells a request's journal key is made of (`moc_tui.core.provision.keys.access_key`)
 IDENTITY_FIELDS = frozenset(
     {"timestamp", "email", "new_project", "existing_project", "project_choice", "extra_users"}
@@ -63,18 +67,18 @@ class Session(QuotaResetOps, LookupOps):
     def tab(self) -> str:
         return self.settings.access_sheet.requests_tab
 
-    def handle(self, op: str, params: dict[str, Any], emit: Emit) -> dict[str, Any]:
+    def handle(self, op: str, params: dict[str, Any], emit: Emit) -> Mapping[str, object]:
         if op == "hello":
             return self.hello(params["operator"], params.get("session", ""))
         if self.services is None:
             raise Refused("hello_first", "say hello (with the operator's name) first")
-        handler: Callable[[Services, dict[str, Any], Emit], dict[str, Any]] = getattr(
+        handler: Callable[[Services, dict[str, Any], Emit], Mapping[str, object]] = getattr(
             self, f"op_{op}"
         )
         return handler(self.services, params, emit)
 
     # session -------------------------------------------------------------------------------
-    def hello(self, operator: str, session: str = "") -> dict[str, Any]:
+    def hello(self, operator: str, session: str = "") -> replies.HelloReply:
         if self.operator is not None and operator != self.operator:
             raise Refused("bad_params", "this session already belongs to another operator")
         self.operator = operator
@@ -109,9 +113,13 @@ class Session(QuotaResetOps, LookupOps):
     def _read(self, services: Services) -> tuple[Tabs, ParsedAccessTab]:
         return services.read_access_tab()
 
+    def _pending(self, services: Services) -> tuple[Tabs, Sequence[AccessRequest]]:
+        tabs, parsed = services.read_access_tab()
+        return tabs, parsed.requests
+
     def op_list_access(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.AccessList:
         _, parsed = self._read(services)
         return {
             "tab": views.clean(self.tab, views.SHORT),
@@ -145,7 +153,7 @@ class Session(QuotaResetOps, LookupOps):
 
     def op_plan_access(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.AccessPlans:
         _, parsed = self._read(services)
         selected = self._selected(parsed, params["rows"])
         return {"plans": [views.plan_view(p) for p in services.plan(selected)]}
@@ -161,32 +169,33 @@ class Session(QuotaResetOps, LookupOps):
 
     def op_provision(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
-        rows = params["rows"]
-        _, parsed = self._read(services)
-        keys = {k: r.row for r in self._selected(parsed, rows) for k in access_lock_keys(r)}
-        try:
-            with self.locks.hold(keys):
-                tabs, parsed = self._read(services)  # again, now that nobody else can act
-                selected = self._selected(parsed, rows)
+    ) -> replies.BatchReply:
+        """Every row in one run: one read, one re-read under the locks, one atomic move."""
+        with claim_rows(
+            self.locks,
+            services.journal,
+            self.tab,
+            params["rows"],
+            lambda: self._pending(services),
+            key_of=_key,
+            lock_keys=access_lock_keys,
+        ) as claimed:
 
-                def on_event(item: Event) -> None:
-                    emit(*views.event_view(item))
+            def on_event(item: Event) -> None:
+                emit(views.event_view(item))
 
-                result = services.provision(
-                    selected, tabs, on_event=on_event, cancelled=self.cancelled
-                )
-        except Busy as error:
-            raise self._busy(error, keys) from None
+            result = services.provision(
+                claimed.requests, claimed.tabs, on_event=on_event, cancelled=self.cancelled
+            )
         return {
             "done": [r.row for r in result.done],
-            "failed": [views.failure_view(f) for f in result.failed],
+            "failed": [*claimed.failed, *(views.failure_view(f) for f in result.failed)],
             "cancelled": [r.row for r in result.cancelled],
         }
 
     def op_edit_access_field(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.EditReply:
         row, field = params["row"], params["field"]
         value = trim(params["value"])
         unwritable = written_value_problems(value)
@@ -250,14 +259,14 @@ class Session(QuotaResetOps, LookupOps):
     # journal -------------------------------------------------------------------------------
     def op_list_errors(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.ErrorList:
         include = bool(params.get("include_acknowledged", False))
         records = services.journal.errors(include_acknowledged=include)
         return {"errors": [views.error_view(r) for r in records[:500]]}
 
     def op_ack_error(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.AckReply:
         error_id = params["error_id"]
         done = services.journal.acknowledge_error(error_id, services.operator)
         if done:
@@ -266,13 +275,14 @@ class Session(QuotaResetOps, LookupOps):
 
     def op_audit_trail(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.AuditTrail:
         records = services.journal.audit_trail(params["request_key"])
         return {"records": [views.audit_view(r) for r in records[-500:]]}
 
     def op_list_not_activated(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.NotActivatedList:
         """Users who never set their password, after every renewed link (the cron job's list)."""
         found = not_activated(services.journal.path)
-        return {"users": [views.clean(dataclasses.asdict(u)) for u in found[-500:]]}
+        users: list[NotActivatedView] = [views.clean(dataclasses.asdict(u)) for u in found[-500:]]
+        return {"users": users}

@@ -8,11 +8,10 @@ types must not fill the errors log with one record per keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from moc_tui.backend import views
-from moc_tui.backend.protocol import ProtocolError as Refused
+from moc_tui.backend.batch_claim import Emit
 from moc_tui.core.cloud.errors import CloudError
 from moc_tui.core.cloud.search import (
     SUGGESTION_LIMIT,
@@ -25,8 +24,8 @@ from moc_tui.core.cloud.search import (
 from moc_tui.core.services import Services
 from moc_tui.core.settings import Settings
 from moc_tui.core.text import trim
-
-Emit = Callable[[str, dict[str, Any]], None]
+from moc_tui.protocol import replies
+from moc_tui.protocol.wire import ProtocolError as Refused
 
 
 def _unavailable(error: CloudError) -> Refused:
@@ -46,7 +45,7 @@ class LookupOps:
 
     def op_suggest_projects(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.Suggestions:
         """Keystone projects and `[project_aliases]` entries close to the typed name."""
         text = trim(params["text"])
         if not text:
@@ -69,7 +68,7 @@ class LookupOps:
 
     def op_find_users(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.UserMatches:
         """Users whose name or email contains the text; never admin or reserved accounts."""
         try:
             users = find_users(services.cloud, params["text"], USER_LIMIT)

@@ -12,35 +12,43 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from moc_tui.backend import views
+from moc_tui.backend.batch_claim import Emit, claim_rows
 from moc_tui.backend.locks import Busy, Locks
-from moc_tui.backend.protocol import ProtocolError as Refused
 from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.quota_change.plan import QuotaPlan, quota_key
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.services import Services
 from moc_tui.core.settings import Settings
-from moc_tui.core.text import looks_like_formula
+from moc_tui.core.text import looks_like_formula, visible
+from moc_tui.protocol import replies
+from moc_tui.protocol.views import QuotaPlanView, QuotaView
+from moc_tui.protocol.wire import ProtocolError as Refused
 
-Emit = Callable[[str, dict[str, Any]], None]
+_TEXTS = ("email", "first_name", "last_name", "project", "comment", "timestamp")
 
 
-def quota_view(request: QuotaRequest, tab: str) -> dict[str, Any]:
-    texts = ("email", "first_name", "last_name", "project", "comment", "timestamp")
-    view: dict[str, Any] = {
+def quota_view(request: QuotaRequest, tab: str) -> QuotaView:
+    def text(name: str) -> str:
+        return visible(str(getattr(request, name)), views.LONG)
+
+    return {
         "row": request.row,
         "request_key": quota_key(request),
         "fingerprint": views.fingerprint(tab, request.row, request.cells),
         "requested": dict(request.requested),
         "problems": [views.clean(p) for p in request.problems],
-        "formulas": [f for f in texts if looks_like_formula(str(getattr(request, f)))],
+        "formulas": [f for f in _TEXTS if looks_like_formula(str(getattr(request, f)))],
+        "email": text("email"),
+        "first_name": text("first_name"),
+        "last_name": text("last_name"),
+        "project": text("project"),
+        "comment": text("comment"),
+        "timestamp": text("timestamp"),
     }
-    for name in texts:
-        view[name] = views.clean(str(getattr(request, name)))
-    return view
 
 
-def quota_plan_view(planned: QuotaPlan) -> dict[str, Any]:
+def quota_plan_view(planned: QuotaPlan) -> QuotaPlanView:
     return {
         "row": planned.row,
         "request_key": planned.request_key,
@@ -98,7 +106,7 @@ class QuotaResetOps:
 
     def op_list_quota(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.QuotaList:
         tab = self._quota_tab()
         _, parsed = services.read_quota_tab()
         return {
@@ -109,43 +117,51 @@ class QuotaResetOps:
 
     def op_plan_quota(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.QuotaPlans:
         _, selected = self._quota_selected(services, params["rows"])
         return {"plans": [quota_plan_view(p) for p in services.quota_plan(selected)]}
 
     def op_apply_quota(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
-        _, selected = self._quota_selected(services, params["rows"])
-        keys = {quota_key(r): r.row for r in selected}
-        try:
-            with self.locks.hold(keys):
-                tabs, selected = self._quota_selected(services, params["rows"])
+    ) -> replies.QuotaBatchReply:
+        """Every row in one run, checked one by one as `provision` does (`batch_claim`)."""
 
-                def on_event(item: Event) -> None:
-                    emit(*views.event_view(item))
+        def read() -> tuple[Any, Sequence[QuotaRequest]]:
+            tabs, parsed = services.read_quota_tab()
+            return tabs, parsed.requests
 
-                result = services.apply_quotas(
-                    selected, tabs, on_event=on_event, cancelled=self.cancelled
-                )
-        except Busy as error:
-            raise self._busy(error, keys) from None
+        with claim_rows(
+            self.locks,
+            services.journal,
+            self._quota_tab(),
+            params["rows"],
+            read,
+            key_of=quota_key,
+            lock_keys=lambda r: [quota_key(r)],
+        ) as claimed:
+
+            def on_event(item: Event) -> None:
+                emit(views.event_view(item))
+
+            result = services.apply_quotas(
+                claimed.requests, claimed.tabs, on_event=on_event, cancelled=self.cancelled
+            )
         return {
             "done": [r.row for r in result.done],
             "applied": {str(row): values for row, values in result.applied.items()},
-            "failed": [views.failure_view(f) for f in result.failed],
+            "failed": [*claimed.failed, *(views.failure_view(f) for f in result.failed)],
             "cancelled": [r.row for r in result.cancelled],
         }
 
     def op_reset_password(
         self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> dict[str, Any]:
+    ) -> replies.ResetReply:
         username = params["username"].strip().lower()
         try:
             with self.locks.hold([user_lock_key(username)]):
 
                 def on_event(item: Event) -> None:
-                    emit(*views.event_view(item))
+                    emit(views.event_view(item))
 
                 result = services.reset_password(
                     username,

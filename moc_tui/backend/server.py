@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from moc_tui.backend.ops import Session
-from moc_tui.backend.protocol import (
+from moc_tui.backend.startup import clear_routing_environment, unreadable, user_name
+from moc_tui.backend.views import load_fingerprint_key
+from moc_tui.core.services import ServicesError
+from moc_tui.core.settings import Settings, SettingsError, ini_file, load_settings
+from moc_tui.core.settings.checks import key_file_problems
+from moc_tui.core.settings.secret_files import backend_file_problems
+from moc_tui.core.text import visible
+from moc_tui.core.workflow.steps import never
+from moc_tui.protocol.events import ProgressEvent, split
+from moc_tui.protocol.wire import (
     CANCELLABLE,
     MAX_MESSAGE,
     ProtocolError,
@@ -33,14 +42,6 @@ from moc_tui.backend.protocol import (
     parse_line,
     reply,
 )
-from moc_tui.backend.startup import clear_routing_environment, unreadable, user_name
-from moc_tui.backend.views import load_fingerprint_key
-from moc_tui.core.services import ServicesError
-from moc_tui.core.settings import Settings, SettingsError, ini_file, load_settings
-from moc_tui.core.settings.checks import key_file_problems
-from moc_tui.core.settings.secret_files import backend_file_problems
-from moc_tui.core.text import visible
-from moc_tui.core.workflow.steps import never
 
 EX_CONFIG = 78
 _QUIET_LOGGERS = ("keystoneauth", "keystoneclient", "urllib3", "requests", "gspread", "google")
@@ -252,8 +253,8 @@ def handle_line(
     try:
         request_id, op, params = parse_line(line)
 
-        def emit(kind: str, data: dict[str, Any]) -> None:
-            out.send(event(request_id, kind, data))
+        def emit(item: ProgressEvent) -> None:
+            out.send(event(request_id, *split(item)))
 
         if op == "cancel":  # read by the inbox; here only when called without one
             out.send(reply(request_id, {"target": params["target"], "marked": False}))

@@ -10,7 +10,6 @@ same in every session, so two operators' fingerprints of one row compare equal.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import os
@@ -21,11 +20,13 @@ from typing import Any
 
 from moc_tui.core.access import AccessRequest
 from moc_tui.core.journal import AuditRecord, ErrorRecord
-from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.keys import access_key
 from moc_tui.core.provision.plan import RequestPlan
 from moc_tui.core.text import looks_like_formula, visible
+from moc_tui.core.workflow import events as core
 from moc_tui.core.workflow.batch import Failure
+from moc_tui.protocol.events import EventKind, ProgressEvent
+from moc_tui.protocol.views import AccessPlanView, AccessView, AuditView, ErrorView, FailureView
 
 SHORT = 200
 LONG = 2000
@@ -83,8 +84,11 @@ def clean(value: Any, limit: int = LONG) -> Any:
     return visible(str(value), limit)
 
 
-def access_view(request: AccessRequest, tab: str) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def access_view(request: AccessRequest, tab: str) -> AccessView:
+    def text(name: str) -> str:
+        return visible(str(getattr(request, name)), LONG)
+
+    return {
         "row": request.row,
         "request_key": access_key(request),
         "fingerprint": fingerprint(tab, request.row, request.cells),
@@ -96,13 +100,22 @@ def access_view(request: AccessRequest, tab: str) -> dict[str, Any]:
         "problems": [visible(p, LONG) for p in request.problems],
         "problem_fields": [p.field for p in request.issues],  # what each problem is about
         "formulas": [f for f in _TEXT_FIELDS if looks_like_formula(str(getattr(request, f)))],
+        "email": text("email"),
+        "username": text("username"),
+        "first_name": text("first_name"),
+        "last_name": text("last_name"),
+        "organization": text("organization"),
+        "role": text("role"),
+        "phone": text("phone"),
+        "sponsor": text("sponsor"),
+        "comment": text("comment"),
+        "project": text("project"),
+        "description": text("description"),
+        "timestamp": text("timestamp"),
     }
-    for name in _TEXT_FIELDS:
-        view[name] = visible(str(getattr(request, name)), LONG)
-    return view
 
 
-def plan_view(planned: RequestPlan) -> dict[str, Any]:
+def plan_view(planned: RequestPlan) -> AccessPlanView:
     return {
         "row": planned.row,
         "request_key": planned.request_key,
@@ -126,28 +139,82 @@ def plan_view(planned: RequestPlan) -> dict[str, Any]:
     }
 
 
-def event_view(item: Event) -> tuple[str, dict[str, Any]]:
-    """(kind, data): `RowStarted` -> `row_started`; fields sanitised."""
-    name = type(item).__name__
-    kind = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-    return kind, clean(dataclasses.asdict(item))
+def event_view(item: core.Event) -> ProgressEvent:
+    """The core's event as the protocol types it; every text sanitised."""
+    match item:
+        case core.RowStarted():
+            return {
+                "kind": EventKind.ROW_STARTED,
+                "row": item.row,
+                "email": visible(item.email, SHORT),
+                "request_key": item.request_key,
+            }
+        case core.StepDone():
+            return {
+                "kind": EventKind.STEP_DONE,
+                "row": item.row,
+                "step": visible(item.step, SHORT),
+                "detail": clean(item.detail),
+                "resumed": item.resumed,
+            }
+        case core.RowWarning():
+            return {
+                "kind": EventKind.ROW_WARNING,
+                "row": item.row,
+                "message": visible(item.message),
+            }
+        case core.RowDone():
+            return {"kind": EventKind.ROW_DONE, "row": item.row}
+        case core.RowFailed():
+            return {
+                "kind": EventKind.ROW_FAILED,
+                "row": item.row,
+                "step": visible(item.step, SHORT),
+                "message": visible(item.message, LONG),
+            }
+        case core.RowCancelled():
+            return {"kind": EventKind.ROW_CANCELLED, "row": item.row, "step": item.step}
+        case core.RowsMoved():
+            return {
+                "kind": EventKind.ROWS_MOVED,
+                "rows": list(item.rows),
+                "target": visible(item.target, SHORT),
+            }
 
 
-def error_view(record: ErrorRecord) -> dict[str, Any]:
-    data: dict[str, Any] = clean(dataclasses.asdict(record))
-    return data
+def error_view(record: ErrorRecord) -> ErrorView:
+    return {
+        "id": record.id,
+        "at": visible(record.at, SHORT),
+        "operator": visible(record.operator, SHORT),
+        "request_key": record.request_key,
+        "tab": None if record.tab is None else visible(record.tab, SHORT),
+        "row": record.row,
+        "email": None if record.email is None else visible(record.email, SHORT),
+        "step": None if record.step is None else visible(record.step, SHORT),
+        "message": visible(record.message, LONG),
+        "acknowledged_by": (
+            None if record.acknowledged_by is None else visible(record.acknowledged_by, SHORT)
+        ),
+    }
 
 
-def audit_view(record: AuditRecord) -> dict[str, Any]:
-    data: dict[str, Any] = clean(dataclasses.asdict(record))
-    return data
+def audit_view(record: AuditRecord) -> AuditView:
+    return {
+        "id": record.id,
+        "at": visible(record.at, SHORT),
+        "operator": visible(record.operator, SHORT),
+        "action": visible(record.action, SHORT),
+        "request_key": record.request_key,
+        "detail": clean(record.detail),
+    }
 
 
-def failure_view(failure: Failure) -> dict[str, Any]:
+def failure_view(failure: Failure) -> FailureView:
     """A failed row of a provisioning or quota run, as the TUI may see it."""
     return {
         "row": failure.row,
-        "email": clean(failure.email, SHORT),
-        "step": failure.step,
-        "message": clean(failure.message),
+        "email": visible(failure.email, SHORT),
+        "step": visible(failure.step, SHORT),
+        "message": visible(failure.message, LONG),
     }

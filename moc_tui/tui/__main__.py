@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from moc_tui.backend.client import BackendClient, dev_command, production_command
+from moc_tui.protocol.client import BackendClient, dev_command, production_command
 from moc_tui.tui.backend_link import Backend
 from moc_tui.tui.primed import PrimedBackend
 

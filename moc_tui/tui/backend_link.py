@@ -9,13 +9,26 @@ details belong in the backend's log, not on the operator's screen.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, cast
 
-from moc_tui.backend.client import BackendError
+from moc_tui.protocol import replies
+from moc_tui.protocol.client import BackendError
+from moc_tui.protocol.events import EventCallback
+from moc_tui.protocol.replies import HelloParams, HelloReply
+from moc_tui.protocol.views import (
+    AccessPlanView,
+    AccessView,
+    AuditView,
+    ErrorView,
+    NotActivatedView,
+    ProjectSuggestion,
+    QuotaPlanView,
+    QuotaView,
+    RowRef,
+    UserMatch,
+)
 
-View = dict[str, Any]
-EventCallback = Callable[[str, dict[str, Any]], None]
 LOST = frozenset({"gone", "startup"})  # the session is over: only a new backend helps
 RECONNECT_KEY = "C"
 
@@ -26,7 +39,7 @@ class Backend(Protocol):
     def call(
         self,
         op: str,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         on_event: EventCallback | None = None,
     ) -> dict[str, Any]: ...
@@ -36,7 +49,7 @@ class Backend(Protocol):
     def cancel_running(self) -> int: ...
 
 
-def ref(view: View) -> dict[str, Any]:
+def ref(view: Mapping[str, Any]) -> RowRef:
     """The `{row, fingerprint}` the backend needs to act on a row the operator saw."""
     return {"row": view["row"], "fingerprint": view["fingerprint"]}
 
@@ -68,10 +81,13 @@ class BackendLink:
         self.lost = False
         self.on_lost: Callable[[], None] = lambda: None  # called from the worker's thread
         self.sessions = 0  # backends started, for the operator's "session N" and the tests
-        self.hello_info: View = {}
+        self.greeting: HelloReply | None = None  # the `hello` reply, once greeted
 
     def _call(
-        self, op: str, params: dict[str, Any] | None = None, on_event: EventCallback | None = None
+        self,
+        op: replies.Op,
+        params: Mapping[str, object] | None = None,
+        on_event: EventCallback | None = None,
     ) -> dict[str, Any]:
         with self._lock:
             if self._closed:  # the app is exiting: a worker must not start a new backend
@@ -84,8 +100,8 @@ class BackendLink:
                 backend = self._backend = self._connect()
                 self.sessions += 1
         try:
-            if fresh and op != "hello" and self.hello_info:  # a new session after a reconnect
-                self.hello_info = backend.call("hello", self._hello_params())
+            if fresh and op != "hello" and self.greeting is not None:  # a new session (reconnect)
+                self.greeting = cast(HelloReply, backend.call("hello", self._hello_params()))
             if on_event is None:
                 return backend.call(op, params or {})
             return backend.call(op, params or {}, on_event=on_event)
@@ -119,66 +135,81 @@ class BackendLink:
             backend.close(timeout=600)
 
     # session and access requests -------------------------------------------------------------
-    def _hello_params(self) -> dict[str, Any]:
-        params = {"operator": self.operator}
+    def _hello_params(self) -> HelloParams:
+        params: HelloParams = {"operator": self.operator}
         if self.session:
             params["session"] = self.session
         return params
 
-    def hello(self) -> View:
-        self.hello_info = self._call("hello", self._hello_params())
-        return self.hello_info
+    def hello(self) -> HelloReply:
+        self.greeting = cast(HelloReply, self._call("hello", self._hello_params()))
+        return self.greeting
 
-    def list_access(self) -> list[View]:
-        return list(self._call("list_access").get("requests", []))
+    @property
+    def hello_info(self) -> Mapping[str, object]:
+        """The `hello` reply as the screens read it; empty before the greeting."""
+        return {} if self.greeting is None else self.greeting
 
-    def edit_field(self, view: View, field: str, value: str) -> View | None:
+    def list_access(self) -> list[AccessView]:
+        return cast(replies.AccessList, self._call("list_access"))["requests"]
+
+    def edit_field(self, view: Mapping[str, Any], field: str, value: str) -> AccessView | None:
         """Write one cell; returns the row as re-read (None when it left the pending list)."""
-        params = {**ref(view), "field": field, "value": value}
-        request: View | None = self._call("edit_access_field", params).get("request")
-        return request
+        params: replies.EditParams = {**ref(view), "field": field, "value": value}
+        return cast(replies.EditReply, self._call("edit_access_field", params))["request"]
 
-    def plan_access(self, views: list[View]) -> list[View]:
-        return list(self._call("plan_access", {"rows": [ref(v) for v in views]})["plans"])
+    def plan_access(self, views: Sequence[AccessView]) -> list[AccessPlanView]:
+        rows: replies.RowsParams = {"rows": [ref(v) for v in views]}
+        return cast(replies.AccessPlans, self._call("plan_access", rows))["plans"]
 
-    def provision(self, view: View, on_event: EventCallback) -> View:
-        return self._call("provision", {"rows": [ref(view)]}, on_event)
+    def provision(self, views: Sequence[AccessView], on_event: EventCallback) -> replies.BatchReply:
+        """Every confirmed row in one call; `on_event` hears each row's and step's progress."""
+        rows: replies.RowsParams = {"rows": [ref(v) for v in views]}
+        return cast(replies.BatchReply, self._call("provision", rows, on_event))
 
     # quota requests ---------------------------------------------------------------------------
-    def list_quota(self) -> list[View]:
-        return list(self._call("list_quota").get("requests", []))
+    def list_quota(self) -> list[QuotaView]:
+        return cast(replies.QuotaList, self._call("list_quota"))["requests"]
 
-    def plan_quota(self, views: list[View]) -> list[View]:
-        return list(self._call("plan_quota", {"rows": [ref(v) for v in views]})["plans"])
+    def plan_quota(self, views: Sequence[QuotaView]) -> list[QuotaPlanView]:
+        rows: replies.RowsParams = {"rows": [ref(v) for v in views]}
+        return cast(replies.QuotaPlans, self._call("plan_quota", rows))["plans"]
 
-    def apply_quota(self, view: View, on_event: EventCallback) -> View:
-        return self._call("apply_quota", {"rows": [ref(view)]}, on_event)
+    def apply_quota(
+        self, views: Sequence[QuotaView], on_event: EventCallback
+    ) -> replies.QuotaBatchReply:
+        rows: replies.RowsParams = {"rows": [ref(v) for v in views]}
+        return cast(replies.QuotaBatchReply, self._call("apply_quota", rows, on_event))
 
     # journal and resets -----------------------------------------------------------------------
-    def list_errors(self, include_acknowledged: bool = False) -> list[View]:
-        params = {"include_acknowledged": include_acknowledged}
-        return list(self._call("list_errors", params).get("errors", []))
+    def list_errors(self, include_acknowledged: bool = False) -> list[ErrorView]:
+        params: replies.ListErrorsParams = {"include_acknowledged": include_acknowledged}
+        return cast(replies.ErrorList, self._call("list_errors", params))["errors"]
 
     def ack_error(self, error_id: int) -> bool:
-        return bool(self._call("ack_error", {"error_id": error_id}).get("acknowledged"))
+        params: replies.ErrorIdParams = {"error_id": error_id}
+        return cast(replies.AckReply, self._call("ack_error", params))["acknowledged"]
 
-    def audit_trail(self, request_key: str) -> list[View]:
-        return list(self._call("audit_trail", {"request_key": request_key}).get("records", []))
+    def audit_trail(self, request_key: str) -> list[AuditView]:
+        params: replies.RequestKeyParams = {"request_key": request_key}
+        return cast(replies.AuditTrail, self._call("audit_trail", params))["records"]
 
     def reset_password(
         self, username: str, reference: str, again: bool, on_event: EventCallback
-    ) -> View:
-        params = {"username": username, "reference": reference, "again": again}
-        return self._call("reset_password", params, on_event)
+    ) -> replies.ResetReply:
+        params: replies.ResetParams = {"username": username, "reference": reference, "again": again}
+        return cast(replies.ResetReply, self._call("reset_password", params, on_event))
 
-    def list_not_activated(self) -> list[View]:
-        return list(self._call("list_not_activated").get("users", []))
+    def list_not_activated(self) -> list[NotActivatedView]:
+        return cast(replies.NotActivatedList, self._call("list_not_activated"))["users"]
 
     # look-ups while the operator types --------------------------------------------------------
-    def suggest_projects(self, text: str) -> list[View]:
-        """Keystone projects and aliases close to `text`: `{name, source, target}` each."""
-        return list(self._call("suggest_projects", {"text": text}).get("suggestions", []))
+    def suggest_projects(self, text: str) -> list[ProjectSuggestion]:
+        """Keystone projects and aliases close to `text`."""
+        params: replies.TextParams = {"text": text}
+        return cast(replies.Suggestions, self._call("suggest_projects", params))["suggestions"]
 
-    def find_users(self, text: str) -> list[View]:
-        """Users whose name or email contains `text`: `{name, email, enabled}` each."""
-        return list(self._call("find_users", {"text": text}).get("users", []))
+    def find_users(self, text: str) -> list[UserMatch]:
+        """Users whose name or email contains `text`."""
+        params: replies.TextParams = {"text": text}
+        return cast(replies.UserMatches, self._call("find_users", params))["users"]

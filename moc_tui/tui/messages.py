@@ -6,11 +6,21 @@ that started the worker handles it on the UI thread. Tests assert on them via `m
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from textual.message import Message
 
-View = dict[str, Any]
+from moc_tui.protocol.events import ProgressEvent
+from moc_tui.protocol.replies import HelloReply, ResetReply
+from moc_tui.protocol.views import (
+    AuditView,
+    ErrorView,
+    NotActivatedView,
+    PlanView,
+    ProjectSuggestion,
+    RequestView,
+    UserMatch,
+)
 
 
 class WorkerMessage(Message, bubble=False):
@@ -20,7 +30,7 @@ class WorkerMessage(Message, bubble=False):
 class Greeted(WorkerMessage):
     """`hello` answered: cloud, tabs, operator."""
 
-    def __init__(self, info: View) -> None:
+    def __init__(self, info: HelloReply) -> None:
         super().__init__()
         self.info = info
 
@@ -28,7 +38,7 @@ class Greeted(WorkerMessage):
 class RequestsLoaded(WorkerMessage):
     """A list op answered (`kind` is "access" or "quota")."""
 
-    def __init__(self, kind: str, views: list[View]) -> None:
+    def __init__(self, kind: str, views: Sequence[RequestView]) -> None:
         super().__init__()
         self.kind = kind
         self.views = views
@@ -44,7 +54,7 @@ class CallFailed(WorkerMessage):
 
 
 class PlansReady(WorkerMessage):
-    def __init__(self, kind: str, plans: list[View]) -> None:
+    def __init__(self, kind: str, plans: Sequence[PlanView]) -> None:
         super().__init__()
         self.kind = kind
         self.plans = plans
@@ -53,15 +63,14 @@ class PlansReady(WorkerMessage):
 class RowEventReceived(WorkerMessage):
     """One streamed progress event of the row `key` (row_started, step_done, ...)."""
 
-    def __init__(self, key: str, event: str, data: View) -> None:
+    def __init__(self, key: str, event: ProgressEvent) -> None:
         super().__init__()
         self.key = key
         self.event = event
-        self.data = data
 
 
 class RowFinished(WorkerMessage):
-    """The backend answered for one row: done, failed (with the step) or not sent."""
+    """The batch's reply for one row: done, failed (with the step), stopped or not sent."""
 
     def __init__(self, key: str, status: str, message: str = "", step: str = "") -> None:
         super().__init__()
@@ -78,13 +87,13 @@ class RunFinished(WorkerMessage):
 
 
 class ErrorsLoaded(WorkerMessage):
-    def __init__(self, records: list[View]) -> None:
+    def __init__(self, records: Sequence[ErrorView]) -> None:
         super().__init__()
         self.records = records
 
 
 class TrailLoaded(WorkerMessage):
-    def __init__(self, records: list[View]) -> None:
+    def __init__(self, records: Sequence[AuditView]) -> None:
         super().__init__()
         self.records = records
 
@@ -93,7 +102,7 @@ class PasswordResetDone(WorkerMessage):
     """The reset answered (`result` as the backend sent it, no PIN); `username` and
     `reference` as asked, for a confirmed second call."""
 
-    def __init__(self, result: View, username: str = "", reference: str = "") -> None:
+    def __init__(self, result: ResetReply, username: str = "", reference: str = "") -> None:
         super().__init__()
         self.result = result
         self.username = username
@@ -103,7 +112,9 @@ class PasswordResetDone(WorkerMessage):
 class SuggestionsLoaded(WorkerMessage):
     """A look-up while typing answered: `kind` "projects" or "users", for the `text` asked."""
 
-    def __init__(self, kind: str, text: str, items: list[View]) -> None:
+    def __init__(
+        self, kind: str, text: str, items: Sequence[ProjectSuggestion] | Sequence[UserMatch]
+    ) -> None:
         super().__init__()
         self.kind = kind
         self.text = text
@@ -113,6 +124,6 @@ class SuggestionsLoaded(WorkerMessage):
 class NotActivatedLoaded(WorkerMessage):
     """`list_not_activated` answered: users who never set their password."""
 
-    def __init__(self, users: list[View]) -> None:
+    def __init__(self, users: Sequence[NotActivatedView]) -> None:
         super().__init__()
         self.users = users

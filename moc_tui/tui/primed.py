@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from moc_tui.backend.client import BackendClient
-from moc_tui.tui.backend_link import EventCallback
+from moc_tui.protocol.client import BackendClient
+from moc_tui.protocol.events import EventCallback
 
-Call = tuple[str, dict[str, Any]]
+Call = tuple[str, Mapping[str, object]]
 
 
-def _key(op: str, params: dict[str, Any] | None) -> str:
-    return json.dumps([op, params or {}], sort_keys=True)
+def _key(op: str, params: Mapping[str, object] | None) -> str:
+    return json.dumps([op, dict(params or {})], sort_keys=True)
 
 
 class PrimedBackend:
@@ -51,7 +51,7 @@ class PrimedBackend:
     def call(
         self,
         op: str,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         on_event: EventCallback | None = None,
     ) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moc_tui.backend.deploy.fsops import write_atomic
-from moc_tui.backend.protocol import OPERATOR_PATTERN
+from moc_tui.protocol.wire import OPERATOR_PATTERN
 
 KEY_TYPES = frozenset(
     {

@@ -13,7 +13,8 @@ from rich.text import Text
 from textual import work
 from textual.binding import BindingType
 
-from moc_tui.tui.backend_link import View, explain
+from moc_tui.protocol.views import RecordView as View
+from moc_tui.tui.backend_link import explain
 from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import CallFailed, NotActivatedLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings

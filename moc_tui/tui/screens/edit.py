@@ -15,7 +15,8 @@ pickable. When the look-up fails, the projects named in the pending list are sug
 from __future__ import annotations
 
 import difflib
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -30,12 +31,14 @@ from moc_tui.core.access.problems import ROW, RowContext, edit_problems
 from moc_tui.core.access.request import ProjectAction
 from moc_tui.core.identifiers import PROJECT_NAME_MAX
 from moc_tui.core.text import trim, visible
-from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
+
+View = Mapping[str, Any]  # a row's view (protocol.views.AccessView), a suggestion
 
 FIELDS: list[tuple[str, str]] = [
     ("project", "Project"),
@@ -266,7 +269,7 @@ class EditModal(Dialog[bool]):
                 if view is None:
                     raise LookupError("the row left the pending list; reload")
                 self.view, self.saved = dict(view), True  # the next write needs the new fingerprint
-            self.post_message(RequestsLoaded("edit", [view] if view else []))
+            self.post_message(RequestsLoaded("edit", []))  # saved: the modal closes
         except Exception as error:
             text = str(error) if isinstance(error, LookupError) else explain(error)
             self.post_message(CallFailed("save", text))

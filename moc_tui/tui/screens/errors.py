@@ -9,7 +9,8 @@ from textual import work
 from textual.binding import Binding, BindingType
 
 from moc_tui.core.step_names import step_label
-from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.protocol.views import RecordView as View
+from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import CallFailed, ErrorsLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
@@ -83,7 +84,8 @@ class ErrorsScreen(RecordsScreen):
             if not self.loaded:
                 return ""
             return "no error matches the filter" if self.records else "no errors"
-        step = f" at {step_label(str(record['step']))}" if record.get("step") else ""
+        name = record.get("step")
+        step = f" at {step_label(str(name))}" if name else ""
         acked = record.get("acknowledged_by")
         ack = f" (acknowledged by {acked})" if acked else ""
         return (
@@ -100,5 +102,6 @@ class ErrorsScreen(RecordsScreen):
 
     def action_acknowledge(self) -> None:
         record = self.cursor_record()
-        if record is not None and not record.get("acknowledged_by"):
-            self.ack(int(record["id"]))
+        error_id = None if record is None else record.get("id")
+        if isinstance(error_id, int) and record is not None and not record.get("acknowledged_by"):
+            self.ack(error_id)

@@ -8,6 +8,7 @@ reason. The plan scrolls with the usual keys (↓ j PgDn End …) wherever the f
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -50,7 +51,7 @@ def compact(lines: list[str]) -> list[str]:
     return out
 
 
-def plan_text(kind: str, plans: list[dict[str, Any]], cloud: str) -> Text:
+def plan_text(kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> Text:
     """The whole plan as one literal Text: the skipped requests first with their reasons, then
     a heading per request with its actions below."""
     ok = [p for p in plans if p.get("ok")]
@@ -111,7 +112,7 @@ class PlanModal(Dialog[bool]):
         Binding("home,g", "scroll('home')", "Top of the plan", show=False),
     ]
 
-    def __init__(self, kind: str, plans: list[dict[str, Any]], cloud: str) -> None:
+    def __init__(self, kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> None:
         super().__init__()
         self.kind = kind
         self.plans = plans

@@ -1,18 +1,21 @@
 """Progress of a run: per row and per step from the streamed events, an overall bar.
 
-The screen sends ONE row per `provision`/`apply_quota` call. Cancel (`c`) sends no further row
-and asks the backend (`cancel`) to stop the row in hand before its next step: the step running
-finishes, what is done stays journaled, the row stays pending ("stopped"), and provisioning it
-again resumes where it stopped. Because a finished row moves to the done tab and the rows below
-shift, the list is re-read after each row and the next request is found again by its request
-key; if anything the operator saw in the plan changed, that row is not sent. `r` retries failed
-and stopped rows through a fresh plan and confirm.
+The screen sends every confirmed row in ONE `provision`/`apply_quota` call, with the fingerprint
+of what the plan showed; the backend fails alone a row that changed since (or is held by another
+session) and runs the rest, streaming each row's and step's events, which drive the rows here;
+its reply says each row's outcome. The finished rows move to the done tab together, at the end,
+so the row numbers stay valid for the whole run. Cancel (`c`) asks the backend (`cancel`) to
+stop before the next step: the step running finishes, what is done stays journaled, the row in
+hand stays pending ("stopped") and the rows after it are not started ("not sent"); provisioning
+them again resumes where they stopped. `r` retries failed and stopped rows through a fresh plan
+and confirm.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -22,7 +25,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar
 
 from moc_tui.core.step_names import step_label
-from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.protocol.events import EventKind, ProgressEvent
+from moc_tui.protocol.replies import BatchReply
+from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, PlanView, RequestView, is_access, is_quota
+from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.text import cell
@@ -31,14 +37,6 @@ from moc_tui.tui.widgets.requests_table import DONE, FAILED, GLYPHS, RUNNING, ST
 
 QUEUED, NOT_SENT, STOPPED = "queued", "not sent", "stopped"
 AGAIN = (FAILED, NOT_SENT, STOPPED)  # what `r` retries
-_VOLATILE = ("row", "fingerprint")
-
-
-def same_request(seen: View, now: View) -> bool:
-    """True when the row still holds what the plan showed (row number and fingerprint aside)."""
-    return {k: v for k, v in seen.items() if k not in _VOLATILE} == {
-        k: v for k, v in now.items() if k not in _VOLATILE
-    }
 
 
 class ProgressScreen(Screen[dict[str, RowState]]):
@@ -56,7 +54,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         super().__init__()
         self.link = link
         self.kind = kind
-        self.states = {s.key: RowState(s.key, dict(s.view), QUEUED) for s in states}
+        self.states = {s.key: RowState(s.key, s.view, QUEUED) for s in states}
         self.steps: dict[str, list[str]] = {s.key: [] for s in states}
         self.running = False
         self.cancel = threading.Event()
@@ -99,55 +97,70 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             state.status, state.reason = QUEUED, ""
             self._refresh_row(state.key)
         self._summarise()
-        self.run_rows([(s.key, dict(s.view)) for s in states])
+        self.run_rows([(s.key, s.view) for s in states])
 
     # the worker ----------------------------------------------------------------------------------
-    def _list(self) -> dict[str, View]:
-        views = self.link.list_access() if self.kind == "access" else self.link.list_quota()
-        return {str(v.get("request_key")): v for v in views}
+    def _list(self) -> dict[str, RequestView]:
+        views: Sequence[RequestView] = (
+            self.link.list_access() if self.kind == "access" else self.link.list_quota()
+        )
+        return {v["request_key"]: v for v in views}
 
-    def _send(self, view: View, key: str) -> View:
-        def on_event(event: str, data: dict[str, Any]) -> None:
-            self.post_message(RowEventReceived(key, event, data))
-
+    def _send(
+        self, views: list[RequestView], on_event: Callable[[ProgressEvent], None]
+    ) -> BatchReply:
         if self.kind == "access":
-            return self.link.provision(view, on_event)
-        return self.link.apply_quota(view, on_event)
+            return self.link.provision([v for v in views if is_access(v)], on_event)
+        return self.link.apply_quota([v for v in views if is_quota(v)], on_event)
 
     @work(thread=True, exclusive=True, group="run", exit_on_error=False)
-    def run_rows(self, rows: list[tuple[str, View]]) -> None:
-        fresh: dict[str, View] | None = None
-        for index, (key, seen) in enumerate(rows):
-            if self.cancel.is_set():
-                self.post_message(RowFinished(key, NOT_SENT, "cancelled before it was sent"))
-                continue
-            try:
-                if fresh is None and index > 0:
-                    fresh = self._list()
-                now = seen if fresh is None else fresh.get(key.split("@")[0])
-                if now is None:
-                    raise LookupError("no longer pending (moved or unapproved); reload")
-                if not same_request(seen, now):
-                    raise LookupError("changed since the plan; review it again")
-                self.post_message(RowEventReceived(key, "sending", {}))
-                result = self._send(now, key)
-            except LookupError as gone:
-                self.post_message(RowFinished(key, FAILED, str(gone)))
-                continue
-            except Exception as error:
+    def run_rows(self, rows: list[tuple[str, RequestView]]) -> None:
+        """All `rows` in one call; each row's outcome from the reply, its progress from events."""
+        keys = {view["row"]: key for key, view in rows}
+        started: set[int] = set()
+
+        def on_event(event: ProgressEvent) -> None:
+            if event["kind"] == EventKind.ROWS_MOVED:
+                return  # the reply says which rows are done
+            if event["kind"] == EventKind.ROW_STARTED:
+                started.add(event["row"])
+            key = keys.get(event["row"])
+            if key is not None:
+                self.post_message(RowEventReceived(key, event))
+
+        try:
+            reply = self._send([view for _, view in rows], on_event)
+        except Exception as error:  # refused as a whole (every row busy, session lost, ...)
+            for key in keys.values():
                 self.post_message(RowFinished(key, FAILED, explain(error)))
-                fresh = None
-                continue
-            failed = result.get("failed") or []
-            if failed:
-                first = failed[0]
-                message = str(first.get("message", ""))
-                self.post_message(RowFinished(key, FAILED, message, str(first.get("step", ""))))
-            elif result.get("cancelled"):
-                self.post_message(RowFinished(key, STOPPED, "cancelled; retry resumes it"))
-            else:
-                self.post_message(RowFinished(key, DONE))
-            fresh = None  # rows moved: find the next one again by its key
+            self.post_message(RunFinished(self.cancel.is_set()))
+            return
+        answered: set[int] = set()
+        for failure in reply["failed"]:
+            if failure["row"] in keys and failure["row"] not in answered:
+                answered.add(failure["row"])
+                key = keys[failure["row"]]
+                # a row that never ran says why in its message; a step failed names its step
+                step = "" if failure["step"] in (NOT_AS_SHOWN, HELD) else failure["step"]
+                self.post_message(RowFinished(key, FAILED, failure["message"], step))
+        for row in reply["cancelled"]:
+            if row in keys and row not in answered:
+                answered.add(row)
+                if row in started:
+                    self.post_message(
+                        RowFinished(keys[row], STOPPED, "cancelled; retry resumes it")
+                    )
+                else:
+                    self.post_message(
+                        RowFinished(keys[row], NOT_SENT, "cancelled before it started")
+                    )
+        for row in reply["done"]:
+            if row in keys and row not in answered:
+                answered.add(row)
+                self.post_message(RowFinished(keys[row], DONE))
+        for row, key in keys.items():
+            if row not in answered:
+                self.post_message(RowFinished(key, FAILED, "the backend did not answer for it"))
         self.post_message(RunFinished(self.cancel.is_set()))
 
     # messages ------------------------------------------------------------------------------------
@@ -155,17 +168,17 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         state = self.states.get(message.key)
         if state is None:
             return
-        if message.event in ("sending", "row_started"):
+        event = message.event
+        if event["kind"] == EventKind.ROW_STARTED:
             state.status = RUNNING
-        elif message.event == "step_done":
-            step = step_label(str(message.data.get("step", "?")))
+        elif event["kind"] == EventKind.STEP_DONE:
             self.steps[message.key].append(
-                step + (" (earlier)" if message.data.get("resumed") else "")
+                step_label(event["step"]) + (" (earlier)" if event["resumed"] else "")
             )
-        elif message.event == "row_warning" or message.event == "row_failed":
-            state.reason = str(message.data.get("message", ""))
-        elif message.event == "row_cancelled":
-            step = str(message.data.get("step", ""))
+        elif event["kind"] in (EventKind.ROW_WARNING, EventKind.ROW_FAILED):
+            state.reason = event["message"]
+        elif event["kind"] == EventKind.ROW_CANCELLED:
+            step = event["step"]
             self.steps[message.key].append(
                 f"stopped before {step_label(step)}" if step else "not started"
             )
@@ -271,10 +284,10 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             views = [fresh[k.split("@")[0]] for k in keys if k.split("@")[0] in fresh]
             if not views:
                 raise LookupError("the failed rows are no longer pending; reload the list")
-            plans = (
-                self.link.plan_access(views)
+            plans: Sequence[PlanView] = (
+                self.link.plan_access([v for v in views if is_access(v)])
                 if self.kind == "access"
-                else self.link.plan_quota(views)
+                else self.link.plan_quota([v for v in views if is_quota(v)])
             )
             for state in self.retrying:
                 state.view = fresh.get(state.key.split("@")[0], state.view)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from moc_tui.tui.backend_link import View
+from moc_tui.protocol.views import PlanView, RequestView, is_quota
 from moc_tui.tui.screens.requests import RequestsScreen
 from moc_tui.tui.widgets.requests_table import QUOTA_COLUMNS
 
@@ -28,8 +29,8 @@ class QuotaScreen(RequestsScreen):
         Binding("escape", "escape", "Back"),
     ]
 
-    def list_op(self) -> list[View]:
+    def list_op(self) -> Sequence[RequestView]:
         return self.link.list_quota()
 
-    def plan_op(self, views: list[View]) -> list[View]:
-        return self.link.plan_quota(views)
+    def plan_op(self, views: list[RequestView]) -> Sequence[PlanView]:
+        return self.link.plan_quota([v for v in views if is_quota(v)])

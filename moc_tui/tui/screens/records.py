@@ -9,6 +9,7 @@ differs: its ids and words, its columns and cells, its load worker and loaded me
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 from textual.widgets.data_table import ColumnKey
 
-from moc_tui.tui.backend_link import BackendLink, View
+from moc_tui.protocol.views import RecordView as View
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed
 from moc_tui.tui.screens.trail import TrailModal, subject
 from moc_tui.tui.widgets.bars import StatusLine
@@ -119,8 +121,8 @@ class RecordsScreen(Screen[None]):
         self.table._require_update_dimensions = True  # private; Textual is pinned exactly
         self.table.refresh()
 
-    def show_records(self, records: list[View]) -> None:
-        self.records = records
+    def show_records(self, records: Sequence[View]) -> None:
+        self.records = list(records)
         self.loaded = True
         self.refresh_rows()
 

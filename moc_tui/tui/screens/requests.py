@@ -6,7 +6,8 @@ they call and a few keys. Workers call the backend link in a thread and post mes
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
-from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.protocol.views import PlanView, RequestView, is_access
+from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
@@ -84,11 +86,11 @@ class RequestsScreen(Screen[None]):
         )
 
     # backend calls (thread workers; they only post messages) ------------------------------------
-    def list_op(self) -> list[View]:
+    def list_op(self) -> Sequence[RequestView]:
         return self.link.list_access()
 
-    def plan_op(self, views: list[View]) -> list[View]:
-        return self.link.plan_access(views)
+    def plan_op(self, views: list[RequestView]) -> Sequence[PlanView]:
+        return self.link.plan_access([v for v in views if is_access(v)])
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self) -> None:
@@ -100,7 +102,7 @@ class RequestsScreen(Screen[None]):
             self.post_message(CallFailed("load", explain(error)))
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def plan(self, views: list[View]) -> None:
+    def plan(self, views: list[RequestView]) -> None:
         try:
             self.post_message(PlansReady(self.kind, self.plan_op(views)))
         except Exception as error:
@@ -227,6 +229,6 @@ class RequestsScreen(Screen[None]):
         self.query_one("#counts", StatusLine).say("loading…")
         self.load()
 
-    def selected_view(self) -> dict[str, Any] | None:
+    def selected_view(self) -> RequestView | None:
         state = self.table.cursor_state()
         return None if state is None else state.view

@@ -14,6 +14,7 @@ pauses. `↓` enters the list, `Enter` puts the name in the field and moves on t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -98,7 +99,7 @@ class ResetModal(Dialog[None]):
         super().__init__()
         self.link = link
         self.busy = False
-        self.matches: list[dict[str, object]] = []
+        self.matches: list[Mapping[str, object]] = []
         self.asked = ""
         self.picked = ""
 
@@ -214,7 +215,7 @@ class ResetModal(Dialog[None]):
     @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
     def reset(self, username: str, reference: str, again: bool) -> None:
         try:
-            result = self.link.reset_password(username, reference, again, lambda _e, _d: None)
+            result = self.link.reset_password(username, reference, again, lambda _event: None)
             self.post_message(PasswordResetDone(result, username, reference))
         except Exception as error:
             self.post_message(CallFailed("reset", explain(error)))

@@ -18,7 +18,8 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from moc_tui.core.step_names import action_label
-from moc_tui.tui.backend_link import BackendLink, View, explain
+from moc_tui.protocol.views import AuditView
+from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
 from moc_tui.tui.screens.help import Dialog
@@ -51,7 +52,7 @@ class TrailModal(Dialog[None]):
         self.link = link
         self.request_key = request_key
         self.about = about or "a request"
-        self.records: list[View] = []
+        self.records: list[AuditView] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):

@@ -6,6 +6,7 @@ markup, and the header never sets the terminal title from data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
@@ -15,7 +16,11 @@ from moc_tui.tui.text import plain
 
 
 def header_text(
-    info: dict[str, Any], sheet_key: str, operator: str, title: str = "", sheet_label: str = "sheet"
+    info: Mapping[str, Any],
+    sheet_key: str,
+    operator: str,
+    title: str = "",
+    sheet_label: str = "sheet",
 ) -> Text:
     """`title` (which list this is) first, then where the work goes and as whom."""
     text = Text()
@@ -37,7 +42,7 @@ class HeaderBar(Static):
 
     def show(
         self,
-        info: dict[str, Any],
+        info: Mapping[str, Any],
         sheet_key: str,
         operator: str,
         title: str = "",

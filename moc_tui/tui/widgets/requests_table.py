@@ -19,9 +19,10 @@ from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, Row, RowKey
 
+from moc_tui.protocol.views import RequestView, is_quota
 from moc_tui.tui.text import cell, plain
 
-View = dict[str, Any]
+View = RequestView
 
 READY, PROBLEM, RUNNING, DONE, FAILED = "ready", "problem", "in progress", "done", "failed"
 GLYPHS = {READY: "●", PROBLEM: "▲", RUNNING: "…", DONE: "✓", FAILED: "✗"}
@@ -98,7 +99,7 @@ def column_value(view: View, column: str) -> str:
     if column == "name":
         return name_of(view)
     if column == "requested":
-        requested = view.get("requested") or {}
+        requested = view["requested"] if is_quota(view) else {}
         return ", ".join(f"{k}={v}" for k, v in requested.items())
     return str(view.get(column, ""))
 

@@ -8,7 +8,7 @@ built with `tui.text.plain`: an OptionList given a `str` would parse it as marku
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from moc_tui.tui.text import plain
 
-View = dict[str, Any]
+View = Mapping[str, Any]  # protocol.views.ProjectSuggestion or UserMatch
 DEBOUNCE = 0.3  # seconds of no typing before the backend is asked
 
 

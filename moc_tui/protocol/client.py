@@ -1,4 +1,4 @@
-"""The TUI's side of the protocol: start the backend, send requests, route replies and events.
+"""The TUI's side of the pipe: start the backend, send requests, route replies and events.
 
 Thread-safe: any thread may `call()`; one reader thread matches replies to callers by id and
 hands events to the caller's callback. The backend runs in its own session (no SIGHUP or Ctrl+C
@@ -14,14 +14,14 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moc_tui.backend.protocol import CANCELLABLE
+from moc_tui.protocol.events import EventCallback, join
+from moc_tui.protocol.wire import CANCELLABLE
 
-EventCallback = Callable[[str, dict[str, Any]], None]
 SUDO = "/usr/bin/sudo"
 
 
@@ -90,7 +90,7 @@ class BackendClient:
     def call(
         self,
         op: str,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         on_event: EventCallback | None = None,
         timeout: float | None = None,
@@ -102,7 +102,7 @@ class BackendClient:
             if self.startup_error is not None:
                 raise self.startup_error
             self._pending[request_id] = pending
-        line = json.dumps({"id": request_id, "op": op, "params": params or {}}) + "\n"
+        line = json.dumps({"id": request_id, "op": op, "params": dict(params or {})}) + "\n"
         try:
             with self._write_lock:
                 assert self.process.stdin is not None
@@ -187,10 +187,12 @@ class BackendClient:
             pending = self._pending.get(request_id) if isinstance(request_id, int) else None
         if "event" in message:
             callback = (pending.on_event if pending else None) or self._on_event
-            if callback is not None:
+            data = message.get("data")
+            event = join(str(message["event"]), data if isinstance(data, dict) else {})
+            if callback is not None and event is not None:
                 # a bug in a UI callback must not kill the reader thread
                 with contextlib.suppress(Exception):
-                    callback(str(message["event"]), dict(message.get("data") or {}))
+                    callback(event)
             return
         if pending is None:
             error = message.get("error") or {}

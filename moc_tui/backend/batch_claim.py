@@ -1,0 +1,96 @@
+"""The rows a batch op may run: what the operator saw, locked, as read again under the locks.
+
+One call carries every confirmed row. Each row is checked on its own: one that left the pending
+list or changed since the operator saw it (its fingerprint differs) fails alone, with the reason
+in the reply's `failed` list; one held by another session fails alone naming the holder. Only
+when every row is held elsewhere is the whole call refused as `busy` (there is nothing to run),
+which is what a one-row call has always answered. Two reads whatever the number of rows: one
+to find the requests and their lock keys, one under the locks (`core.workflow.exclusive`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from moc_tui.backend import views
+from moc_tui.core.journal import Journal
+from moc_tui.core.locks import Locks
+from moc_tui.core.text import visible
+from moc_tui.core.workflow.batch import SheetRow
+from moc_tui.core.workflow.exclusive import claim
+from moc_tui.protocol.events import ProgressEvent
+from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, FailureView
+from moc_tui.protocol.wire import ProtocolError as Refused
+
+Emit = Callable[[ProgressEvent], None]
+Tabs = Mapping[str, Sequence[Sequence[str]]]
+R = TypeVar("R", bound=SheetRow)
+
+
+@dataclass
+class Claimed(Generic[R]):
+    """The requests to run (locked, as re-read) and the rows that fail without running."""
+
+    tabs: Tabs
+    requests: list[R] = field(default_factory=list)
+    failed: list[FailureView] = field(default_factory=list)
+
+
+def _failure(row: int, email: str, step: str, message: str) -> FailureView:
+    return {"row": row, "email": visible(email, views.SHORT), "step": step, "message": message}
+
+
+@contextlib.contextmanager
+def claim_rows(
+    locks: Locks,
+    journal: Journal,
+    tab: str,
+    rows: Sequence[tuple[int, str]],
+    read: Callable[[], tuple[Tabs, Sequence[R]]],
+    *,
+    key_of: Callable[[R], str],
+    lock_keys: Callable[[R], Sequence[str]],
+) -> Iterator[Claimed[R]]:
+    """Hold the locks of every row still as the operator saw it, for the `with` block."""
+    _, pending = read()
+    by_row = {r.row: r for r in pending}
+    seen: list[R] = []
+    failed: list[FailureView] = []
+    for row, fingerprint in rows:
+        request = by_row.get(row)
+        if request is None:
+            why = f"row {row} is no longer a pending request (moved, edited or unapproved)"
+            failed.append(_failure(row, "", NOT_AS_SHOWN, why + "; reload the list"))
+        elif views.fingerprint(tab, row, request.cells) != fingerprint:
+            why = f"row {row} changed since it was shown (or rows moved); reload the list"
+            failed.append(_failure(row, request.email, NOT_AS_SHOWN, why))
+        else:
+            seen.append(request)
+    shown = {key_of(r): r for r in seen}
+    with claim(locks, journal, seen, key_of, lock_keys, read) as claimed:
+        if claimed.busy and len(claimed.busy) == len(rows):  # nothing to run, nothing else to say
+            request, busy = claimed.busy[0]
+            raise Refused(
+                "busy",
+                f"row {request.row}: {busy}",
+                row=request.row,
+                holder=views.clean(busy.holder, views.SHORT),
+            )
+        result: Claimed[R] = Claimed(claimed.tabs, failed=failed)
+        for request, busy in claimed.busy:
+            failure = _failure(request.row, request.email, HELD, f"row {request.row}: {busy}")
+            failure["holder"] = views.clean(busy.holder, views.SHORT)
+            result.failed.append(failure)
+        for request, why in claimed.gone:
+            result.failed.append(_failure(request.row, request.email, NOT_AS_SHOWN, why))
+        for request in claimed.requests:
+            before = shown[key_of(request)]
+            if (request.row, request.cells) != (before.row, before.cells):
+                why = f"row {before.row} changed while this run started; reload the list"
+                result.failed.append(_failure(before.row, before.email, NOT_AS_SHOWN, why))
+            else:
+                result.requests.append(request)
+        yield result

@@ -1,0 +1,29 @@
+"""One set of ops, named alike everywhere: the wire's schemas, the typed parameters and replies,
+and the backend's handlers. A new op (or a renamed parameter) must change all of them."""
+
+from __future__ import annotations
+
+from typing import NotRequired, get_args, get_origin, get_type_hints
+
+from moc_tui.backend.ops import Session
+from moc_tui.protocol.replies import PARAMS, REPLIES, Op
+from moc_tui.protocol.wire import SCHEMAS
+
+
+def test_every_op_has_a_schema_typed_params_a_reply_type_and_a_handler() -> None:
+    ops = set(get_args(Op))
+    assert set(SCHEMAS) == ops
+    assert set(PARAMS) == ops and set(REPLIES) == ops
+    handled = {name.removeprefix("op_") for name in dir(Session) if name.startswith("op_")}
+    # hello is the session's own; cancel is answered by the server's inbox, while ops run
+    assert handled | {"hello", "cancel"} == ops
+
+
+def test_the_typed_params_name_the_schema_fields_required_alike() -> None:
+    for op, params in PARAMS.items():
+        spec = SCHEMAS[op]
+        hints = get_type_hints(params, include_extras=True)
+        assert set(hints) == set(spec), op
+        for name, field in spec.items():
+            optional = get_origin(hints[name]) is NotRequired
+            assert optional is not field.required, (op, name)
