@@ -270,5 +270,5 @@ class Session(QuotaResetOps, LookupOps):
         self, services: Services, params: dict[str, Any], emit: Emit
     ) -> dict[str, Any]:
         """Users who never set their password, after every renewed link (the cron job's list)."""
-        found = not_activated(services.journal.path)
+        found = not_activated(services.journal)
         return {"users": [views.clean(dataclasses.asdict(u)) for u in found[-500:]]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +22,16 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One completed step of a request: what it recorded, and when."""
+
+    request_key: str
+    step: str
+    data: dict[str, Any]
+    at: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,19 @@ class Journal:
             (request_key,),
         )
         return {row["step"]: json.loads(row["data"]) for row in rows}
+
+    def with_step(self, step: str, *, without: Sequence[str] = ()) -> list[StepRecord]:
+        """Every request that completed `step` and none of `without`, oldest first."""
+        rows = self._conn.execute(
+            "SELECT request_key, step, data, at FROM steps s WHERE step = ? AND status = 'done'"
+            " AND NOT EXISTS (SELECT 1 FROM steps c WHERE c.request_key = s.request_key"
+            " AND c.status = 'done' AND c.step IN (SELECT value FROM json_each(?)))"
+            " ORDER BY at, request_key",
+            (step, json.dumps(list(without))),
+        )
+        return [
+            StepRecord(r["request_key"], r["step"], json.loads(r["data"]), r["at"]) for r in rows
+        ]
 
     # outbox --------------------------------------------------------------------------------
     def enqueue_mail(self, request_key: str, kind: str, payload: Mapping[str, Any]) -> bool:
