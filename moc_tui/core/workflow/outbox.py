@@ -51,7 +51,9 @@ def send_claimed(
 
     `prepare` turns the stored payload into the one sent (it fills in a link at send time); it
     runs after the claim, so a link is renewed only by the run that sends it. A failure is
-    recorded in `describe`'s words (the mail stays queued) and raised to the caller.
+    recorded in `describe`'s words (the mail stays queued) and raised to the caller. Two commits
+    per mail, in a grouped run too: the claim before the server sees the mail, the outcome
+    (with the attempt) right after.
     """
     replacement = superseding(item.payload) if may_have_arrived(item) else None
     if not journal.claim_mail(item, claimer or RUN_ID, replacement):
@@ -62,8 +64,10 @@ def send_claimed(
         result = mailer.send(mail)
     except Exception as error:
         journal.mail_failed(item.id, describe(error))
+        journal.commit()
         raise
     journal.mail_sent(item.id)
+    journal.commit()  # before anything else happens: a rerun must not send it again
     return mail, result
 
 

@@ -84,8 +84,10 @@ class Steps:
         return data
 
     def intent(self, name: str, data: dict[str, Any]) -> None:
-        """Record what is about to be done, before doing it (never emitted: nothing happened)."""
+        """Record what is about to be done, durably, before doing it (never emitted: nothing
+        happened yet). The commit carries every record a grouped run left waiting."""
         self.journal.step_done(self.key, name, data)
+        self.journal.commit()
         self.done[name] = data
 
     def queue_mails(self, mails: Mapping[str, Payload]) -> list[str]:
