@@ -96,7 +96,9 @@ def test_activation_reminders_then_not_activated(
     )
     config = str(stack.settings_path)
     assert main(["provision", "--config", config, "--all"]) == 0
-    password_mails = [m for m in stack.mail.wait_for(6) if "token=" in m.text]
+    provisioning_mails = stack.mail.wait_for(6)
+    assert len({m.peer for m in provisioning_mails}) == 1  # one SMTP connection for the run
+    password_mails = [m for m in provisioning_mails if "token=" in m.text]
     val_link = link_in(next(m for m in password_mails if m.rcpt_tos == (val,)))
     browser = FormUser()
     browser.open(val_link)
@@ -139,6 +141,30 @@ def test_activation_reminders_then_not_activated(
     assert waiting(journal) == []
     assert main(["activation", "--config", config]) == 0
     assert stack.mail.received == []
+
+
+@pytest.mark.keystone
+def test_one_run_sends_every_reminder_over_one_connection(
+    make_stack: MakeStack, clock: FakeClock
+) -> None:
+    s = secrets.token_hex(4)
+    names = [f"ida.{s}@example.org", f"jo.{s}@example.org"]
+    stack = make_stack(
+        [
+            access_row(email=name, new_project=f"p{n}-{s}", timestamp=f"11/1/2026 9:0{n}:00")
+            for n, name in enumerate(names)
+        ]
+    )
+    config = str(stack.settings_path)
+    assert main(["provision", "--config", config, "--all"]) == 0
+    stack.mail.wait_for(6)
+    stack.mail.clear()
+    clock.advance(LIFETIME)
+    assert main(["activation", "--config", config]) == 0
+    reminders = stack.mail.wait_for(2)
+    assert sorted(m.rcpt_tos for m in reminders) == [(n,) for n in names]
+    assert len({m.peer for m in reminders}) == 1
+    assert all(m.message["Message-ID"] and m.message["Date"] for m in reminders)
 
 
 # -- unit level: fakes for setpass and mail, a real journal ---------------------------------------
