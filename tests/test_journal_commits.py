@@ -2,7 +2,7 @@
 
 Counted from the statements SQLite itself runs (its trace callback), not from the journal's own
 counter, which must agree. The bound is the engine's commit boundary
-(`moc_tui.core.provision.engine`): for a new user with a new project and three mails, 9 commits;
+(`moc_tui.core.provision.engine`): for a new user with a new project and three mails, 7 commits;
 for an existing user joining a project (one mail), 3; plus one for the run's sheet move.
 """
 
@@ -18,7 +18,7 @@ from moc_tui.core.journal.db import connect
 from tests.provision_fakes import World, make_world
 from tests.sample_rows import access_row
 
-PER_NEW_REQUEST = 9
+PER_NEW_REQUEST = 7
 PER_JOINING_REQUEST = 3
 PER_RUN = 1
 
@@ -70,7 +70,7 @@ def fresh(world: World) -> World:
 
 
 @pytest.mark.parametrize("n", [1, 10])
-def test_a_new_user_and_project_costs_nine_commits(
+def test_a_new_user_and_project_costs_seven_commits(
     tmp_path: Path, commits: Commits, n: int
 ) -> None:
     world = fresh(make_world(tmp_path, new_rows(n)))

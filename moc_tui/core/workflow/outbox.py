@@ -39,6 +39,10 @@ def may_have_arrived(item: OutboxItem) -> bool:
     return bool(item.attempts or item.claimed_by)
 
 
+def nothing() -> None:
+    return None
+
+
 def send_claimed(
     journal: Journal,
     item: OutboxItem,
@@ -46,28 +50,32 @@ def send_claimed(
     prepare: Callable[[Payload], Payload] = unchanged,
     claimer: str = "",
     describe: Callable[[Exception], str] = str,
+    claimed: Callable[[], None] = nothing,
 ) -> tuple[OutgoingMail, SendResult] | None:
     """Claim `item`, send it and record the outcome; None when another run claimed it first.
 
     `prepare` turns the stored payload into the one sent (it fills in a link at send time); it
     runs after the claim, so a link is renewed only by the run that sends it. A failure is
-    recorded in `describe`'s words (the mail stays queued) and raised to the caller. Two commits
-    per mail, in a grouped run too: the claim before the server sees the mail, the outcome
-    (with the attempt) right after.
+    recorded in `describe`'s words (the mail stays queued) and raised to the caller.
+
+    The claim is committed before the server sees the mail, and with it whatever the journal
+    held waiting (in a grouped run, the outcome of the mail sent before this one); `claimed` is
+    called then, when those outcomes are durable. This mail's outcome (with its attempt) waits in
+    a grouped run for the next commit, which the caller makes before anything else happens:
+    the next mail's claim, or its own `Journal.commit()`.
     """
     replacement = superseding(item.payload) if may_have_arrived(item) else None
     if not journal.claim_mail(item, claimer or RUN_ID, replacement):
         return None
+    claimed()
     try:
         mail = OutgoingMail.from_payload(prepare(replacement or item.payload))
         journal.mail_attempt(item.id)
         result = mailer.send(mail)
     except Exception as error:
         journal.mail_failed(item.id, describe(error))
-        journal.commit()
         raise
     journal.mail_sent(item.id)
-    journal.commit()  # before anything else happens: a rerun must not send it again
     return mail, result
 
 

@@ -118,21 +118,34 @@ class Steps:
         mail that may have reached the server before (an attempt whose reply was lost, or a run
         that died holding its claim) goes again as it was, same Message-ID, unless it carries a
         link: that one is new, so the message gets its own Message-ID and opens by saying which
-        earlier message it replaces (`moc_tui.core.workflow.outbox`).
+        earlier message it replaces (`moc_tui.core.workflow.outbox`). In a grouped run a mail's
+        outcome is committed with the next mail's claim (one commit between two mails), and its
+        event is emitted after that commit.
         """
-        failures = []
+        failures: list[str] = []
+        sent_events: list[Event] = []  # told once the journal holds their mails as sent
+
+        def announce() -> None:
+            for event in sent_events:
+                self.emit(event)
+            sent_events.clear()
+
         for item in self.journal.pending_mail(self.key):
             try:
-                sent = send_claimed(self.journal, item, mailer, prepare, claimer, describe)
+                sent = send_claimed(
+                    self.journal, item, mailer, prepare, claimer, describe, claimed=announce
+                )
             except Exception as error:
                 failures.append(f"{item.kind} mail not sent: {describe(error)}")
                 continue
             if sent is None:
                 continue  # another run claimed it between our read and our claim
             mail, result = sent
-            self.emit(StepDone(self.row, f"mail:{item.kind}", {"to": list(mail.to)}))
+            sent_events.append(StepDone(self.row, f"mail:{item.kind}", {"to": list(mail.to)}))
             for address, reason in result.refused.items():
-                self.emit(RowWarning(self.row, f"{address} refused: {reason}"))
+                sent_events.append(RowWarning(self.row, f"{address} refused: {reason}"))
+        self.journal.commit()  # the last mail's outcome, before anything else happens
+        announce()
         if failures:
             raise StepFailed("mail", "; ".join(failures) + " (kept to send on the next run)")
 
