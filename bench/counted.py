@@ -5,7 +5,9 @@
 The hook sits in the measured process itself, at the lowest level every client shares:
 `http.client.HTTPConnection.putrequest` (requests, urllib3, keystoneauth, google-auth's token
 refresh, gspread and urllib all end there, once per request actually sent, retries included)
-and `smtplib.SMTP.connect`. Each is one JSON line appended to COUNTS_FILE, written at once, so
+and `smtplib.SMTP.connect`; and each commit of the journal that wrote a record (SQLite's own
+trace of the statements it runs on `journal.sqlite3`, kind "commit": one fsync each). Each is
+one JSON line appended to COUNTS_FILE, written at once, so
 a long-lived process (the backend) can be read while it runs and a crash loses nothing. A second
 line per HTTP request (`kind` "wait") holds the seconds from sending it to its response headers:
 the time the process spent waiting on that server.
@@ -18,6 +20,7 @@ import json
 import os
 import runpy
 import smtplib
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -31,7 +34,7 @@ from typing import Any
 class Sent:
     """One request as the measured process sent it (path without the query string)."""
 
-    kind: str  # "http", "smtp", or "wait" (the response time of the "http" line before it)
+    kind: str  # "http", "smtp", "commit", or "wait" (the response time of the "http" before it)
     port: int
     method: str
     path: str
@@ -73,9 +76,38 @@ def install(counts: Path) -> None:
         record(kind="smtp", port=port, method="CONNECT", path="")
         return connect(self, host, port, *a, **k)
 
+    open_sqlite = sqlite3.connect
+
+    def traced_connect(database: Any, *a: Any, **k: Any) -> sqlite3.Connection:
+        conn: sqlite3.Connection = open_sqlite(database, *a, **k)
+        if str(database).endswith("journal.sqlite3"):
+            conn.set_trace_callback(_commit_tracer(record))
+        return conn
+
+    sqlite3.connect = traced_connect  # type: ignore[assignment]
     http.client.HTTPConnection.putrequest = counted_putrequest  # type: ignore[method-assign]
     http.client.HTTPConnection.getresponse = timed_getresponse  # type: ignore[method-assign]
     smtplib.SMTP.connect = counted_connect  # type: ignore[method-assign]
+
+
+def _commit_tracer(record: Any) -> Any:
+    """A trace callback recording each transaction that wrote a row (schema migrations not)."""
+    state = {"open": False, "wrote": False}
+
+    def trace(statement: str) -> None:
+        verb = statement.lstrip().split(" ", 1)[0].upper()
+        if verb == "BEGIN":
+            state.update(open=True, wrote=False)
+        elif verb in ("INSERT", "UPDATE", "DELETE"):
+            state["wrote"] = True
+            if not state["open"]:  # autocommit: the statement is its own transaction
+                record(kind="commit", port=0, method=verb, path="")
+        elif verb in ("COMMIT", "ROLLBACK"):
+            if verb == "COMMIT" and state["wrote"]:
+                record(kind="commit", port=0, method=verb, path="")
+            state.update(open=False, wrote=False)
+
+    return trace
 
 
 def read(counts: Path) -> list[Sent]:

@@ -75,6 +75,10 @@ class Run:
     def smtp_connections(self) -> int:
         return sum(1 for s in self.sent if s.kind == "smtp")
 
+    def journal_commits(self) -> int:
+        """Commits of the journal that wrote a record: one fsync each."""
+        return sum(1 for s in self.sent if s.kind == "commit")
+
 
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
@@ -267,6 +271,12 @@ def report(stack: Stack, args: argparse.Namespace, say: Callable[[str], None]) -
         per_run = [s for s in run.http("keystone") if s.path in PER_RUN_PATHS]
         say(f"per run ({label}): {len(per_run)} ({breakdown(per_run, 1)}); tokens: {run.tokens()}")
     say(f"SMTP connections per run: {new.smtp_connections()} for {3 * n} mails")
+    for run, label in ((new, "new user + new project"), (join, "existing user joining")):
+        commits = run.journal_commits()
+        say(
+            f"journal commits (one fsync each), {n} requests ({label}): {commits}, "
+            f"{commits / n:g} per request"
+        )
 
     say("\n== Backend as the TUI drives it (hello, list_access, plan_access, provision) ==")
     session = checked(backend(stack, "crowd", rows(n)), "backend session")

@@ -96,21 +96,24 @@ def test_activation_reminders_then_not_activated(
     )
     config = str(stack.settings_path)
     assert main(["provision", "--config", config, "--all"]) == 0
-    password_mails = [m for m in stack.mail.wait_for(6) if "token=" in m.text]
+    provisioning_mails = stack.mail.wait_for(6)
+    assert len({m.peer for m in provisioning_mails}) == 1  # one SMTP connection for the run
+    password_mails = [m for m in provisioning_mails if "token=" in m.text]
     val_link = link_in(next(m for m in password_mails if m.rcpt_tos == (val,)))
     browser = FormUser()
     browser.open(val_link)
     assert browser.set_password(val_link, "0123", "Val-own-pass-123").status_code == 200
     stack.mail.clear()
     journal_path = stack.settings.state_dir / "journal.sqlite3"
-    assert {w.username for w in waiting(journal_path)} == {una, val}
+    journal = Journal(journal_path)
+    assert {w.username for w in waiting(journal)} == {una, val}
 
     # links still valid: val is settled as activated, una waits
     capsys.readouterr()
     assert main(["activation", "--config", config]) == 0
     assert f"password set: {val}" in capsys.readouterr().out
     assert stack.mail.received == []
-    assert [w.username for w in waiting(journal_path)] == [una]
+    assert [w.username for w in waiting(journal)] == [una]
 
     for _ in (1, 2):
         clock.advance(LIFETIME)
@@ -119,6 +122,7 @@ def test_activation_reminders_then_not_activated(
         (reminder,) = stack.mail.wait_for(1)
         assert reminder.rcpt_tos == (una,)
         assert reminder.message["Subject"] == "Reminder: choose your cloud password"
+        assert reminder.message["Message-ID"] and reminder.message["Date"]
         link = link_in(reminder)
         assert FormUser().open(link).status_code == 200  # the renewed link works
         stack.mail.clear()
@@ -132,11 +136,35 @@ def test_activation_reminders_then_not_activated(
     assert main(["activation", "--config", config]) == 0
     assert f"NOT ACTIVATED (helpdesk: follow up): {una}" in capsys.readouterr().out
     assert stack.mail.received == []
-    (record,) = not_activated(journal_path)
+    (record,) = not_activated(journal)
     assert (record.username, record.reminders, record.reason) == (una, 2, "link expired unused")
-    assert waiting(journal_path) == []
+    assert waiting(journal) == []
     assert main(["activation", "--config", config]) == 0
     assert stack.mail.received == []
+
+
+@pytest.mark.keystone
+def test_one_run_sends_every_reminder_over_one_connection(
+    make_stack: MakeStack, clock: FakeClock
+) -> None:
+    s = secrets.token_hex(4)
+    names = [f"ida.{s}@example.org", f"jo.{s}@example.org"]
+    stack = make_stack(
+        [
+            access_row(email=name, new_project=f"p{n}-{s}", timestamp=f"11/1/2026 9:0{n}:00")
+            for n, name in enumerate(names)
+        ]
+    )
+    config = str(stack.settings_path)
+    assert main(["provision", "--config", config, "--all"]) == 0
+    stack.mail.wait_for(6)
+    stack.mail.clear()
+    clock.advance(LIFETIME)
+    assert main(["activation", "--config", config]) == 0
+    reminders = stack.mail.wait_for(2)
+    assert sorted(m.rcpt_tos for m in reminders) == [(n,) for n in names]
+    assert len({m.peer for m in reminders}) == 1
+    assert all(m.message["Message-ID"] and m.message["Date"] for m in reminders)
 
 
 # -- unit level: fakes for setpass and mail, a real journal ---------------------------------------
@@ -187,13 +215,13 @@ def test_locked_link_is_not_renewed(tmp_path: Path) -> None:
     report = remind_activation(settings, journal, setpass, Users(), outbox)
     assert report.not_activated == ["una@example.org"] and outbox.sent == []
     assert setpass.renewed == 0
-    assert not_activated(journal.path)[0].reason == "link locked by wrong PINs"
+    assert not_activated(journal)[0].reason == "link locked by wrong PINs"
 
 
 def test_reminders_are_counted_from_the_outbox_and_the_link_never_stored(tmp_path: Path) -> None:
     journal, settings = journal_with_registration(tmp_path)
     setpass, outbox = FakeSetpass("expired"), Outbox()
-    (item,) = waiting(journal.path)
+    (item,) = waiting(journal)
     assert item == Waiting("access-1", "u1", "una@example.org")
     report = remind_activation(settings, journal, setpass, Users(), outbox)
     assert report.reminded == ["una@example.org"]
@@ -204,7 +232,7 @@ def test_reminders_are_counted_from_the_outbox_and_the_link_never_stored(tmp_pat
     remind_activation(settings, journal, setpass, Users(), outbox)
     remind_activation(settings, journal, setpass, Users(), outbox)
     assert len(outbox.sent) == 2
-    assert [r.reminders for r in not_activated(journal.path)] == [2]
+    assert [r.reminders for r in not_activated(journal)] == [2]
 
 
 def test_max_reminders_zero_is_off(tmp_path: Path) -> None:
@@ -214,3 +242,28 @@ def test_max_reminders_zero_is_off(tmp_path: Path) -> None:
     journal.step_done("access-1", "setpass", {"registered": True})
     report = remind_activation(settings, journal, FakeSetpass("expired"), Users(), Outbox())
     assert report.reminded == [] and report.not_activated == []
+
+
+class DiesWhileSending(Outbox):
+    """The process dies with the mail handed over, before the journal hears the answer."""
+
+    def send(self, mail: OutgoingMail) -> SendResult:
+        super().send(mail)
+        raise KeyboardInterrupt
+
+
+def test_a_reminder_that_may_have_arrived_is_resent_as_its_replacement(tmp_path: Path) -> None:
+    journal, settings = journal_with_registration(tmp_path)
+    setpass, dying = FakeSetpass("expired"), DiesWhileSending()
+    with pytest.raises(KeyboardInterrupt):
+        remind_activation(settings, journal, setpass, Users(), dying)
+    (held,) = journal.pending_mail("access-1")
+    assert held.claimed_by  # claimed before it went to the server
+    outbox = Outbox()
+    report = remind_activation(settings, journal, setpass, Users(), outbox)
+    assert report.reminded == ["una@example.org"] and setpass.renewed == 2
+    (first,), (resent,) = dying.sent, outbox.sent
+    # the first link died when the second was made: the resend says so, under its own Message-ID
+    assert resent.message_id != first.message_id
+    assert first.message_id in resent.body and "tok2" in resent.body and "tok1" not in resent.body
+    assert journal.mail_status("access-1", "activation_reminder:1") == "sent"

@@ -32,6 +32,11 @@ def test_the_provision_bench_prints_its_figures(request: pytest.FixtureRequest) 
     assert "per existing user joining a project: 3 (goal <= 3)" in out
     assert out.count("tokens: 1") == 2
     assert "SMTP connections per run: 1 for 6 mails" in out
+    # the engine's commit boundary: 7 per new user + project, 3 per joining user, 1 per run
+    for label, per_request in (("new user + new project", 7), ("existing user joining", 3)):
+        line = rf"journal commits .*, 2 requests \({re.escape(label)}\): (\d+),"
+        [commits] = re.findall(line, out)
+        assert 0 < int(commits) <= 2 * per_request + 1
     assert "CRASH (sheet untouched): Conflict" in out  # the original's duplicate-user crash
     assert "ERROR No Project found in Keystone with name: seed-project-" in out
     assert out.count("  ours: exit 0, done") == 3

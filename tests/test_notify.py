@@ -256,6 +256,8 @@ def test_cli_notify(make_cron_stack: MakeCronStack, capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "access sheet: ticket sent: row(s) 2, 3, 7" in out
     assert "quota sheet: ticket sent: row(s) 2" in out
+    received = stack.mail.received
+    assert len(received) >= 4 and len({m.peer for m in received}) == 1  # one SMTP connection
     assert main(["notify", "--config", str(stack.settings_path)]) == 0
     assert "ticket sent" not in capsys.readouterr().out
 

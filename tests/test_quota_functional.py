@@ -105,6 +105,7 @@ def test_a_request_changes_exactly_the_requested_values(
     assert "done" in out and "failed (project)" in out
 
     mails = stack.mail.wait_for(2)
+    assert len({m.peer for m in mails}) == 1  # one SMTP connection for the run
     lab = next(m for m in mails if f"Lab-{s}" in str(m.message["Subject"]))
     assert lab.rcpt_tos == (f"pi.{s}@example.org", CC, f"bob.{s}@example.org")
     assert str(lab.message["Cc"]) == f"{CC}, bob.{s}@example.org"

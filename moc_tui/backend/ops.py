@@ -283,6 +283,6 @@ class Session(QuotaResetOps, LookupOps):
         self, services: Services, params: dict[str, Any], emit: Emit
     ) -> replies.NotActivatedList:
         """Users who never set their password, after every renewed link (the cron job's list)."""
-        found = not_activated(services.journal.path)
+        found = not_activated(services.journal)
         users: list[NotActivatedView] = [views.clean(dataclasses.asdict(u)) for u in found[-500:]]
         return {"users": users}

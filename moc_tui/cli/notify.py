@@ -55,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         with job_lock(settings.state_dir, "notify"):
-            journal = Journal(settings.state_dir / "journal.sqlite3")
+            journal, mailer = Journal(settings.state_dir / "journal.sqlite3"), Mailer(settings.smtp)
             try:
-                reports = notify(settings, journal, Mailer(settings.smtp), _open)
+                with mailer.connection():  # one SMTP connection for every ticket and reminder
+                    reports = notify(settings, journal, mailer, _open)
             finally:
                 journal.close()
     except JobBusy as busy:
@@ -84,7 +85,11 @@ def run_activation(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     try:
-        with job_lock(settings.state_dir, "activation"), Services(settings, "cron") as services:
+        with (
+            job_lock(settings.state_dir, "activation"),
+            Services(settings, "cron") as services,
+            services.mailer.connection(),  # one SMTP connection for every reminder
+        ):
             report = remind_activation(
                 settings, services.journal, services.setpass, services.cloud, services.mailer
             )

@@ -201,7 +201,8 @@ class Services:
             self.operator,
             on_event,
         )
-        return reset_password(ctx, username, reference=reference, pin=pin, again=again)
+        with self.mailer.connection():
+            return reset_password(ctx, username, reference=reference, pin=pin, again=again)
 
 
 def _read_requests(

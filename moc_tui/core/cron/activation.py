@@ -8,8 +8,10 @@ request is recorded as not activated (step "not_activated") for the helpdesk to 
 at all: the user set their password (setpass deletes the record then): step "activated".
 
 Exactly once: each reminder is an outbox mail keyed (request, "activation_reminder:<n>"), queued
-with a marker where the link goes; the link is made (and the old one invalidated) only when the
-mail is sent, and never written anywhere.
+with a marker where the link goes, and claimed in the outbox before it is sent, as provisioning
+mails are (`moc_tui.core.workflow.outbox`); the link is made (and the old one invalidated) only
+by the run that claimed the mail, at sending, and never written anywhere. Like every message it
+carries a Message-ID (kept in the outbox) and a Date (set at sending).
 
 Caveat: `setpass purge` deletes expired registrations; a purged one looks like an activated user.
 Run this job more often than the purge, or purge with a delay longer than the reminders need.
@@ -17,23 +19,19 @@ Run this job more often than the purge, or purge with a delay longer than the re
 
 from __future__ import annotations
 
-import json
-import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from moc_tui.core.cloud.models import User
-from moc_tui.core.cron.notify import Sender
 from moc_tui.core.journal import Journal
-from moc_tui.core.journal.db import connect
 from moc_tui.core.locks import Busy, Locks
-from moc_tui.core.mail import OutgoingMail, build_message
+from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
 from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.settings import Settings
+from moc_tui.core.workflow.outbox import MailSender, send_claimed
+from moc_tui.core.workflow.steps import link_marker, with_link
 
 SECTION = "activation_reminder_email"
 KIND = "activation_reminder"
@@ -87,58 +85,36 @@ class ActivationReport:
         return not self.problems
 
 
-def _read(journal_path: Path, query: str, args: Sequence[str] = ()) -> list[sqlite3.Row]:
-    conn = connect(journal_path)
-    try:
-        return list(conn.execute(query, tuple(args)))
-    finally:
-        conn.close()
-
-
-def waiting(journal_path: Path) -> list[Waiting]:
+def waiting(journal: Journal) -> list[Waiting]:
     """Requests with a setpass registration and neither "activated" nor "not_activated"."""
-    rows = _read(
-        journal_path,
-        "SELECT s.request_key, u.data FROM steps s JOIN steps u"
-        " ON u.request_key = s.request_key AND u.step = 'user'"
-        " WHERE s.step = 'setpass' AND s.status = 'done' AND NOT EXISTS (SELECT 1 FROM steps c"
-        " WHERE c.request_key = s.request_key AND c.step IN (?, ?))"
-        " ORDER BY s.at, s.request_key",
-        (ACTIVATED, NOT_ACTIVATED),
-    )
     found = []
-    for row in rows:
-        user = json.loads(row["data"])
-        found.append(Waiting(row["request_key"], str(user["user_id"]), str(user.get("name", ""))))
+    for record in journal.with_step("setpass", without=(ACTIVATED, NOT_ACTIVATED)):
+        user = journal.steps(record.request_key).get("user")
+        if user is not None:
+            found.append(
+                Waiting(record.request_key, str(user["user_id"]), str(user.get("name", "")))
+            )
     return found
 
 
-def not_activated(journal_path: Path) -> list[NotActivated]:
+def not_activated(journal: Journal) -> list[NotActivated]:
     """Every request recorded as not activated, oldest first (for the TUI and the backend)."""
-    rows = _read(
-        journal_path,
-        "SELECT request_key, data, at FROM steps WHERE step = ? ORDER BY at",
-        (NOT_ACTIVATED,),
-    )
-    result = []
-    for row in rows:
-        data: dict[str, Any] = json.loads(row["data"])
-        result.append(
-            NotActivated(
-                row["request_key"],
-                str(data.get("user_id", "")),
-                str(data.get("username", "")),
-                int(data.get("reminders", 0)),
-                str(data.get("reason", "")),
-                row["at"],
-            )
+    return [
+        NotActivated(
+            record.request_key,
+            str(record.data.get("user_id", "")),
+            str(record.data.get("username", "")),
+            int(record.data.get("reminders", 0)),
+            str(record.data.get("reason", "")),
+            record.at,
         )
-    return result
+        for record in journal.with_step(NOT_ACTIVATED)
+    ]
 
 
 def _compose(settings: Settings, user: User) -> dict[str, Any]:
     section = settings.emails[SECTION]
-    marker = f"[[setpass-link-{secrets.token_hex(12)}]]"
+    marker = link_marker()
     values = {
         "FULLNAME": user.description or user.name,
         "USERNAME": user.name,
@@ -157,7 +133,7 @@ class ActivationRun:
     journal: Journal
     setpass: Registrations
     users: Users
-    mailer: Sender
+    mailer: MailSender
     report: ActivationReport
 
     def sent_count(self, key: str) -> tuple[int, int | None]:
@@ -199,18 +175,16 @@ class ActivationRun:
         self.flush(item, f"{KIND}:{pending}")
 
     def flush(self, item: Waiting, kind: str) -> None:
+        """Send the queued reminder, claimed first; its link is renewed only now, by the sender."""
+
+        def prepare(payload: dict[str, Any]) -> dict[str, Any]:
+            return with_link(payload, self.setpass.link(self.setpass.renew(item.user_id)))
+
         for queued in self.journal.pending_mail(item.request_key):
             if queued.kind != kind:
                 continue
-            marker = str(queued.payload["link_marker"])
-            try:
-                link = self.setpass.link(self.setpass.renew(item.user_id))
-                payload = {**queued.payload, "body": queued.payload["body"].replace(marker, link)}
-                self.mailer.send(OutgoingMail.from_payload(payload))
-            except Exception as error:
-                self.journal.mail_failed(queued.id, str(error))
-                raise
-            self.journal.mail_sent(queued.id)
+            if send_claimed(self.journal, queued, self.mailer, prepare) is None:
+                continue  # another run claimed it between our read and our claim
             self.journal.audit(OPERATOR, "activation-reminder", item.request_key, {"kind": kind})
             self.report.reminded.append(item.username)
 
@@ -220,7 +194,7 @@ def remind_activation(
     journal: Journal,
     setpass: Registrations,
     users: Users,
-    mailer: Sender,
+    mailer: MailSender,
     only: Sequence[Waiting] | None = None,
 ) -> ActivationReport:
     """One pass over every unsettled registration; a failure on one never stops the others."""
@@ -229,7 +203,7 @@ def remind_activation(
         return report
     run = ActivationRun(settings, journal, setpass, users, mailer, report)
     locks = Locks(settings.state_dir / "locks", OPERATOR)
-    for item in waiting(journal.path) if only is None else only:
+    for item in waiting(journal) if only is None else only:
         try:
             # a renewed link kills the one a provisioning or reset run may be mailing right now
             with locks.hold([item.request_key, user_lock_key(item.username)]):

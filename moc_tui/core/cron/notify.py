@@ -8,8 +8,9 @@ another row.
 
 The original mailed every ticket before writing any stamp, so a failure in between sent duplicate
 tickets on the next run (anchors §3.1 item 2). Here each ticket goes through the journal's outbox,
-keyed by the row's Timestamp and email: a row whose ticket the journal holds as sent is only stamped
-on the next run, never mailed again.
+keyed by the row's Timestamp and email and claimed before it is sent (as every outbox mail is,
+`moc_tui.core.workflow.outbox`): a row whose ticket the journal holds as sent is only stamped on the
+next run, never mailed again.
 
 One window is left, as in any outbox: a crash after the mail server accepted a ticket and before the
 journal recorded it resends that ticket (with the same Message-ID).
@@ -20,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from moc_tui.core.cron.tickets import (
     SheetKind,
@@ -31,22 +31,15 @@ from moc_tui.core.cron.tickets import (
 )
 from moc_tui.core.cron.times import Now, local_now, parse_sheet_time, stamp
 from moc_tui.core.journal import Journal
-from moc_tui.core.mail import OutgoingMail
-from moc_tui.core.mail.smtp import SendResult
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef, SheetStore
 from moc_tui.core.table import Table, read_table
 from moc_tui.core.text import trim, visible
+from moc_tui.core.workflow.outbox import MailSender, send_claimed
 
 TICKET = "ticket"
 OPERATOR = "cron"
-
-
-class Sender(Protocol):
-    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
-
-    def send(self, mail: OutgoingMail) -> SendResult: ...
 
 
 @dataclass
@@ -82,7 +75,7 @@ class NotifyRun:
     settings: Settings
     kind: SheetKind
     journal: Journal
-    mailer: Sender
+    mailer: MailSender
     now: datetime
     report: SheetReport
     stamps: dict[int, tuple[RowRef, dict[int, str]]] = field(default_factory=dict)
@@ -138,17 +131,18 @@ class NotifyRun:
             if item.kind != TICKET:
                 continue
             try:
-                self.mailer.send(OutgoingMail.from_payload(item.payload))
+                sent = send_claimed(self.journal, item, self.mailer)
             except Exception as error:  # one failed ticket never stops the others
-                self.journal.mail_failed(item.id, str(error))
                 self.problem(
                     f"row {row}: ticket not sent ({error}); it is kept and sent on the next run",
                     row,
                     email,
                 )
                 return False
-            self.journal.mail_sent(item.id)
-            self.journal.audit(OPERATOR, "ticket-sent", key, {"row": row, "sheet": self.kind.kind})
+            if sent is not None:
+                self.journal.audit(
+                    OPERATOR, "ticket-sent", key, {"row": row, "sheet": self.kind.kind}
+                )
         return self.journal.mail_status(key, TICKET) == "sent"
 
     def reminders(self, table: Table) -> None:
@@ -195,7 +189,7 @@ def notify_sheet(
     kind: SheetKind,
     store: SheetStore,
     journal: Journal,
-    mailer: Sender,
+    mailer: MailSender,
     now: Now = local_now,
 ) -> SheetReport:
     """Tickets, reminders and their stamps for one sheet: one read, at most one write."""
@@ -234,7 +228,7 @@ def notify_sheet(
 def notify(
     settings: Settings,
     journal: Journal,
-    mailer: Sender,
+    mailer: MailSender,
     open_sheet: Callable[[SheetKind], SheetStore],
     now: Now = local_now,
 ) -> list[SheetReport]:

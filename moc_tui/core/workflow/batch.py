@@ -165,6 +165,7 @@ class Batch(Generic[R]):
         sheet = self.sheet
         write_snapshot(self.state_dir / "snapshots", self.action, tabs_as_read)
         rows = [r.row for r in result.done]
+        self.journal.commit()  # every request's record durable before its row leaves the tab
         try:
             store.move_rows(
                 sheet.requests_tab,
@@ -184,4 +185,5 @@ class Batch(Generic[R]):
             self.journal.audit(
                 self.operator, "moved", key, {"from": request.row, "to": sheet.done_tab}
             )
+        self.journal.commit()
         self.emit(RowsMoved(tuple(rows), sheet.done_tab))

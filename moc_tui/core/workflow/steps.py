@@ -7,27 +7,18 @@ object created, quotas about to change), so the rerun knows the effect was its o
 
 from __future__ import annotations
 
-import html
-import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.utils import make_msgid
-from typing import Any, Protocol
+from typing import Any
 
 from moc_tui.core.journal import Journal
-from moc_tui.core.mail import MailError, OutgoingMail
-from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.mail import MailError
 from moc_tui.core.step_names import Step, mail_label, mail_step
 from moc_tui.core.workflow.events import Event, RowWarning, StepDone
+from moc_tui.core.workflow.outbox import MailSender, Payload, send_claimed
 
-Payload = dict[str, Any]
-
-
-class MailSender(Protocol):
-    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
-
-    def send(self, mail: OutgoingMail) -> SendResult: ...
+__all__ = ["Cancelled", "MailSender", "Payload", "StepFailed", "Steps", "describe", "never"]
 
 
 class StepFailed(Exception):
@@ -94,8 +85,10 @@ class Steps:
         return data
 
     def intent(self, name: str, data: dict[str, Any]) -> None:
-        """Record what is about to be done, before doing it (never emitted: nothing happened)."""
+        """Record what is about to be done, durably, before doing it (never emitted: nothing
+        happened yet). The commit carries every record a grouped run left waiting."""
         self.journal.step_done(self.key, name, data)
+        self.journal.commit()
         self.done[name] = data
 
     def queue_mails(self, mails: Mapping[str, Payload]) -> list[str]:
@@ -124,60 +117,38 @@ class Steps:
         Each mail is claimed first (`Journal.claim_mail`), so two runs never both send it.
         `prepare` turns a stored payload into the one sent (it fills in a link at send time). A
         mail that may have reached the server before (an attempt whose reply was lost, or a run
-        that died after handing it over) goes again as it was, same Message-ID, unless it
-        carries a link: that one is new, so the message gets its own Message-ID and opens by
-        saying which earlier message it replaces.
+        that died holding its claim) goes again as it was, same Message-ID, unless it carries a
+        link: that one is new, so the message gets its own Message-ID and opens by saying which
+        earlier message it replaces (`moc_tui.core.workflow.outbox`). In a grouped run a mail's
+        outcome is committed with the next mail's claim (one commit between two mails), and its
+        event is emitted after that commit.
         """
-        failures = []
+        failures: list[str] = []
+        sent_events: list[Event] = []  # told once the journal holds their mails as sent
+
+        def announce() -> None:
+            for event in sent_events:
+                self.emit(event)
+            sent_events.clear()
+
         for item in self.journal.pending_mail(self.key):
-            replacement = superseding(item.payload) if item.attempts else None
-            if not self.journal.claim_mail(item, claimer or RUN_ID, replacement):
-                continue  # another run claimed it between our read and our claim
             try:
-                mail = OutgoingMail.from_payload(prepare(replacement or item.payload))
-                self.journal.mail_attempt(item.id)
-                result = mailer.send(mail)
+                sent = send_claimed(
+                    self.journal, item, mailer, prepare, claimer, describe, claimed=announce
+                )
             except Exception as error:
-                message = describe(error)
-                self.journal.mail_failed(item.id, message)
-                failures.append(f"{mail_label(item.kind)} not sent: {message}")
+                failures.append(f"{mail_label(item.kind)} not sent: {describe(error)}")
                 continue
-            self.journal.mail_sent(item.id)
-            self.emit(StepDone(self.row, mail_step(item.kind), {"to": list(mail.to)}))
+            if sent is None:
+                continue  # another run claimed it between our read and our claim
+            mail, result = sent
+            sent_events.append(StepDone(self.row, mail_step(item.kind), {"to": list(mail.to)}))
             for address, reason in result.refused.items():
-                self.emit(RowWarning(self.row, f"{address} refused: {reason}"))
+                sent_events.append(RowWarning(self.row, f"{address} refused: {reason}"))
+        self.journal.commit()  # the last mail's outcome, before anything else happens
+        announce()
         if failures:
             raise StepFailed(Step.MAIL, "; ".join(failures) + " (kept to send on the next run)")
-
-
-# Who claims outbox items in this process (a pid alone could be reused after a crash).
-RUN_ID = f"{os.getpid()}-{secrets.token_hex(6)}"
-
-
-def superseding(payload: Mapping[str, Any]) -> Payload | None:
-    """The payload of a resend whose content differs (a new link): a new Message-ID, and a first
-    paragraph naming the message it replaces. None when the resend is the same message."""
-    if not payload.get("link_marker"):
-        return None
-    replaced = [*payload.get("replaces", []), str(payload["message_id"])]
-    original = str(payload.get("original_body", payload["body"]))
-    note = (
-        "This message replaces an earlier one (Message-ID "
-        + ", ".join(replaced)
-        + ") that may have reached you: its set-password link no longer works; use this one."
-    )
-    body = (
-        f"<p>{html.escape(note)}</p>\n{original}"
-        if payload.get("html")
-        else f"{note}\n\n{original}"
-    )
-    return {
-        **payload,
-        "message_id": make_msgid(domain="moc-tui.invalid"),
-        "replaces": replaced,
-        "original_body": original,
-        "body": body,
-    }
 
 
 def link_marker() -> str:
