@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from moc_tui.core.access import parse_access_requests
+from moc_tui.core.access.engine import ProvisionResult, provision
+from moc_tui.core.access.events import Event
+from moc_tui.core.access.steps import RunContext
 from moc_tui.core.cloud.models import Ensured, Member, Project, User
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
-from moc_tui.core.provision.engine import ProvisionResult, provision
-from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.request_steps import RunContext
 from moc_tui.core.settings import Settings, load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import RowsChanged, TabNotFound

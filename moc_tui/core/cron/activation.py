@@ -29,8 +29,8 @@ from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
 from moc_tui.core.ports import Cloud, MailSender, Setpass
-from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.settings import Settings
+from moc_tui.core.workflow.keys import user_lock_key
 from moc_tui.core.workflow.outbox import send_claimed
 from moc_tui.core.workflow.steps import link_marker, with_link
 

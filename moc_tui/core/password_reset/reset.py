@@ -36,12 +36,12 @@ from moc_tui.core.journal import Journal
 from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
 from moc_tui.core.ports import Cloud, MailSender, Setpass
-from moc_tui.core.provision.keys import request_key
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
 from moc_tui.core.text import visible
 from moc_tui.core.workflow import StepFailed, Steps, describe, link_marker, with_link
 from moc_tui.core.workflow.events import Event
+from moc_tui.core.workflow.keys import request_key
 from moc_tui.core.workflow.steps import Payload
 
 SECTION = "password_reset_email"

@@ -15,8 +15,7 @@ from typing import Any
 from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
 from moc_tui.core.ports import Cloud
-from moc_tui.core.provision import keys
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.quota import QuotaRequest, keys
 from moc_tui.core.settings import Settings
 from moc_tui.core.step_names import steps_label
 from moc_tui.core.workflow import describe
