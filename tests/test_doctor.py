@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from moc_tui.backend.deploy.checks import Context, check, files
-from moc_tui.backend.deploy.doctor import doctor, run_checks
-from moc_tui.backend.deploy.interpreter import describe
-from moc_tui.backend.deploy.layout import Layout
-from moc_tui.backend.deploy.setup import setup_host
+from moc_tui.host.checks import Context, check, files
+from moc_tui.host.doctor import doctor, run_checks
+from moc_tui.host.interpreter import describe
+from moc_tui.host.layout import Layout
+from moc_tui.host.setup import setup_host
 from tests.fixtures.sshd import SOURCE, HelpdeskHost, deployed_host
 
 pytestmark = pytest.mark.e2e

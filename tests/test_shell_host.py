@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from moc_tui.backend.deploy.layout import Layout
-from moc_tui.backend.deploy.setup import SetupError, ensure_login_log, setup_host
+from moc_tui.host.layout import Layout
+from moc_tui.host.setup import SetupError, ensure_login_log, setup_host
 from tests.fixtures.sshd import (
     ADMIN_CANARY,
     OPERATOR,

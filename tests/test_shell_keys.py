@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from moc_tui.backend.deploy.keys import (
+from moc_tui.host.keys import (
     OperatorKeyError,
     add_key,
     parse_public_key,
     read_keys,
     remove_operator,
 )
-from moc_tui.backend.deploy.layout import Layout
+from moc_tui.host.layout import Layout
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 WRAPPER = "/usr/local/bin/helpdesk-login"

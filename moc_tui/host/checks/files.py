@@ -7,11 +7,11 @@ import socket
 import stat
 from pathlib import Path
 
-from moc_tui.backend.deploy.checks.base import Context, check, check_path, name_of
-from moc_tui.backend.deploy.checks.python_path import library
-from moc_tui.backend.deploy.fsops import read_text_nofollow
-from moc_tui.backend.deploy.keys import KEY_TYPES, OperatorKey, read_keys
-from moc_tui.backend.deploy.setup import installed_files
+from moc_tui.host.checks.base import Context, check, check_path, name_of
+from moc_tui.host.checks.python_path import library
+from moc_tui.host.fsops import read_text_nofollow
+from moc_tui.host.keys import KEY_TYPES, OperatorKey, read_keys
+from moc_tui.host.setup import installed_files
 
 DEV_LOG = Path("/dev/log")
 # options a key line may carry after restrict,pty,command=: what `moc-tui operator` writes,

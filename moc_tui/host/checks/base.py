@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moc_tui.backend.deploy.layout import Layout
+from moc_tui.host.layout import Layout
 
 Runner = Callable[[list[str]], str]
 # where operators connect from, for `sshd -T -C addr=...` when the admin names none: an

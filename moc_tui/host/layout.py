@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from moc_tui.backend.deploy.interpreter import SHEBANG_FLAGS
+from moc_tui.host.interpreter import SHEBANG_FLAGS
 
 DEFAULT_HELPDESK = "helpdesk"
 DEFAULT_SERVICE = "moc-tools"
 DEFAULT_PYTHON = "/opt/moc-tui/venv/bin/python"
 WRAPPER_PYTHON = "/usr/bin/python3"
 # the release checkout (shell/ and config/ live there) when run from it
-RELEASE = Path(__file__).resolve().parents[3]
+RELEASE = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """`moc-tui doctor`: compare a deployed host with the layout and list every deviation.
 
-The checks live in `moc_tui.backend.deploy.checks`, one module per group (accounts, files and
+The checks live in `moc_tui.host.checks`, one module per group (accounts, files and
 keys, sudo, sshd, the Python import path), each registered with a name and what it covers.
 `run_checks` gives one result per check, the clean ones too (`doctor --json`); `doctor` gives
 the deviations alone, in plain words, so the admin sees all of them at once.
@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from moc_tui.backend.deploy.checks import Context, Result, check
-from moc_tui.backend.deploy.checks.base import DEFAULT_ADDRESSES, Runner, run_command
-from moc_tui.backend.deploy.layout import RELEASE, Layout
+from moc_tui.host.checks import Context, Result, check
+from moc_tui.host.checks.base import DEFAULT_ADDRESSES, Runner, run_command
+from moc_tui.host.layout import RELEASE, Layout
 
 
 def run_checks(ctx: Context) -> list[Result]:

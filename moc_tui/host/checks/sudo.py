@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from moc_tui.backend.deploy.checks.base import Context, check
+from moc_tui.host.checks.base import Context, check
 
 # Defaults that let the caller's environment (or a file's) reach the backend, or keep
 # descriptors open into it

@@ -8,8 +8,8 @@ import pwd
 import stat
 from pathlib import Path
 
-from moc_tui.backend.deploy.checks.base import Context, check, check_path, name_of
-from moc_tui.backend.deploy.setup import NOLOGIN, SHELL
+from moc_tui.host.checks.base import Context, check, check_path, name_of
+from moc_tui.host.setup import NOLOGIN, SHELL
 
 SHADOW = Path("/etc/shadow")
 # groups whose members can read or change what the backend guards, or become root

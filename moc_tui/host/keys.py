@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from moc_tui.backend.deploy.fsops import write_atomic
+from moc_tui.host.fsops import write_atomic
 from moc_tui.protocol.wire import OPERATOR_PATTERN
 
 KEY_TYPES = frozenset(

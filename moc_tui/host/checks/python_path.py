@@ -14,9 +14,9 @@ import os
 from pathlib import Path
 
 import moc_tui
-from moc_tui.backend.deploy.checks.base import Context, check, writable_by_others
-from moc_tui.backend.deploy.interpreter import Interpreter, describe
-from moc_tui.backend.deploy.layout import WRAPPER_PYTHON
+from moc_tui.host.checks.base import Context, check, writable_by_others
+from moc_tui.host.interpreter import Interpreter, describe
+from moc_tui.host.layout import WRAPPER_PYTHON
 
 
 @functools.cache

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from moc_tui.backend.deploy.checks.base import Context, check
-from moc_tui.backend.deploy.layout import Layout
+from moc_tui.host.checks.base import Context, check
+from moc_tui.host.layout import Layout
 
 MAIN_CONFIG = Path("/etc/ssh/sshd_config")
 _SECONDS = re.compile(r"([0-9]+)s", re.IGNORECASE)

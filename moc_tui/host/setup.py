@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from moc_tui.backend.deploy.fsops import (
+from moc_tui.host.fsops import (
     UnsafePathError,
     own,
     private_file,
@@ -26,8 +26,8 @@ from moc_tui.backend.deploy.fsops import (
     read_text_nofollow,
     write_atomic,
 )
-from moc_tui.backend.deploy.interpreter import SHEBANG_FLAGS, InterpreterError, describe
-from moc_tui.backend.deploy.layout import WRAPPER_PYTHON, Layout
+from moc_tui.host.interpreter import SHEBANG_FLAGS, InterpreterError, describe
+from moc_tui.host.layout import WRAPPER_PYTHON, Layout
 
 SHELL = "/bin/sh"
 NOLOGIN = "/usr/sbin/nologin"
