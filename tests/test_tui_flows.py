@@ -15,6 +15,7 @@ from moc_tui.protocol.events import EventKind
 from moc_tui.protocol.replies import AccessList
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.messages import RowEventReceived, RowFinished
+from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
@@ -22,7 +23,7 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import (
     STEPS,

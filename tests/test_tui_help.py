@@ -15,13 +15,14 @@ from textual.widgets._footer import FooterKey
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
+from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.quota import QuotaScreen
-from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
 

@@ -13,10 +13,11 @@ from moc_tui.protocol.replies import Suggestions, UserMatches
 from moc_tui.protocol.views import AccessView
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
+from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.pending import PendingScreen
-from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.suggestions import SuggestionList

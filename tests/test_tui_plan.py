@@ -77,7 +77,7 @@ async def test_skipped_first_two_requests_in_sight_and_scrolling_from_cancel() -
         quotas = "quotas: cores default -> 20, instances default -> 10, ram default -> 51200"
         assert f"    {quotas}" in lines
         assert "    mail welcome, set-password, new-project to alice@example.org" in lines
-        body = dialog.query_one("#plan-body", VerticalScroll)
+        body = dialog.query_one("#confirm-body", VerticalScroll)
         assert headings[1] < body.scrollable_content_region.height  # two requests in sight
         assert isinstance(app.focused, Button) and app.focused.id == "cancel"
         await pilot.press("down")

@@ -17,12 +17,13 @@ from textual.widgets import Input, Static
 
 from moc_tui.protocol.client import BackendClient, dev_command
 from moc_tui.tui.app import HelpdeskTui
+from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.screens.reset import ResetModal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.fixtures.tui import screen_is, wait_for

@@ -29,6 +29,7 @@ from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
+from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
@@ -40,44 +41,6 @@ WHAT_THE_PIN_IS = (
     "it on the reset form; the ticket names it by this reference. You never see or type a PIN "
     "and nothing here checks one. A reference works once, for its user, for 7 days."
 )
-
-
-class ConfirmModal(Dialog[bool]):
-    """A yes/no question; focus starts on Cancel, `y` confirms, `n`/Esc cancels."""
-
-    HELP_NAME = "Confirm"
-    HELP_EXTRA = (("Enter", "Press the focused button (Cancel at first)"),)
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes"),
-        Binding("n", "cancel", "Cancel"),
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("left", "app.focus_previous", "Previous button", show=False),
-        Binding("right", "app.focus_next", "Next button", show=False),
-    ]
-
-    def __init__(self, question: Text, yes: str) -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="small"):
-            yield Static(self.question)
-            with Horizontal(classes="buttons"):
-                yield Button(Text("Cancel (n)"), id="cancel", compact=True)
-                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
 
 
 class ResetModal(Dialog[None]):
