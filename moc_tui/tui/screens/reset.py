@@ -27,13 +27,14 @@ from textual.widgets.option_list import Option
 
 from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
 from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
+from moc_tui.tui.worker_errors import reports_failure
 
 MIN_SEARCH = 2  # the backend refuses shorter text
 WHAT_THE_PIN_IS = (
@@ -112,11 +113,9 @@ class ResetModal(Dialog[None]):
         self.search(typed)
 
     @work(thread=True, exclusive=True, group="find-users", exit_on_error=False)
+    @reports_failure("find users")
     def search(self, text: str) -> None:
-        try:
-            self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
-        except Exception as error:
-            self.post_message(CallFailed("find users", explain(error)))
+        self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if message.text != self.asked:
@@ -176,12 +175,10 @@ class ResetModal(Dialog[None]):
         self.reset(username, reference, again)
 
     @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
+    @reports_failure("reset")
     def reset(self, username: str, reference: str, again: bool) -> None:
-        try:
-            result = self.link.reset_password(username, reference, again, lambda _event: None)
-            self.post_message(PasswordResetDone(result, username, reference))
-        except Exception as error:
-            self.post_message(CallFailed("reset", explain(error)))
+        result = self.link.reset_password(username, reference, again, lambda _event: None)
+        self.post_message(PasswordResetDone(result, username, reference))
 
     def on_password_reset_done(self, message: PasswordResetDone) -> None:
         self.busy = False
