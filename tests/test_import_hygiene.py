@@ -50,6 +50,24 @@ def test_core_never_imports_textual() -> None:
     assert result.stdout.strip() == "", f"textual loaded by the core: {result.stdout}"
 
 
+def test_the_google_store_does_not_load_the_grid_emulation() -> None:
+    """Applying batches to an in-memory grid is for the embedded store and the fake only."""
+    code = (
+        "import sys\n"
+        "import moc_tui.core.sheets.google, moc_tui.core.sheets.google_client\n"
+        "loaded = {m for m in sys.modules if m.startswith('moc_tui.core.sheets.')}\n"
+        "print(','.join(sorted(loaded)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded = set(result.stdout.strip().split(","))
+    assert {"moc_tui.core.sheets.google", "moc_tui.core.sheets.batch"} <= loaded
+    assert "moc_tui.core.sheets.grid_apply" not in loaded
+
+    assert "moc_tui.core.sheets.grid_apply" in sys.modules
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 

@@ -19,7 +19,7 @@ import pytest
 
 from moc_tui.core.provision.keys import request_key
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
-from moc_tui.core.sheets import batch
+from moc_tui.core.sheets import batch, grid_apply
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.google import GoogleSheetStore
 from moc_tui.core.sheets.local import LocalSheetStore
@@ -71,12 +71,12 @@ def _person(fake: FakeSheetsServer, key: str, rng: random.Random) -> tuple[str, 
             row = rng.randrange(1, data) if data > 1 else 1  # 0-based, never the header
             if choice == "delete" and data > 2:
                 email = tab.rows[row][EMAIL]
-                batch.apply_batch(book, batch.delete_rows(tab.sheet_id, [row + 1]))
+                grid_apply.apply_batch(book, batch.delete_rows(tab.sheet_id, [row + 1]))
                 return email
             if choice == "insert":
                 rng_ = {"sheetId": tab.sheet_id, "dimension": "ROWS"}
                 span = {**rng_, "startIndex": row, "endIndex": row + 1}
-                batch.apply_batch(book, [{"insertDimension": {"range": span}}])
+                grid_apply.apply_batch(book, [{"insertDimension": {"range": span}}])
                 tab = book.tab(REQUESTS_TAB)
                 tab.put(row + 1, 1, "typed by hand")
                 tab.put(row + 1, 2, "hand@example.org")
