@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NotRequired, get_args, get_origin, get_type_hints
 
-from moc_tui.backend.ops import Session
+from moc_tui.backend.ops import HANDLERS, Session
 from moc_tui.protocol.replies import PARAMS, REPLIES, Op
 from moc_tui.protocol.wire import SCHEMAS
 
@@ -14,9 +14,13 @@ def test_every_op_has_a_schema_typed_params_a_reply_type_and_a_handler() -> None
     ops = set(get_args(Op))
     assert set(SCHEMAS) == ops
     assert set(PARAMS) == ops and set(REPLIES) == ops
-    handled = {name.removeprefix("op_") for name in dir(Session) if name.startswith("op_")}
     # hello is the session's own; cancel is answered by the server's inbox, while ops run
-    assert handled | {"hello", "cancel"} == ops
+    assert set(HANDLERS) | {"hello", "cancel"} == ops
+    assert not set(HANDLERS) & {"hello", "cancel"}
+    # the one table names every op method, each under its own name (no handler left out)
+    methods = {name for name in dir(Session) if name.startswith("op_")}
+    assert {f"op_{op}" for op in HANDLERS} == methods
+    assert all(getattr(Session, f"op_{op}") is handler for op, handler in HANDLERS.items())
 
 
 def test_the_typed_params_name_the_schema_fields_required_alike() -> None:

@@ -1,4 +1,4 @@
-"""The operations behind the protocol: each re-reads the sheet, re-checks, then acts.
+"""Access requests behind the protocol: list, plan, provision (a batch of rows) and edit.
 
 The TUI's picture of a row is a fingerprint; an op that acts on rows first re-reads the tab. A
 plan or an edit refuses when a row no longer holds what the operator saw; a batch (`provision`)
@@ -9,34 +9,23 @@ a row instead of doing it twice (see `batch_claim`).
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import pwd
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-from moc_tui import __version__
 from moc_tui.backend import views
 from moc_tui.backend.batch_claim import Emit, claim_rows
-from moc_tui.backend.ops_lookup import LookupOps
-from moc_tui.backend.ops_more import QuotaResetOps
+from moc_tui.backend.ops.base import SessionState
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.access.problems import edit_context, edit_problems, written_value_problems
-from moc_tui.core.cron.activation import not_activated
-from moc_tui.core.locks import Busy, Locks
+from moc_tui.core.locks import Busy
 from moc_tui.core.provision.events import Event
 from moc_tui.core.provision.keys import ACCESS, access_key, access_lock_keys, legacy_access_key
 from moc_tui.core.services import Services, Tabs
-from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef
 from moc_tui.core.step_names import steps_label
 from moc_tui.core.table import read_table
 from moc_tui.core.text import trim
-from moc_tui.core.workflow.steps import never
 from moc_tui.protocol import replies
-from moc_tui.protocol.views import NotActivatedView
-from moc_tui.protocol.wire import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.protocol.wire import ProtocolError as Refused
 
 # the cells a request's journal key is made of (`moc_tui.core.provision.keys.access_key`)
@@ -49,65 +38,8 @@ def _key(request: AccessRequest) -> str:
     return access_key(request)
 
 
-class Session(QuotaResetOps, LookupOps):
-    """One TUI session: the operator named by `hello`, the services, the locks."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.operator: str | None = None
-        self.services: Services | None = None
-        self.sudo_user = os.environ.get("SUDO_USER", "")
-        self.cancelled: Callable[[], bool] = never  # set by the server around a cancellable op
-
-    def close(self) -> None:
-        if self.services is not None:
-            self.services.__exit__(None, None, None)
-
-    @property
-    def tab(self) -> str:
-        return self.settings.access_sheet.requests_tab
-
-    def handle(self, op: str, params: dict[str, Any], emit: Emit) -> Mapping[str, object]:
-        if op == "hello":
-            return self.hello(params["operator"], params.get("session", ""))
-        if self.services is None:
-            raise Refused("hello_first", "say hello (with the operator's name) first")
-        handler: Callable[[Services, dict[str, Any], Emit], Mapping[str, object]] = getattr(
-            self, f"op_{op}"
-        )
-        return handler(self.services, params, emit)
-
-    # session -------------------------------------------------------------------------------
-    def hello(self, operator: str, session: str = "") -> replies.HelloReply:
-        if self.operator is not None and operator != self.operator:
-            raise Refused("bad_params", "this session already belongs to another operator")
-        self.operator = operator
-        if self.services is None:
-            self.services = Services(self.settings, operator)
-            self.services.journal.audit(
-                operator,
-                "session",
-                None,
-                {"sudo_user": self.sudo_user, "pid": os.getpid(), "login_session": session},
-            )
-        auth = urlsplit(self.settings.auth.auth_url)
-        quota = self.settings.quota_sheet
-        return {
-            "protocol": PROTOCOL_VERSION,
-            "version": __version__,
-            "operator": operator,
-            "service_user": pwd.getpwuid(os.geteuid()).pw_name,
-            "cloud": views.clean(auth.hostname or "", views.SHORT),
-            "access_tab": views.clean(self.tab, views.SHORT),
-            "done_tab": views.clean(self.settings.access_sheet.done_tab, views.SHORT),
-            "quota_tab": None if quota is None else views.clean(quota.requests_tab, views.SHORT),
-            "ops": sorted(SCHEMAS),
-            "limits": {"max_message": MAX_MESSAGE, "max_rows": MAX_ROWS},
-        }
-
-    @property
-    def locks(self) -> Locks:
-        return Locks(self.settings.state_dir / "locks", self.operator or "?")
+class AccessOps(SessionState):
+    """The access request ops of a session."""
 
     # reading -------------------------------------------------------------------------------
     def _read(self, services: Services) -> tuple[Tabs, ParsedAccessTab]:
@@ -159,14 +91,6 @@ class Session(QuotaResetOps, LookupOps):
         return {"plans": [views.plan_view(p) for p in services.plan(selected)]}
 
     # acting --------------------------------------------------------------------------------
-    def _busy(self, error: Busy, keys: dict[str, int]) -> Refused:
-        return Refused(
-            "busy",
-            f"row {keys.get(error.key, '?')}: {error}",
-            row=keys.get(error.key),
-            holder=views.clean(error.holder, views.SHORT),
-        )
-
     def op_provision(
         self, services: Services, params: dict[str, Any], emit: Emit
     ) -> replies.BatchReply:
@@ -255,34 +179,3 @@ class Session(QuotaResetOps, LookupOps):
                 f"{field.replace('_', ' ')} can no longer change; provision it to finish it",
                 row=request.row,
             )
-
-    # journal -------------------------------------------------------------------------------
-    def op_list_errors(
-        self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> replies.ErrorList:
-        include = bool(params.get("include_acknowledged", False))
-        records = services.journal.errors(include_acknowledged=include)
-        return {"errors": [views.error_view(r) for r in records[:500]]}
-
-    def op_ack_error(
-        self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> replies.AckReply:
-        error_id = params["error_id"]
-        done = services.journal.acknowledge_error(error_id, services.operator)
-        if done:
-            services.journal.audit(services.operator, "ack-error", None, {"error_id": error_id})
-        return {"acknowledged": done}
-
-    def op_audit_trail(
-        self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> replies.AuditTrail:
-        records = services.journal.audit_trail(params["request_key"])
-        return {"records": [views.audit_view(r) for r in records[-500:]]}
-
-    def op_list_not_activated(
-        self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> replies.NotActivatedList:
-        """Users who never set their password, after every renewed link (the cron job's list)."""
-        found = not_activated(services.journal)
-        users: list[NotActivatedView] = [views.clean(dataclasses.asdict(u)) for u in found[-500:]]
-        return {"users": users}

@@ -1,25 +1,19 @@
-"""Quota change requests and password resets behind the protocol (same rules as `ops`).
-
-A reset names the PIN by the ticket's reference (setpass holds the PIN itself), so no PIN ever
-reaches the backend from the TUI; the reference is handed to the core and not echoed or
-journaled. A reset of a user reset minutes ago answers `needs_confirmation`; the dialog asks the
-operator and calls again with `again`.
-"""
+"""Quota change requests behind the protocol: list, plan and apply (a batch of rows), with the
+same rules as `access`: rows re-read and re-checked, claimed under their locks, a changed row
+failing alone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from moc_tui.backend import views
 from moc_tui.backend.batch_claim import Emit, claim_rows
-from moc_tui.backend.locks import Busy, Locks
+from moc_tui.backend.ops.base import SessionState
 from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.quota_change.plan import QuotaPlan, quota_key
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.services import Services
-from moc_tui.core.settings import Settings
 from moc_tui.core.text import looks_like_formula, visible
 from moc_tui.protocol import replies
 from moc_tui.protocol.views import QuotaPlanView, QuotaView
@@ -68,18 +62,8 @@ def quota_plan_view(planned: QuotaPlan) -> QuotaPlanView:
     }
 
 
-class QuotaResetOps:
-    """Mixed into `ops.Session`, which provides these attributes."""
-
-    settings: Settings
-    cancelled: Callable[[], bool]
-
-    @property
-    def locks(self) -> Locks:
-        raise NotImplementedError
-
-    def _busy(self, error: Busy, keys: dict[str, int]) -> Refused:
-        raise NotImplementedError
+class QuotaOps(SessionState):
+    """The quota change request ops of a session."""
 
     def _quota_tab(self) -> str:
         if self.settings.quota_sheet is None:
@@ -151,34 +135,4 @@ class QuotaResetOps:
             "applied": {str(row): values for row, values in result.applied.items()},
             "failed": [*claimed.failed, *(views.failure_view(f) for f in result.failed)],
             "cancelled": [r.row for r in result.cancelled],
-        }
-
-    def op_reset_password(
-        self, services: Services, params: dict[str, Any], emit: Emit
-    ) -> replies.ResetReply:
-        username = params["username"].strip().lower()
-        try:
-            with self.locks.hold([user_lock_key(username)]):
-
-                def on_event(item: Event) -> None:
-                    emit(views.event_view(item))
-
-                result = services.reset_password(
-                    username,
-                    reference=params.pop("reference"),
-                    again=bool(params.get("again", False)),
-                    on_event=on_event,
-                )
-        except Busy as error:
-            raise Refused(
-                "busy", f"{username}: {error}", holder=views.clean(error.holder, views.SHORT)
-            ) from None
-        return {
-            "ok": result.ok,
-            "username": views.clean(result.username, views.SHORT),
-            "mailed_to": views.clean(result.mailed_to, views.SHORT),
-            "resumed": result.resumed,
-            "step": result.step,
-            "message": views.clean(result.message),
-            "needs_confirmation": result.needs_confirmation,
         }

@@ -12,6 +12,7 @@ from typing import Any
 
 from moc_tui.backend import views
 from moc_tui.backend.batch_claim import Emit
+from moc_tui.backend.ops.base import SessionState
 from moc_tui.core.cloud.errors import CloudError
 from moc_tui.core.cloud.search import (
     SUGGESTION_LIMIT,
@@ -22,7 +23,6 @@ from moc_tui.core.cloud.search import (
     suggest_projects,
 )
 from moc_tui.core.services import Services
-from moc_tui.core.settings import Settings
 from moc_tui.core.text import trim
 from moc_tui.protocol import replies
 from moc_tui.protocol.wire import ProtocolError as Refused
@@ -32,10 +32,9 @@ def _unavailable(error: CloudError) -> Refused:
     return Refused("unavailable", views.clean(str(error), 500))
 
 
-class LookupOps:
-    """Mixed into `ops.Session`, which provides `settings`."""
+class LookupOps(SessionState):
+    """The look-up ops of a session."""
 
-    settings: Settings
     _directory: ProjectDirectory | None = None
 
     def _projects(self, services: Services) -> ProjectDirectory:
