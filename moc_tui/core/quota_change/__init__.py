@@ -6,10 +6,9 @@ from moc_tui.core.quota_change.engine import (
     QuotaResult,
     apply_quota_requests,
 )
-from moc_tui.core.quota_change.plan import QuotaCloud, QuotaLine, QuotaPlan, plan_quota_changes
+from moc_tui.core.quota_change.plan import QuotaLine, QuotaPlan, plan_quota_changes
 
 __all__ = [
-    "QuotaCloud",
     "QuotaContext",
     "QuotaLine",
     "QuotaPlan",

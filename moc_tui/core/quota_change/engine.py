@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moc_tui.core.journal import Journal
+from moc_tui.core.ports import Cloud, MailSender
 from moc_tui.core.provision.keys import QUOTA
 from moc_tui.core.quota_change import mail
-from moc_tui.core.quota_change.plan import QuotaCloud, target_values, unknown_project
+from moc_tui.core.quota_change.plan import target_values, unknown_project
 from moc_tui.core.quota_requests import QuotaRequest
 from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.workflow import (
     Batch,
     BatchResult,
-    MailSender,
     RowMover,
     StepFailed,
     Steps,
@@ -43,7 +43,7 @@ class QuotaContext:
     """Everything a quota run shares."""
 
     settings: Settings
-    cloud: QuotaCloud
+    cloud: Cloud
     mailer: MailSender
     journal: Journal
     operator: str
