@@ -75,7 +75,7 @@ class Session(AccessOps, QuotaOps, ResetOps, RecordOps, LookupOps):
 Handler = Callable[[Session, Services, dict[str, Any], Emit], Mapping[str, object]]
 
 # op name -> handler: every op of `protocol.wire.SCHEMAS` but `hello` (the session's own, above)
-# and `cancel` (the server's inbox answers it); tests/test_protocol_ops.py keeps them equal
+# and `cancel` (the server's inbox answers it); tests/unit/test_protocol_ops.py keeps them equal
 HANDLERS: dict[str, Handler] = {
     "list_access": Session.op_list_access,
     "plan_access": Session.op_plan_access,

@@ -4,9 +4,9 @@ Used only where there is no Google: the embedded store (`local`) and the Sheets 
 (`devstack`) apply the very requests `batch`, `metadata` and `rowids` build for the Google store,
 with Google's rules (Google's reference: spreadsheets/request, DataFilter): a batch is applied on
 a copy and committed only if every sub-request succeeds; metadata stays with its row as rows are
-inserted or deleted. The Google store never imports this module (`tests/test_sheet_contract.py`).
-Messages are the API's own words where it has them; they can reach an operator of the embedded
-store.
+inserted or deleted. The Google store never imports this module
+(`tests/unit/test_import_hygiene.py`). Messages are the API's own words where it has them; they
+can reach an operator of the embedded store.
 """
 
 from __future__ import annotations

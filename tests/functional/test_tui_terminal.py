@@ -21,7 +21,7 @@ from tests.fixtures.tui_local import local_settings
 from tests.waiting import wait_until
 
 RSS_LIMIT_MIB = 400  # the TUI at 500x200 with a few rows uses about a third of this
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def set_size(fd: int, columns: int, lines: int) -> None:

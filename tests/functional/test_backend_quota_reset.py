@@ -10,9 +10,9 @@ import pytest
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FormUser, can_log_in
 from tests.fixtures.stack import MakeStack
+from tests.functional.test_backend_protocol import RawBackend
+from tests.functional.test_reset_functional import file_reset_form
 from tests.sample_rows import quota_row
-from tests.test_backend_protocol import RawBackend
-from tests.test_reset_functional import file_reset_form
 
 pytestmark = pytest.mark.keystone
 PIN = "9731"

@@ -1,6 +1,7 @@
 """The request-a-reset form: a ticket to the helpdesk over verified STARTTLS; hostile input.
 
-The ticket carries a reset reference, never the PIN (tests/test_setpass_reference.py redeems it).
+The ticket carries a reset reference, never the PIN (tests/functional/test_setpass_reference.py
+redeems it).
 """
 
 from __future__ import annotations

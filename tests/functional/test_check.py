@@ -23,7 +23,7 @@ from tests.sample_rows import ACCESS_HEADER, QUOTA_HEADER
 from tests.settings_files import MAIL_DEFAULTS, write_settings
 
 BEGIN, END = "-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----"
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "settings.example.ini"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "settings.example.ini"
 ACCESS_TABS = ("Form Responses 1", "Current Users")
 QUOTA_TABS = ("Form Responses 1", "Processed Requests")
 

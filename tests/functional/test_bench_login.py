@@ -12,7 +12,7 @@ import pytest
 
 from tests.fixtures.sshd import require_root_tools
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MS = r"\s+min\s+\d+ ms\s+median\s+\d+ ms"
 
 pytestmark = pytest.mark.e2e

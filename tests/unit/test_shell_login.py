@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-WRAPPER = Path(__file__).resolve().parents[1] / "shell" / "helpdesk-login"
+WRAPPER = Path(__file__).resolve().parents[2] / "shell" / "helpdesk-login"
 BLOB = base64.b64encode(b"\0\0\0\x0bssh-ed25519" + b"\0\0\0\x20" + b"k" * 32).decode()
 FINGERPRINT = "SHA256:" + base64.b64encode(
     hashlib.sha256(base64.b64decode(BLOB)).digest()

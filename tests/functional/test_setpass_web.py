@@ -306,7 +306,7 @@ def test_default_limits_let_a_class_behind_one_address_sign_up(
 
 def test_the_example_config_states_the_default_limits() -> None:
     """The example explains the defaults; it must not quietly differ from them."""
-    example = Path(__file__).resolve().parent.parent / "config" / "setpass.conf.example"
+    example = Path(__file__).resolve().parents[2] / "config" / "setpass.conf.example"
     values = dict(
         line.split(" = ", 1) for line in example.read_text().splitlines() if " = " in line
     )

@@ -1,4 +1,4 @@
-"""Snapshots of the key screens at 80x24 and 100x30 (SVGs under tests/__snapshots__/).
+"""Snapshots of the key screens at 80x24 and 100x30 (SVGs under tests/unit/__snapshots__/).
 
 Deterministic: frozen data from the fake backend, no clock on screen, Inputs without blinking
 cursors, times shown in UTC (none of them today); every step waits for a condition. Review

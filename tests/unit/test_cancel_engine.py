@@ -10,8 +10,8 @@ from pathlib import Path
 from moc_tui.core.provision.events import StepDone
 from moc_tui.core.workflow.events import RowCancelled
 from tests.provision_fakes import World, make_world, standard_rows
-from tests.test_provision_engine import outcome
-from tests.test_quota_engine import make_quota_world
+from tests.unit.test_provision_engine import outcome
+from tests.unit.test_quota_engine import make_quota_world
 
 
 def cancel_after(world: World, step: str) -> Callable[[], bool]:

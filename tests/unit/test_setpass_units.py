@@ -221,7 +221,7 @@ def test_ordinary_names_and_emails_accepted() -> None:
 
 
 def test_no_module_is_too_long() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for package in ("setpass", "setpass_client"):
         for path in (root / package).rglob("*.py"):
             lines = len(path.read_text().splitlines())

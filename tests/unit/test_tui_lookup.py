@@ -29,7 +29,7 @@ from tests.fixtures.tui import (
     screen_is,
     wait_for,
 )
-from tests.test_tui_hostile import HOSTILE, assert_inert, segments_of
+from tests.unit.test_tui_hostile import HOSTILE, assert_inert, segments_of
 
 Events = Any
 

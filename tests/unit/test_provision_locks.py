@@ -15,8 +15,8 @@ from moc_tui.core.cron.activation import remind_activation
 from moc_tui.core.locks import Locks
 from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.settings import load_settings
+from tests.functional.test_activation import FakeSetpass, Outbox, Users, journal_with_registration
 from tests.settings_files import write_settings
-from tests.test_activation import FakeSetpass, Outbox, Users, journal_with_registration
 
 
 def test_an_activation_reminder_waits_for_the_run_holding_its_user(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_purge_deletes_only_expired_records(
 
 def test_serve_runs_and_redacts_the_token_from_its_access_log(tmp_path: Path) -> None:
     conf = write_conf(tmp_path, auth_url="http://127.0.0.1:9/v3")
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     proc = subprocess.Popen(
         [sys.executable, "-m", "setpass", "-c", str(conf), "serve", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -101,7 +101,7 @@ def test_serve_runs_and_redacts_the_token_from_its_access_log(tmp_path: Path) ->
 
 def test_example_config_and_wsgi_file_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """config/setpass.conf.example parses (secret and DB filled in); setpass.wsgi builds the app."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     text = (root / "config" / "setpass.conf.example").read_text()
     text = text.replace("CHANGE-ME-run-setpass-genkey", secrets.token_urlsafe(48))
     text = text.replace("sqlite:////var/lib/setpass/setpass.db", "sqlite:///example.db")

@@ -18,7 +18,7 @@ from moc_tui.host.keys import (
 )
 from moc_tui.host.layout import Layout
 
-CONFIG = Path(__file__).resolve().parents[1] / "config"
+CONFIG = Path(__file__).resolve().parents[2] / "config"
 WRAPPER = "/usr/local/bin/helpdesk-login"
 
 

@@ -24,7 +24,7 @@ from tests.fixtures.setpass import PIN, SECRET, can_log_in, new_user
 
 pytestmark = pytest.mark.keystone
 SETPASS_DATABASES = DATABASES
-CONFIG = Path(__file__).resolve().parent.parent / "config"
+CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 
 def load_like_mod_wsgi(script: Path) -> ModuleType:

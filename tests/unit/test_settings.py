@@ -17,7 +17,7 @@ from tests.sample_rows import ACCESS_HEADER
 from tests.settings_files import MAIL_DEFAULTS, minimal_sections, write_settings
 
 TABS = ("Form Responses 1", "Current Users")
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "settings.example.ini"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "settings.example.ini"
 
 
 def problems_of(path: Path, *, lines: bool = False) -> list[str]:

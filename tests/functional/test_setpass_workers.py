@@ -28,7 +28,7 @@ from tests.fixtures.setpass import SECRET, FormUser, message_of
 from tests.waiting import wait_until
 
 SETPASS_DATABASES = ("mariadb", "postgresql")
-GUNICORN_CONF = Path(__file__).resolve().parent.parent / "config" / "setpass-gunicorn.conf.py"
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "config" / "setpass-gunicorn.conf.py"
 WORKERS = 4
 MAX_ATTEMPTS = 3
 FORM_LIMIT = 40  # per client address and hour, counted for all workers together

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from moc_tui.tui.app import HelpdeskTui
 
-TUI = Path(__file__).resolve().parents[1] / "moc_tui" / "tui"
+TUI = Path(__file__).resolve().parents[2] / "moc_tui" / "tui"
 MODULES = sorted(TUI.rglob("*.py"))
 BANNED_IMPORTS = {"subprocess", "pty", "webbrowser", "os.system", "shutil"}
 BANNED_NAMES = {"Markdown", "Link", "from_markup", "suspend", "system", "popen", "Popen"}

@@ -22,9 +22,9 @@ from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "operator-guide.md"
-SNAPSHOTS = ROOT / "tests" / "__snapshots__" / "test_tui_snapshots"
+SNAPSHOTS = ROOT / "tests" / "unit" / "__snapshots__" / "test_tui_snapshots"
 
 
 def table_of(guide: str, name: str) -> list[str]:
@@ -77,7 +77,7 @@ def test_the_guide_links_every_snapshot() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     linked = {
         Path(unquote(link)).name
-        for link in re.findall(r"\((\.\./tests/__snapshots__/[^)]+\.svg)\)", guide)
+        for link in re.findall(r"\((\.\./tests/unit/__snapshots__/[^)]+\.svg)\)", guide)
     }
     drawn = {path.name for path in SNAPSHOTS.glob("*.svg")}
     assert drawn and drawn <= linked, sorted(drawn - linked)

@@ -27,8 +27,8 @@ from moc_tui.tui.screens.reset import ResetModal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.fixtures.tui import screen_is, wait_for
+from tests.functional.test_reset_functional import file_reset_form
 from tests.sample_rows import access_row, quota_row
-from tests.test_reset_functional import file_reset_form
 from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone

@@ -134,7 +134,7 @@ def test_cron_and_systemd_units_run_real_commands_as_the_service_user() -> None:
 
     from moc_tui.cli import build_parser
 
-    root = Path(__file__).resolve().parent.parent / "config"
+    root = Path(__file__).resolve().parents[2] / "config"
     commands = []
     for line in (root / "cron.d" / "moc-tui").read_text().splitlines():
         if line.strip() and not line.startswith("#") and "=" not in line.split()[0]:

@@ -14,8 +14,8 @@ import pytest
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.functional.test_backend_protocol import RawBackend, values
 from tests.sample_rows import access_row
-from tests.test_backend_protocol import RawBackend, values
 
 pytestmark = pytest.mark.keystone
 PIN = "9731"
