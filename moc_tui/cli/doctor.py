@@ -33,9 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from moc_tui.backend.deploy.checks import Context
-    from moc_tui.backend.deploy.checks.base import DEFAULT_ADDRESSES
-    from moc_tui.backend.deploy.doctor import run_checks
+    from moc_tui.host.checks import Context
+    from moc_tui.host.checks.base import DEFAULT_ADDRESSES
+    from moc_tui.host.doctor import run_checks
 
     ctx = Context(
         layout_from(args),

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from moc_tui.backend.deploy import keys
+    from moc_tui.host import keys
 
     layout = layout_from(args)
     try:

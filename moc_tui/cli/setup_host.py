@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from moc_tui.backend.deploy.layout import (
+from moc_tui.host.layout import (
     DEFAULT_HELPDESK,
     DEFAULT_PYTHON,
     DEFAULT_SERVICE,
@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from moc_tui.backend.deploy.setup import SetupError, setup_host
+    from moc_tui.host.setup import SetupError, setup_host
 
     try:
         done = setup_host(layout_from(args), args.source, check_sshd=not args.no_sshd_check)

@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from moc_tui.core.sheets import metadata as dev_metadata
-from moc_tui.core.sheets.batch import apply_batch
+from moc_tui.core.sheets import grid_apply
 from moc_tui.core.sheets.grid import CellWrite, GridError, Row, Workbook, check_value
 
 Query = Mapping[str, Sequence[str]]
@@ -200,7 +199,7 @@ def batch_update(sheet: Spreadsheet, body: Any) -> dict[str, Any]:
         raise GridError("Invalid JSON payload: 'requests' must be a list")
     if not body["requests"]:
         raise GridError("Must specify at least one request.")
-    replies = apply_batch(sheet.book, body["requests"], decode_any_cell, sheet.writes)
+    replies = grid_apply.apply_batch(sheet.book, body["requests"], decode_any_cell, sheet.writes)
     return {"spreadsheetId": sheet.key, "replies": replies}
 
 
@@ -211,4 +210,4 @@ def developer_metadata_search(sheet: Spreadsheet, body: Any) -> dict[str, Any]:
     `developerMetadataLookup` filters only (not a1Range / gridRange)."""
     if not isinstance(body, Mapping) or not isinstance(body.get("dataFilters"), list):
         raise GridError("Invalid JSON payload: 'dataFilters' must be a list")
-    return {"matchedDeveloperMetadata": dev_metadata.search(sheet.book, body["dataFilters"])}
+    return {"matchedDeveloperMetadata": grid_apply.search(sheet.book, body["dataFilters"])}

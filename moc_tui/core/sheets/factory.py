@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 
 from moc_tui.core.settings.model import SheetSettings
-from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.retry import Deadline, RetryPolicy
 from moc_tui.core.sheets.store import SheetError, SheetStore
 
@@ -23,6 +22,9 @@ def open_store(
     is reported here, before any work starts. Failures raise `SheetError` in plain words.
     """
     if sheet.local_store is not None:
+        # here, not at the top: a host on Google never loads the embedded store's grid emulation
+        from moc_tui.core.sheets.local import LocalSheetStore
+
         return LocalSheetStore(sheet.local_store, timeout=sheet.timeout)
     if sheet.auth_file is None or not sheet.worksheet_key:
         raise SheetError(f"[{sheet.section}] needs either local_store or auth_file + worksheet_key")

@@ -9,7 +9,7 @@ the fake cannot drift apart:
   grid to fit their end, reads are clipped to it;
 - deleting rows shifts the rows below up and shrinks the grid; deleting every row is refused;
 - `appendCells` writes after the last row holding data (growing the grid if needed);
-- a batch (`Workbook.batch_write` here, `batch.apply_batch` for `:batchUpdate`) is applied to a
+- a batch (`Workbook.batch_write` here, `grid_apply.apply_batch` for `:batchUpdate`) is applied to a
   copy and committed only if every sub-request succeeds, so a failing batch changes nothing;
 - a cell holds at most 50,000 characters.
 

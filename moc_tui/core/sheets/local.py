@@ -1,7 +1,7 @@
 """The embedded sheet store: a workbook in one SQLite file, with exactly Google's rules.
 
-It applies the same `:batchUpdate` requests the Google store sends (`batch`), to the same grid
-(`grid`) the local Sheets fake uses, so the two stores cannot drift apart.
+It applies (`grid_apply`) the same `:batchUpdate` requests the Google store sends (`batch`), to
+the same grid (`grid`) the local Sheets fake uses, so the two stores cannot drift apart.
 
 Choices:
 - **Tabs are explicit.** A new store holds no tabs; `ensure_tabs` creates them (and
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from moc_tui.core.sheets import batch, metadata, rowids
 from moc_tui.core.sheets.grid import GridError, Tab, UnknownTab, Workbook, trim_rows
+from moc_tui.core.sheets.grid_apply import apply_batch
 from moc_tui.core.sheets.store import (
     Row,
     RowRef,
@@ -197,14 +198,14 @@ class LocalSheetStore:
         if not rows:
             return
         with self._change(f"appending {len(rows)} row(s) to {tab!r}") as book:
-            batch.apply_batch(book, [batch.append_cells(_tab(book, tab).sheet_id, rows)])
+            apply_batch(book, [batch.append_cells(_tab(book, tab).sheet_id, rows)])
 
     def delete_rows(self, tab: str, rows: Sequence[int]) -> None:
         if not rows:
             return
         batch.row_runs(rows)  # refuses bad row numbers before the file is touched
         with self._change(f"deleting {len(rows)} row(s) of {tab!r}") as book:
-            batch.apply_batch(book, batch.delete_rows(_tab(book, tab).sheet_id, rows))
+            apply_batch(book, batch.delete_rows(_tab(book, tab).sheet_id, rows))
 
     def update_rows(
         self, tab: str, updates: Sequence[tuple[RowRef, Mapping[int, str]]]
@@ -221,7 +222,7 @@ class LocalSheetStore:
                 requests = rowids.update_batch(
                     src.sheet_id, src.row_count, placement.tagged, changes
                 )
-                batch.apply_batch(book, requests)
+                apply_batch(book, requests)
             return [r.row for r in placement.missing]
 
     def move_rows(
@@ -253,7 +254,7 @@ class LocalSheetStore:
                     now,
                     stale,
                 )
-                batch.apply_batch(book, requests)
+                apply_batch(book, requests)
 
     @staticmethod
     def _placed(
@@ -262,9 +263,7 @@ class LocalSheetStore:
         """Place the refs, tagging the rows found by content (same transaction, so no race)."""
         placement = rowids.place(refs, tab.values(), book.metadata, tab.sheet_id, done_id)
         if placement.untagged:
-            batch.apply_batch(
-                book, rowids.tag_batch(tab.sheet_id, tab.row_count, placement.untagged)
-            )
+            apply_batch(book, rowids.tag_batch(tab.sheet_id, tab.row_count, placement.untagged))
             placement = rowids.place(refs, tab.values(), book.metadata, tab.sheet_id, done_id)
         return placement
 

@@ -12,19 +12,18 @@ What the stores rely on, from Google's reference (`spreadsheets.developerMetadat
   with `locationMatchingStrategy` EXACT_LOCATION only metadata on exactly that location matches;
 - `developerMetadata:search` returns each matching entry with its current location.
 
-The builders below are sent by the Google store; the handlers apply the same dicts to a
-`Workbook` for the local Sheets fake (through `batch.apply_batch`), so both sides share one
-definition.
+The builders below are sent by the Google store; `grid_apply` applies the same dicts to a
+`Workbook` for the embedded store and the Sheets fake, so every store shares one definition.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from moc_tui.core.sheets.grid import GridError, Workbook
+from moc_tui.core.sheets.grid import GridError
 
 ROW_KEY = "moc-tui.request"
 """Key of the metadata naming the request a row holds (on a row) or held (on the done tab)."""
@@ -103,7 +102,7 @@ def parse(resource: Mapping[str, Any]) -> Meta:
         rng = location["dimensionRange"]
         start, end = rng.get("startIndex"), rng.get("endIndex")
         if rng.get("dimension") != "ROWS" or not isinstance(start, int) or end != start + 1:
-            raise GridError("Invalid developerMetadata: the location must be one row (fake)")
+            raise GridError("Invalid developerMetadata: the location must be one row")
         sheet_id, row = rng.get("sheetId"), start
     elif "sheetId" in location:
         sheet_id = location["sheetId"]
@@ -111,7 +110,7 @@ def parse(resource: Mapping[str, Any]) -> Meta:
         raise GridError("Invalid developerMetadata: a location is required")
     metadata_id = resource.get("metadataId")
     if not isinstance(metadata_id, int) or isinstance(metadata_id, bool) or metadata_id < 1:
-        raise GridError("Invalid developerMetadata: metadataId must be positive (fake: required)")
+        raise GridError("Invalid developerMetadata: metadataId must be a positive number")
     key = resource.get("metadataKey")
     if not isinstance(key, str) or not key:
         raise GridError("Invalid developerMetadata: Developer metadata must specify a key.")
@@ -119,62 +118,3 @@ def parse(resource: Mapping[str, Any]) -> Meta:
     return Meta(
         metadata_id, key, str(resource.get("metadataValue") or ""), sheet_id, row, visibility
     )
-
-
-# -- the Workbook side (the fake) ----------------------------------------------------------------
-
-
-def matches(meta: Meta, lookup: Mapping[str, Any]) -> bool:
-    """Whether `meta` is selected by a `DeveloperMetadataLookup`."""
-    if "metadataId" in lookup and lookup["metadataId"] != meta.metadata_id:
-        return False
-    if "metadataKey" in lookup and lookup["metadataKey"] != meta.key:
-        return False
-    if "metadataValue" in lookup and lookup["metadataValue"] != meta.value:
-        return False
-    if "locationType" in lookup and lookup["locationType"] != meta.location()["locationType"]:
-        return False
-    where = lookup.get("metadataLocation")
-    if where is not None:
-        if lookup.get("locationMatchingStrategy", "EXACT_LOCATION") != "EXACT_LOCATION":
-            raise GridError("only locationMatchingStrategy EXACT_LOCATION is supported (fake)")
-        wanted = dict(where)
-        wanted.pop("locationType", None)
-        have = meta.location()
-        have.pop("locationType")
-        return bool(wanted == have)
-    return True
-
-
-def select(book: Workbook, data_filter: Any, where: str) -> list[Meta]:
-    """The metadata a `DataFilter` holding a `developerMetadataLookup` selects."""
-    if not isinstance(data_filter, Mapping) or set(data_filter) != {"developerMetadataLookup"}:
-        raise GridError(f"Invalid {where}: only developerMetadataLookup filters are supported")
-    lookup = data_filter["developerMetadataLookup"]
-    if not isinstance(lookup, Mapping) or not lookup:
-        raise GridError(f"Invalid {where}: an empty lookup selects nothing")
-    return [m for m in book.metadata.values() if matches(m, lookup)]
-
-
-def add(book: Workbook, meta: Meta, where: str) -> None:
-    if meta.metadata_id in book.metadata:
-        raise GridError(
-            f"Invalid {where}: Developer metadata with ID {meta.metadata_id} already exists."
-        )
-    if meta.sheet_id is not None:
-        tab = book.tab_by_id(meta.sheet_id, where)
-        if meta.row is not None and not 0 <= meta.row < tab.row_count:
-            raise GridError(f"Invalid {where}: the row {meta.row} is outside the grid")
-    book.metadata[meta.metadata_id] = meta
-
-
-def search(book: Workbook, filters: Iterable[Any]) -> list[dict[str, Any]]:
-    """`developerMetadata:search`: each selected entry once, with the filters that matched it."""
-    found: dict[int, list[Any]] = {}
-    for index, data_filter in enumerate(filters):
-        for meta in select(book, data_filter, f"dataFilters[{index}]"):
-            found.setdefault(meta.metadata_id, []).append(data_filter)
-    return [
-        {"developerMetadata": book.metadata[mid].resource(), "dataFilters": matched}
-        for mid, matched in sorted(found.items())
-    ]

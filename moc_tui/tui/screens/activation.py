@@ -14,11 +14,11 @@ from textual import work
 from textual.binding import BindingType
 
 from moc_tui.protocol.views import RecordView as View
-from moc_tui.tui.backend_link import explain
 from moc_tui.tui.format import WHEN_WIDTH, when
-from moc_tui.tui.messages import CallFailed, NotActivatedLoaded
+from moc_tui.tui.messages import NotActivatedLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
 from moc_tui.tui.text import cell
+from moc_tui.tui.worker_errors import reports_failure
 
 
 class NotActivatedScreen(RecordsScreen):
@@ -43,11 +43,9 @@ class NotActivatedScreen(RecordsScreen):
     failures_on_detail = True
 
     @work(thread=True, exclusive=True, group="not-activated", exit_on_error=False)
+    @reports_failure("not activated")
     def load(self) -> None:
-        try:
-            self.post_message(NotActivatedLoaded(self.link.list_not_activated()))
-        except Exception as error:
-            self.post_message(CallFailed("not activated", explain(error)))
+        self.post_message(NotActivatedLoaded(self.link.list_not_activated()))
 
     def on_not_activated_loaded(self, message: NotActivatedLoaded) -> None:
         self.show_records(message.users)

@@ -31,12 +31,13 @@ from moc_tui.core.access.problems import ROW, RowContext, edit_problems
 from moc_tui.core.access.request import ProjectAction
 from moc_tui.core.identifiers import PROJECT_NAME_MAX
 from moc_tui.core.text import trim, visible
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
+from moc_tui.tui.worker_errors import reports_failure
 
 View = Mapping[str, Any]  # a row's view (protocol.views.AccessView), a suggestion
 
@@ -183,11 +184,9 @@ class EditModal(Dialog[bool]):
         self.suggest(typed)
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    @reports_failure("suggestions")
     def suggest(self, text: str) -> None:
-        try:
-            self.post_message(SuggestionsLoaded("projects", text, self.link.suggest_projects(text)))
-        except Exception as error:
-            self.post_message(CallFailed("suggestions", explain(error)))
+        self.post_message(SuggestionsLoaded("projects", text, self.link.suggest_projects(text)))
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if message.text != self.asked:
@@ -257,22 +256,19 @@ class EditModal(Dialog[bool]):
         self.save(changes)
 
     @work(thread=True, exclusive=True, group="edit", exit_on_error=False)
+    @reports_failure("save", own_words=(LookupError,))
     def save(self, changes: dict[str, str]) -> None:
         view: View | None = self.view
-        try:
-            for name, value in changes.items():
-                assert view is not None
-                field = name
-                if name == "project":
-                    field = "new_project" if self.new_project else "existing_project"
-                view = self.link.edit_field(view, field, value)
-                if view is None:
-                    raise LookupError("the row left the pending list; reload")
-                self.view, self.saved = dict(view), True  # the next write needs the new fingerprint
-            self.post_message(RequestsLoaded("edit", []))  # saved: the modal closes
-        except Exception as error:
-            text = str(error) if isinstance(error, LookupError) else explain(error)
-            self.post_message(CallFailed("save", text))
+        for name, value in changes.items():
+            assert view is not None
+            field = name
+            if name == "project":
+                field = "new_project" if self.new_project else "existing_project"
+            view = self.link.edit_field(view, field, value)
+            if view is None:
+                raise LookupError("the row left the pending list; reload")
+            self.view, self.saved = dict(view), True  # the next write needs the new fingerprint
+        self.post_message(RequestsLoaded("edit", []))  # saved: the modal closes
 
     def on_requests_loaded(self, message: RequestsLoaded) -> None:
         self.saved = True

@@ -10,11 +10,12 @@ from textual.binding import Binding, BindingType
 
 from moc_tui.core.step_names import step_label
 from moc_tui.protocol.views import RecordView as View
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.format import WHEN_WIDTH, when
-from moc_tui.tui.messages import CallFailed, ErrorsLoaded
+from moc_tui.tui.messages import ErrorsLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
 from moc_tui.tui.text import cell
+from moc_tui.tui.worker_errors import reports_failure
 
 
 class ErrorsScreen(RecordsScreen):
@@ -48,19 +49,15 @@ class ErrorsScreen(RecordsScreen):
         self.include_acknowledged = False
 
     @work(thread=True, exclusive=True, group="errors", exit_on_error=False)
+    @reports_failure("errors")
     def load(self, include: bool) -> None:
-        try:
-            self.post_message(ErrorsLoaded(self.link.list_errors(include)))
-        except Exception as error:
-            self.post_message(CallFailed("errors", explain(error)))
+        self.post_message(ErrorsLoaded(self.link.list_errors(include)))
 
     @work(thread=True, group="ack", exit_on_error=False)
+    @reports_failure("acknowledge")
     def ack(self, error_id: int) -> None:
-        try:
-            self.link.ack_error(error_id)
-            self.post_message(ErrorsLoaded(self.link.list_errors(self.include_acknowledged)))
-        except Exception as error:
-            self.post_message(CallFailed("acknowledge", explain(error)))
+        self.link.ack_error(error_id)
+        self.post_message(ErrorsLoaded(self.link.list_errors(self.include_acknowledged)))
 
     def on_errors_loaded(self, message: ErrorsLoaded) -> None:
         self.show_records(message.records)

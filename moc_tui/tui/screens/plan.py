@@ -1,8 +1,8 @@
 """Plan and confirm: what exactly will happen to each chosen request, on which cloud.
 
-Focus starts on Cancel (a stray Enter does nothing harmful); `y` confirms, `n`/Esc cancels.
-Requests whose plan has problems are skipped and not sent: they are listed first, each with its
-reason. The plan scrolls with the usual keys (↓ j PgDn End …) wherever the focus is.
+The plan is the one confirmation dialog (`confirm.py`) with a scrolling body: focus starts on
+Cancel, `y` confirms, `n`/Esc cancels, the plan scrolls wherever the focus is. Requests whose
+plan has problems are skipped and not sent: they are listed first, each with its reason.
 """
 
 from __future__ import annotations
@@ -12,13 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Static
 
-from moc_tui.tui.screens.help import Dialog
+from moc_tui.tui.screens.confirm import ScrollingConfirmModal
 from moc_tui.tui.text import plain
 
 VERBS = {"access": ("Provision", "provisioned"), "quota": ("Apply quotas", "changed")}
@@ -92,60 +88,28 @@ def plan_text(kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> Text
     return text
 
 
-class PlanModal(Dialog[bool]):
-    """Returns True only when the operator confirms."""
+class PlanModal(ScrollingConfirmModal):
+    """The plan as a confirmation; returns True only when the operator confirms and at least
+    one request can run."""
 
     HELP_NAME = "Plan"
-    HELP_EXTRA = (("Enter", "Press the focused button (Cancel at first)"),)
+    BODY_ID = "plan-text"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes, go"),
-        Binding("n", "cancel", "Cancel"),
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("left", "app.focus_previous", "Previous button", show=False),
-        Binding("right", "app.focus_next", "Next button", show=False),
-        Binding("down,j", "scroll('down')", "Scroll down", show=False),
-        Binding("up,k", "scroll('up')", "Scroll up", show=False),
-        Binding("pagedown", "scroll('page_down')", "Page down", show=False),
-        Binding("pageup", "scroll('page_up')", "Page up", show=False),
         Binding("end,G", "scroll('end')", "End of the plan", show=False),
         Binding("home,g", "scroll('home')", "Top of the plan", show=False),
     ]
 
     def __init__(self, kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> None:
-        super().__init__()
         self.kind = kind
         self.plans = plans
         self.cloud = cloud
         self.runnable = sum(1 for p in plans if p.get("ok"))
-
-    def compose(self) -> ComposeResult:
-        verb, _ = VERBS.get(self.kind, VERBS["access"])
-        with Vertical(id="dialog", classes="plan"):
-            yield Static(Text("Plan — nothing has happened yet", style="bold"), classes="title")
-            with VerticalScroll(id="plan-body"):
-                yield Static(plan_text(self.kind, self.plans, self.cloud), id="plan-text")
-            with Horizontal(classes="buttons"):
-                yield Button(Text("Cancel (n)"), id="cancel", compact=True)
-                yield Button(
-                    Text(f"{verb} {self.runnable} (y)"),
-                    id="confirm",
-                    variant="error",
-                    disabled=self.runnable == 0,
-                    compact=True,
-                )
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
-    def action_scroll(self, where: str) -> None:
-        body = self.query_one("#plan-body", VerticalScroll)
-        getattr(body, f"scroll_{where}")(animate=False)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(self.runnable > 0)
+        verb, _ = VERBS.get(kind, VERBS["access"])
+        super().__init__(
+            Text("Plan — nothing has happened yet", style="bold"),
+            plan_text(kind, plans, cloud),
+            f"{verb} {self.runnable}",
+            allowed=self.runnable > 0,
+        )

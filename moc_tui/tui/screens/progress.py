@@ -34,6 +34,7 @@ from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.text import cell
 from moc_tui.tui.widgets.bars import StatusLine
 from moc_tui.tui.widgets.requests_table import DONE, FAILED, GLYPHS, RUNNING, STYLES, RowState
+from moc_tui.tui.worker_errors import reports_failure
 
 QUEUED, NOT_SENT, STOPPED = "queued", "not sent", "stopped"
 AGAIN = (FAILED, NOT_SENT, STOPPED)  # what `r` retries
@@ -257,11 +258,9 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             self.stop_row_in_hand()
 
     @work(thread=True, group="cancel", exit_on_error=False)
+    @reports_failure("cancel")  # then the row finishes all its steps; nothing is lost
     def stop_row_in_hand(self) -> None:
-        try:
-            self.link.cancel_running()
-        except Exception as error:  # the row then finishes all its steps; nothing is lost
-            self.post_message(CallFailed("cancel", explain(error)))
+        self.link.cancel_running()
 
     def action_back(self) -> None:
         if self.running:
@@ -278,23 +277,20 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.plan_again([s.key for s in failed])
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    @reports_failure("retry", own_words=(LookupError,))
     def plan_again(self, keys: list[str]) -> None:
-        try:
-            fresh = self._list()
-            views = [fresh[k.split("@")[0]] for k in keys if k.split("@")[0] in fresh]
-            if not views:
-                raise LookupError("the failed rows are no longer pending; reload the list")
-            plans: Sequence[PlanView] = (
-                self.link.plan_access([v for v in views if is_access(v)])
-                if self.kind == "access"
-                else self.link.plan_quota([v for v in views if is_quota(v)])
-            )
-            for state in self.retrying:
-                state.view = fresh.get(state.key.split("@")[0], state.view)
-            self.post_message(PlansReady(self.kind, plans))
-        except Exception as error:
-            text = str(error) if isinstance(error, LookupError) else explain(error)
-            self.post_message(CallFailed("retry", text))
+        fresh = self._list()
+        views = [fresh[k.split("@")[0]] for k in keys if k.split("@")[0] in fresh]
+        if not views:
+            raise LookupError("the failed rows are no longer pending; reload the list")
+        plans: Sequence[PlanView] = (
+            self.link.plan_access([v for v in views if is_access(v)])
+            if self.kind == "access"
+            else self.link.plan_quota([v for v in views if is_quota(v)])
+        )
+        for state in self.retrying:
+            state.view = fresh.get(state.key.split("@")[0], state.view)
+        self.post_message(PlansReady(self.kind, plans))
 
     def on_call_failed(self, message: CallFailed) -> None:
         self.notify(message.text, title=f"{message.what} failed", severity="error", markup=False)

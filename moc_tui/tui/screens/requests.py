@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from moc_tui.protocol.views import PlanView, RequestView, is_access
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
@@ -29,6 +29,7 @@ from moc_tui.tui.widgets.requests_table import (
     RowState,
     unique_keys,
 )
+from moc_tui.tui.worker_errors import reports_failure
 
 
 class RequestsScreen(Screen[None]):
@@ -93,20 +94,16 @@ class RequestsScreen(Screen[None]):
         return self.link.plan_access([v for v in views if is_access(v)])
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    @reports_failure("load")
     def load(self) -> None:
-        try:
-            if not self.link.hello_info:
-                self.post_message(Greeted(self.link.hello()))
-            self.post_message(RequestsLoaded(self.kind, self.list_op()))
-        except Exception as error:
-            self.post_message(CallFailed("load", explain(error)))
+        if not self.link.hello_info:
+            self.post_message(Greeted(self.link.hello()))
+        self.post_message(RequestsLoaded(self.kind, self.list_op()))
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    @reports_failure("plan")
     def plan(self, views: list[RequestView]) -> None:
-        try:
-            self.post_message(PlansReady(self.kind, self.plan_op(views)))
-        except Exception as error:
-            self.post_message(CallFailed("plan", explain(error)))
+        self.post_message(PlansReady(self.kind, self.plan_op(views)))
 
     # messages -----------------------------------------------------------------------------------
     def on_greeted(self, message: Greeted) -> None:

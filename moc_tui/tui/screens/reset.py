@@ -27,12 +27,14 @@ from textual.widgets.option_list import Option
 
 from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
+from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, note, user_prompt
+from moc_tui.tui.worker_errors import reports_failure
 
 MIN_SEARCH = 2  # the backend refuses shorter text
 WHAT_THE_PIN_IS = (
@@ -40,44 +42,6 @@ WHAT_THE_PIN_IS = (
     "it on the reset form; the ticket names it by this reference. You never see or type a PIN "
     "and nothing here checks one. A reference works once, for its user, for 7 days."
 )
-
-
-class ConfirmModal(Dialog[bool]):
-    """A yes/no question; focus starts on Cancel, `y` confirms, `n`/Esc cancels."""
-
-    HELP_NAME = "Confirm"
-    HELP_EXTRA = (("Enter", "Press the focused button (Cancel at first)"),)
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes"),
-        Binding("n", "cancel", "Cancel"),
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("left", "app.focus_previous", "Previous button", show=False),
-        Binding("right", "app.focus_next", "Next button", show=False),
-    ]
-
-    def __init__(self, question: Text, yes: str) -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="small"):
-            yield Static(self.question)
-            with Horizontal(classes="buttons"):
-                yield Button(Text("Cancel (n)"), id="cancel", compact=True)
-                yield Button(Text(f"{self.yes} (y)"), id="confirm", variant="error", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
 
 
 class ResetModal(Dialog[None]):
@@ -149,11 +113,9 @@ class ResetModal(Dialog[None]):
         self.search(typed)
 
     @work(thread=True, exclusive=True, group="find-users", exit_on_error=False)
+    @reports_failure("find users")
     def search(self, text: str) -> None:
-        try:
-            self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
-        except Exception as error:
-            self.post_message(CallFailed("find users", explain(error)))
+        self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if message.text != self.asked:
@@ -213,12 +175,10 @@ class ResetModal(Dialog[None]):
         self.reset(username, reference, again)
 
     @work(thread=True, exclusive=True, group="reset", exit_on_error=False)
+    @reports_failure("reset")
     def reset(self, username: str, reference: str, again: bool) -> None:
-        try:
-            result = self.link.reset_password(username, reference, again, lambda _event: None)
-            self.post_message(PasswordResetDone(result, username, reference))
-        except Exception as error:
-            self.post_message(CallFailed("reset", explain(error)))
+        result = self.link.reset_password(username, reference, again, lambda _event: None)
+        self.post_message(PasswordResetDone(result, username, reference))
 
     def on_password_reset_done(self, message: PasswordResetDone) -> None:
         self.busy = False

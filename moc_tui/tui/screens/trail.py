@@ -19,11 +19,12 @@ from textual.widgets.data_table import ColumnKey
 
 from moc_tui.core.step_names import action_label
 from moc_tui.protocol.views import AuditView
-from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import cell, plain
+from moc_tui.tui.worker_errors import reports_failure
 
 COLUMNS = (("at", "When", WHEN_WIDTH), ("operator", "Operator", 8), ("action", "Action", 14))
 DETAIL_MIN = 20  # the detail column takes the rest of the dialog's width, at least this
@@ -83,11 +84,9 @@ class TrailModal(Dialog[None]):
         self.table.refresh()
 
     @work(thread=True, exclusive=True, group="trail", exit_on_error=False)
+    @reports_failure("audit trail")
     def load(self) -> None:
-        try:
-            self.post_message(TrailLoaded(self.link.audit_trail(self.request_key)))
-        except Exception as error:
-            self.post_message(CallFailed("audit trail", explain(error)))
+        self.post_message(TrailLoaded(self.link.audit_trail(self.request_key)))
 
     def on_trail_loaded(self, message: TrailLoaded) -> None:
         self.records = list(message.records)
