@@ -13,11 +13,12 @@ import dataclasses
 import os
 import pwd
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from moc_tui import __version__
-from moc_tui.backend import views
+from moc_tui.backend import roles, views
 from moc_tui.backend.batch_claim import Emit, claim_rows
 from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
@@ -36,7 +37,7 @@ from moc_tui.core.text import trim
 from moc_tui.core.workflow.steps import never
 from moc_tui.protocol import replies
 from moc_tui.protocol.views import NotActivatedView
-from moc_tui.protocol.wire import MAX_MESSAGE, MAX_ROWS, PROTOCOL_VERSION, SCHEMAS
+from moc_tui.protocol.wire import MAX_MESSAGE, MAX_ROWS, MUTATING, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.protocol.wire import ProtocolError as Refused
 
 # the cells a request's journal key is made of (`moc_tui.core.provision.keys.access_key`)
@@ -52,8 +53,10 @@ def _key(request: AccessRequest) -> str:
 class Session(QuotaResetOps, LookupOps):
     """One TUI session: the operator named by `hello`, the services, the locks."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, operators_map: Path | None = None) -> None:
         self.settings = settings
+        self.operators_map = operators_map  # where roles are read (`roles`); None: development
+        self.role = roles.Role.OPERATOR
         self.operator: str | None = None
         self.services: Services | None = None
         self.sudo_user = os.environ.get("SUDO_USER", "")
@@ -72,6 +75,8 @@ class Session(QuotaResetOps, LookupOps):
             return self.hello(params["operator"], params.get("session", ""))
         if self.services is None:
             raise Refused("hello_first", "say hello (with the operator's name) first")
+        if op in MUTATING and self.role is roles.Role.VIEWER:
+            raise roles.refuse_read_only(self.services.operator)
         handler: Callable[[Services, dict[str, Any], Emit], Mapping[str, object]] = getattr(
             self, f"op_{op}"
         )
@@ -81,6 +86,7 @@ class Session(QuotaResetOps, LookupOps):
     def hello(self, operator: str, session: str = "") -> replies.HelloReply:
         if self.operator is not None and operator != self.operator:
             raise Refused("bad_params", "this session already belongs to another operator")
+        self.role = roles.role_of(operator, self.operators_map)
         self.operator = operator
         if self.services is None:
             self.services = Services(self.settings, operator)
@@ -88,7 +94,12 @@ class Session(QuotaResetOps, LookupOps):
                 operator,
                 "session",
                 None,
-                {"sudo_user": self.sudo_user, "pid": os.getpid(), "login_session": session},
+                {
+                    "sudo_user": self.sudo_user,
+                    "pid": os.getpid(),
+                    "login_session": session,
+                    "role": self.role.value,
+                },
             )
         auth = urlsplit(self.settings.auth.auth_url)
         quota = self.settings.quota_sheet
@@ -96,6 +107,7 @@ class Session(QuotaResetOps, LookupOps):
             "protocol": PROTOCOL_VERSION,
             "version": __version__,
             "operator": operator,
+            "read_only": self.role is roles.Role.VIEWER,
             "service_user": pwd.getpwuid(os.geteuid()).pw_name,
             "cloud": views.clean(auth.hostname or "", views.SHORT),
             "access_tab": views.clean(self.tab, views.SHORT),

@@ -103,6 +103,9 @@ class HelloReply(TypedDict):
     protocol: int
     version: str
     operator: str
+    # from the operator map the backend reads itself (never from the TUI): a viewer's mutating
+    # ops are refused (`read_only`), and the TUI hides their keys
+    read_only: bool
     service_user: str
     cloud: str
     access_tab: str

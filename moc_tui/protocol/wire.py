@@ -114,6 +114,27 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "cancel": {"target": Field("int", maximum=2**53 - 1)},
 }
 CANCELLABLE = frozenset({"provision", "apply_quota"})
+# what a read-only operator (a viewer in the operator map) may not run: every op that changes a
+# sheet, the cloud, the journal's errors log or a user's password. Every op is in exactly one of
+# the two sets (tests/test_protocol_ops.py), so a new op must be classified to be served.
+MUTATING = frozenset(
+    {"edit_access_field", "provision", "ack_error", "apply_quota", "reset_password"}
+)
+READ_ONLY = frozenset(
+    {
+        "hello",
+        "list_access",
+        "plan_access",
+        "list_errors",
+        "audit_trail",
+        "list_not_activated",
+        "suggest_projects",
+        "find_users",
+        "list_quota",
+        "plan_quota",
+        "cancel",
+    }
+)
 
 
 def parse_line(line: bytes) -> tuple[Any, str, dict[str, Any]]:
