@@ -27,6 +27,8 @@ ZEROS = "0" * 64
 MUTATING_PARAMS: dict[str, dict[str, Any]] = {
     "edit_access_field": {"row": 2, "fingerprint": ZEROS, "field": "role", "value": "Student"},
     "provision": {"rows": [{"row": 2, "fingerprint": ZEROS}]},
+    "hold_access": {"row": 2, "fingerprint": ZEROS, "kind": "held", "reason": "blank role"},
+    "release_access": {"row": 2, "fingerprint": ZEROS},
     "ack_error": {"error_id": 1},
     "apply_quota": {"rows": [{"row": 2, "fingerprint": ZEROS}]},
     "reset_password": {"username": "u@example.org", "reference": "7K3QX-9W2HD"},

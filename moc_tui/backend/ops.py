@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from moc_tui import __version__
 from moc_tui.backend import roles, views
 from moc_tui.backend.batch_claim import Emit, claim_rows
+from moc_tui.backend.ops_hold import HoldOps
 from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
@@ -50,7 +51,7 @@ def _key(request: AccessRequest) -> str:
     return access_key(request)
 
 
-class Session(QuotaResetOps, LookupOps):
+class Session(QuotaResetOps, LookupOps, HoldOps):
     """One TUI session: the operator named by `hello`, the services, the locks."""
 
     def __init__(self, settings: Settings, operators_map: Path | None = None) -> None:

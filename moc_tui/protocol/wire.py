@@ -92,6 +92,14 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     },
     "plan_access": {"rows": ROW_REF},
     "provision": {"rows": ROW_REF},
+    # put a row on hold or deny it, with a reason (the sheet's note column); release it again
+    "hold_access": {
+        "row": ROW,
+        "fingerprint": FINGERPRINT,
+        "kind": Field("str", max_len=8, choices=frozenset({"held", "denied"})),
+        "reason": Field("str", max_len=2000),
+    },
+    "release_access": {"row": ROW, "fingerprint": FINGERPRINT},
     "list_errors": {"include_acknowledged": Field("bool", required=False)},
     "ack_error": {"error_id": Field("int", minimum=1, maximum=2**62)},
     "audit_trail": {"request_key": Field("str", max_len=40, pattern=REQUEST_KEY_PATTERN)},
@@ -118,7 +126,15 @@ CANCELLABLE = frozenset({"provision", "apply_quota"})
 # sheet, the cloud, the journal's errors log or a user's password. Every op is in exactly one of
 # the two sets (tests/test_protocol_ops.py), so a new op must be classified to be served.
 MUTATING = frozenset(
-    {"edit_access_field", "provision", "ack_error", "apply_quota", "reset_password"}
+    {
+        "edit_access_field",
+        "provision",
+        "hold_access",
+        "release_access",
+        "ack_error",
+        "apply_quota",
+        "reset_password",
+    }
 )
 READ_ONLY = frozenset(
     {

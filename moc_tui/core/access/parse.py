@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from moc_tui.core.access.hold import note_column, parse_note
 from moc_tui.core.access.personal import asks_to_join, personal_project_name
 from moc_tui.core.access.problems import (
     PROJECT,
@@ -129,13 +130,23 @@ class ParsedAccessTab:
     tab_problems: tuple[str, ...]
 
 
+def _with_hold(request: AccessRequest, note: int | None) -> AccessRequest:
+    """The row's hold (from the note column at index `note`), as a problem a run skips."""
+    hold = None if note is None else parse_note(request.cells[note])
+    if hold is None:
+        return request
+    return replace(request, hold=hold, issues=(*request.issues, Problem(ROW, hold.problem)))
+
+
 def parse_access_requests(
-    table: Table, aliases: Mapping[str, str] | None = None
+    table: Table, aliases: Mapping[str, str] | None = None, note_header: str | None = None
 ) -> ParsedAccessTab:
-    """Every pending row of the tab as a request; a missing column is a problem on every row."""
+    """Every pending row of the tab as a request; a missing column is a problem on every row.
+    `note_header`: the optional note column whose `held:` / `denied:` marks hold rows."""
     folded_aliases = {canonical(k): v for k, v in (aliases or {}).items()}
+    note = None if note_header is None else note_column(table.header, note_header)
     requests = [
-        parse_access_row(table, number, cells, folded_aliases)
+        _with_hold(parse_access_row(table, number, cells, folded_aliases), note)
         for number, cells in table.rows
         if is_pending(table, cells)
     ]
