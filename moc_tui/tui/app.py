@@ -29,9 +29,11 @@ from moc_tui.tui.terminal import TerminalDriver, clamp
 
 CRASH_LINE = "The helpdesk stopped on an unexpected error. Nothing was lost; log in again."
 # the screens' actions that change something (provision, apply quotas, edit, reset, acknowledge,
-# retry): hidden from a read-only operator (`hello`'s `read_only`); the backend refuses the ops
-# anyway (`wire.MUTATING`), this only keeps the screen from promising them
-MUTATING_ACTIONS = frozenset({"plan", "edit", "reset", "acknowledge", "retry"})
+# retry, hold, deny, release): hidden from a read-only operator (`hello`'s `read_only`); the
+# backend refuses the ops anyway (`wire.MUTATING`), this only keeps the screen from promising them
+MUTATING_ACTIONS = frozenset(
+    {"plan", "edit", "reset", "acknowledge", "retry", "hold", "deny", "release"}
+)
 
 
 def action_name(action: str) -> str:
