@@ -50,10 +50,12 @@ async def test_the_header_says_read_only_and_the_mutating_keys_are_gone() -> Non
         assert not {"Provision", "Edit", "Reset pw"} & keys, keys
         described = {description for _, description in key_rows(app.screen)}
         assert "Filter" in described and not {"Provision", "Edit", "Reset pw"} & described
-        await pilot.press("space", "p", "e", "x")
+        assert not {"Hold", "Deny", "Release hold"} & described
+        await pilot.press("space", "p", "e", "x", "h", "D", "u")
         await pilot.pause()
         assert screen_is(app, PendingScreen)
         assert not {"plan_access", "edit_access_field", "reset_password"} & set(fake.ops())
+        assert not {"hold_access", "release_access"} & set(fake.ops())
         await pilot.press("Q")
         await wait_for(pilot, lambda: screen_is(app, QuotaScreen))
         await wait_for(pilot, lambda: "Back" in footer_keys(app))
