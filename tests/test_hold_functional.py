@@ -14,7 +14,7 @@ import pytest
 
 from moc_tui.backend.ops import Session
 from moc_tui.cli import main as cli_main
-from moc_tui.core.access.hold import DEFAULT_NOTE_HEADER
+from moc_tui.core.access.hold import DEFAULT_NOTE_HEADER, Hold, HoldKind, parse_note
 from moc_tui.core.settings import Settings, load_settings
 from moc_tui.core.sheets import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
@@ -109,9 +109,10 @@ def test_hold_deny_and_release_go_through_the_sheet(
         with pytest.raises(ProtocolError) as again:
             call(session, "release_access", **ref(released))
         assert again.value.code == "not_held"
-        with pytest.raises(ProtocolError) as empty:
-            call(session, "hold_access", **ref(released), kind="held", reason="   ")
-        assert empty.value.code == "bad_value"
+        for reason in ("   ", "blank\u202erole", "x" * 201):
+            with pytest.raises(ProtocolError) as refused:
+                call(session, "hold_access", **ref(released), kind="held", reason=reason)
+            assert refused.value.code == "bad_value", reason
         trail = call(session, "audit_trail", request_key=first["request_key"])["records"]
         assert [(r["action"], r["operator"]) for r in trail] == [
             ("hold", "alice"),
@@ -155,3 +156,10 @@ def test_provision_all_skips_a_held_row_with_its_reason(
     assert status == 1
     assert "held by the helpdesk: waiting for the sponsor" in out
     assert len(store.read_tabs([FORM])[FORM]) == 2  # still waiting in the form tab
+
+
+def test_only_a_held_or_denied_mark_holds_a_row() -> None:
+    assert parse_note(" Held :  blank role ") == Hold(HoldKind.HELD, "blank role")
+    assert parse_note("denied: bad PIN") == Hold(HoldKind.DENIED, "bad PIN")
+    for plain_note in ("", "called the PI on Monday", "held up at the border", "on hold"):
+        assert parse_note(plain_note) is None, plain_note

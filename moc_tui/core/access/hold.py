@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from moc_tui.core.access.problems import written_value_problems
 from moc_tui.core.text import trim
 
 NOTE_FIELD = "helpdesk_note"  # its `[access_columns]` key (`core.settings.columns`)
@@ -47,15 +48,20 @@ class Hold:
 def parse_note(text: str) -> Hold | None:
     """The hold a note cell holds, or None for an empty cell or a plain note."""
     kind, colon, reason = trim(text).partition(":")
-    if not colon or kind.casefold() not in {k.value for k in HoldKind}:
+    word = trim(kind).casefold()
+    if not colon or word not in {k.value for k in HoldKind}:
         return None
-    return Hold(HoldKind(kind.casefold()), trim(reason))
+    return Hold(HoldKind(word), trim(reason))
 
 
 def reason_problems(reason: str) -> list[str]:
-    """What is wrong with a reason the operator typed (empty, too long)."""
+    """What is wrong with a reason the operator typed: empty, too long, or what no edit may
+    write into a cell (hidden characters; `written_value_problems`)."""
     if not trim(reason):
         return ["say why: the reason is what the next operator reads"]
+    hidden = written_value_problems(reason)
+    if hidden:
+        return hidden
     if len(trim(reason)) > REASON_MAX:
         return [f"the reason is at most {REASON_MAX} characters"]
     return []

@@ -146,11 +146,12 @@ def parse_access_requests(
     folded_aliases = {canonical(k): v for k, v in (aliases or {}).items()}
     note = None if note_header is None else note_column(table.header, note_header)
     requests = [
-        _with_hold(parse_access_row(table, number, cells, folded_aliases), note)
+        parse_access_row(table, number, cells, folded_aliases)
         for number, cells in table.rows
         if is_pending(table, cells)
     ]
     if table.missing:
         missing = [Problem(ROW, text) for text in table.missing]
         requests = [_with_problems(r, missing) for r in requests]
-    return ParsedAccessTab(tuple(_cross_row_problems(requests)), table.missing)
+    held = [_with_hold(r, note) for r in _cross_row_problems(requests)]  # the hold's last
+    return ParsedAccessTab(tuple(held), table.missing)
