@@ -13,17 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from moc_tui.core.access import parse_access_requests
+from moc_tui.core.access.engine import ProvisionResult, provision
+from moc_tui.core.access.events import Event
+from moc_tui.core.access.steps import RunContext
 from moc_tui.core.cloud.models import Ensured, Member, Project, User
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
-from moc_tui.core.provision.engine import ProvisionResult, provision
-from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.request_steps import RunContext
 from moc_tui.core.settings import Settings, load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import RowsChanged, TabNotFound
 from moc_tui.core.table import read_table
+from tests.port_fakes import UnusedCloud, UnusedSetpass
 from tests.sample_rows import ACCESS_HEADER, access_row
 from tests.settings_files import write_settings
 
@@ -33,7 +34,7 @@ class Crash(BaseException):
 
 
 @dataclass
-class FakeCloud:
+class FakeCloud(UnusedCloud):
     projects: dict[str, Project] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
@@ -120,14 +121,15 @@ class FakeCloud:
 
 
 @dataclass
-class FakeSetpass:
+class FakeSetpass(UnusedSetpass):
     """Keeps, like the service, one valid token per user: renewing replaces it."""
 
     records: dict[str, tuple[str, str]] = field(default_factory=dict)
     valid_token: dict[str, str] = field(default_factory=dict)
     hook: Callable[[str], None] = lambda call: None
 
-    def register(self, user_id: str, password: str, pin: str) -> str:
+    def register(self, user_id: str, password: str | None, pin: str | None) -> str:
+        assert password is not None and pin is not None  # provisioning sets both
         self.records[user_id] = (password, pin)
         self.valid_token[user_id] = uuid.uuid4().hex
         self.hook("register")

@@ -34,6 +34,7 @@ from tests.fixtures.setpass import (
     new_user,
 )
 from tests.fixtures.stack import MakeStack
+from tests.port_fakes import UnusedCloud, UnusedSetpass
 from tests.sample_rows import access_row
 from tests.settings_files import write_settings
 
@@ -170,7 +171,7 @@ def test_one_run_sends_every_reminder_over_one_connection(
 # -- unit level: fakes for setpass and mail, a real journal ---------------------------------------
 
 
-class FakeSetpass:
+class FakeSetpass(UnusedSetpass):
     def __init__(self, state: str | None) -> None:
         self.state = state
         self.renewed = 0
@@ -186,7 +187,7 @@ class FakeSetpass:
         return f"https://setpass.example.org/?token={token}"
 
 
-class Users:
+class Users(UnusedCloud):
     def get_user(self, user_id: str) -> User:
         return User(user_id, "una@example.org", "una@example.org", "Una Ode")
 

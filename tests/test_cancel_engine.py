@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from moc_tui.core.provision.events import StepDone
+from moc_tui.core.access.events import StepDone
 from moc_tui.core.workflow.events import RowCancelled
 from tests.provision_fakes import World, make_world, standard_rows
 from tests.test_provision_engine import outcome

@@ -131,9 +131,9 @@ def test_templates_of_jobs_that_are_turned_on_are_read_too(
 
 
 def test_the_catalog_names_what_the_provisioning_mails_fill(tmp_path: Path) -> None:
+    from moc_tui.core.access import mails
     from moc_tui.core.access.parse import parse_access_requests
     from moc_tui.core.mail.catalog import RUNTIME
-    from moc_tui.core.provision import mails
     from moc_tui.core.table import read_table
     from tests.sample_rows import access_row
 
@@ -331,8 +331,8 @@ def test_the_catalog_names_what_quota_reset_and_activation_mails_fill(tmp_path: 
     from moc_tui.core.cloud.models import User
     from moc_tui.core.cron import activation
     from moc_tui.core.password_reset import reset
-    from moc_tui.core.quota_change import mail as quota_mail
-    from moc_tui.core.quota_requests import QuotaRequest
+    from moc_tui.core.quota import QuotaRequest
+    from moc_tui.core.quota import mail as quota_mail
 
     user = User(id="u1", name="pat@test.invalid", email="pat@test.invalid", description="Pat")
     sections = {

@@ -17,7 +17,6 @@ from moc_tui.core.cloud import (
     AlreadyExists,
     AmbiguousName,
     CloudAuthFailed,
-    CloudBackend,
     CloudUnreachable,
     KeystoneCloud,
     NotFound,
@@ -26,6 +25,7 @@ from moc_tui.core.cloud import (
     make_session,
     projects,
 )
+from moc_tui.core.ports import Cloud as CloudPort
 from moc_tui.devstack.keystone import LocalKeystone
 from tests.fixtures.keystone import KeystoneAdmin, admin_auth
 
@@ -124,7 +124,7 @@ def test_wrong_admin_password_is_an_auth_error(keystone: LocalKeystone) -> None:
 
 
 def test_keystone_cloud_implements_the_backend_protocol(cloud: Cloud) -> None:
-    backend: CloudBackend = cloud.backend  # mypy checks the structure
+    backend: CloudPort = cloud.backend  # mypy checks the structure
     assert backend.find_user("nobody-" + secrets.token_hex(4) + "@example.org") is None
 
 

@@ -2,7 +2,7 @@
 
 Counted from the statements SQLite itself runs (its trace callback), not from the journal's own
 counter, which must agree. The bound is the engine's commit boundary
-(`moc_tui.core.provision.engine`): for a new user with a new project and three mails, 7 commits;
+(`moc_tui.core.access.engine`): for a new user with a new project and three mails, 7 commits;
 for an existing user joining a project (one mail), 3; plus one for the run's sheet move.
 """
 

@@ -9,8 +9,8 @@ import pytest
 
 from moc_tui.cli import main
 from moc_tui.core.access import parse_access_requests
+from moc_tui.core.access.keys import access_lock_keys
 from moc_tui.core.locks import Locks
-from moc_tui.core.provision.keys import access_lock_keys
 from moc_tui.core.settings import load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore

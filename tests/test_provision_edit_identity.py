@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from moc_tui.core.access import parse_access_requests
+from moc_tui.core.access.keys import access_key
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.keys import access_key
 from moc_tui.core.settings import load_settings
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import open_store

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from moc_tui.core.access.events import Event, RowWarning, StepDone
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.events import Event, RowWarning, StepDone
 from moc_tui.core.settings import load_settings
 from tests.provision_fakes import DONE, FORM, Crash, World, make_world, standard_rows
 from tests.sample_rows import access_row

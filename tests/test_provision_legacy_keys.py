@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from moc_tui.core.access import engine
+from moc_tui.core.access.keys import ACCESS, legacy_access_key
+from moc_tui.core.access.plan import plan
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision import engine
-from moc_tui.core.provision.keys import ACCESS, legacy_access_key
-from moc_tui.core.provision.plan import plan
 from tests.provision_fakes import DONE, FORM, Crash, World, make_world
 from tests.sample_rows import access_row
 

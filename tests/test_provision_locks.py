@@ -13,8 +13,8 @@ import pytest
 from moc_tui.cli import main
 from moc_tui.core.cron.activation import remind_activation
 from moc_tui.core.locks import Locks
-from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.settings import load_settings
+from moc_tui.core.workflow.keys import user_lock_key
 from tests.settings_files import write_settings
 from tests.test_activation import FakeSetpass, Outbox, Users, journal_with_registration
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from moc_tui.core.access.plan import QuotaChange, plan
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.plan import QuotaChange, plan
 from tests.provision_fakes import Crash, make_world, standard_rows
 from tests.sample_rows import access_row
 

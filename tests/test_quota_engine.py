@@ -16,13 +16,9 @@ from typing import Any
 import pytest
 
 from moc_tui.core.journal import Journal
-from moc_tui.core.quota_change import (
-    QuotaContext,
-    QuotaResult,
-    apply_quota_requests,
-    plan_quota_changes,
-)
-from moc_tui.core.quota_requests import QuotaRequest, parse_quota_requests
+from moc_tui.core.quota import QuotaRequest, parse_quota_requests
+from moc_tui.core.quota.engine import QuotaContext, QuotaResult, apply_quota_requests
+from moc_tui.core.quota.plan import plan_quota_changes
 from moc_tui.core.settings import Settings, load_settings
 from moc_tui.core.settings.columns import QUOTA_COLUMNS
 from moc_tui.core.table import read_table

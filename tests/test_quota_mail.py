@@ -6,8 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from moc_tui.core.mail import OutgoingMail, build_message, fill_placeholders
-from moc_tui.core.quota_change import mail
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.quota import QuotaRequest, mail
 from moc_tui.core.settings import EmailSettings, load_settings
 from tests.settings_files import write_settings
 

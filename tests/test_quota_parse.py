@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moc_tui.core.quota_requests import ParsedQuotaTab, parse_quota_requests
+from moc_tui.core.quota import ParsedQuotaTab, parse_quota_requests
 from moc_tui.core.settings.columns import QUOTA_COLUMNS
 from moc_tui.core.table import read_table
 from tests.sample_rows import QUOTA_HEADER as HEADER

@@ -23,6 +23,7 @@ from moc_tui.core.password_reset import ResetContext, ResetResult, reset_passwor
 from moc_tui.core.settings import Settings, load_settings
 from moc_tui.core.workflow.events import Event, StepDone
 from setpass_client import SetpassReferenceRefused
+from tests.port_fakes import UnusedSetpass
 from tests.provision_fakes import Crash, FakeCloud, FakeMailer
 from tests.settings_files import write_settings
 
@@ -32,7 +33,7 @@ NAME, ADDRESS = "dora@example.org", "dora.home@mail.example.org"
 
 
 @dataclass
-class ResetSetpass:
+class ResetSetpass(UnusedSetpass):
     """Like the service: PUT keeps the stored password or PIN when None; one valid token."""
 
     records: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -27,7 +27,7 @@ import pytest
 from moc_tui.backend.locks import Locks
 from moc_tui.cli import main
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.keys import user_lock_key
+from moc_tui.core.workflow.keys import user_lock_key
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import HELPDESK, FakeClock, FormUser, can_log_in
 from tests.fixtures.stack import MakeStack, Stack

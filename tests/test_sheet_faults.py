@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from moc_tui.core.provision.keys import request_key
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import batch
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.google import GoogleSheetStore
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.sheets.store import Row, RowsChanged
+from moc_tui.core.workflow.keys import request_key
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.sheets import (
     HEADER,

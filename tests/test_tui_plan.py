@@ -9,8 +9,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
 from moc_tui.backend.views import plan_view
-from moc_tui.core.provision.decide import Decision, Verb
-from moc_tui.core.provision.plan import QuotaChange, RequestPlan
+from moc_tui.core.access.decide import Decision, Verb
+from moc_tui.core.access.plan import QuotaChange, RequestPlan
 from moc_tui.core.step_names import Step
 from moc_tui.protocol.replies import AccessPlans
 from moc_tui.protocol.views import AccessPlanView, AccessView

@@ -24,11 +24,11 @@ from moc_tui.backend.ops_hold import HoldOps
 from moc_tui.backend.ops_lookup import LookupOps
 from moc_tui.backend.ops_more import QuotaResetOps
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
+from moc_tui.core.access.events import Event
+from moc_tui.core.access.keys import ACCESS, access_key, access_lock_keys, legacy_access_key
 from moc_tui.core.access.problems import edit_context, edit_problems, written_value_problems
 from moc_tui.core.cron.activation import not_activated
 from moc_tui.core.locks import Busy, Locks
-from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import ACCESS, access_key, access_lock_keys, legacy_access_key
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef
@@ -41,7 +41,7 @@ from moc_tui.protocol.views import NotActivatedView
 from moc_tui.protocol.wire import MAX_MESSAGE, MAX_ROWS, MUTATING, PROTOCOL_VERSION, SCHEMAS
 from moc_tui.protocol.wire import ProtocolError as Refused
 
-# the cells a request's journal key is made of (`moc_tui.core.provision.keys.access_key`)
+# the cells a request's journal key is made of (`moc_tui.core.access.keys.access_key`)
 IDENTITY_FIELDS = frozenset(
     {"timestamp", "email", "new_project", "existing_project", "project_choice", "extra_users"}
 )

@@ -14,13 +14,13 @@ from typing import Any
 from moc_tui.backend import views
 from moc_tui.backend.batch_claim import Emit, claim_rows
 from moc_tui.backend.locks import Busy, Locks
-from moc_tui.core.provision.events import Event
-from moc_tui.core.provision.keys import user_lock_key
-from moc_tui.core.quota_change.plan import QuotaPlan, quota_key
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.access.events import Event
+from moc_tui.core.quota import QuotaRequest
+from moc_tui.core.quota.plan import QuotaPlan, quota_key
 from moc_tui.core.services import Services
 from moc_tui.core.settings import Settings
 from moc_tui.core.text import looks_like_formula, visible
+from moc_tui.core.workflow.keys import user_lock_key
 from moc_tui.protocol import replies
 from moc_tui.protocol.views import QuotaPlanView, QuotaView
 from moc_tui.protocol.wire import ProtocolError as Refused

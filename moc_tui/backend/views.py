@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from moc_tui.core.access import AccessRequest
+from moc_tui.core.access.keys import access_key
+from moc_tui.core.access.plan import RequestPlan
 from moc_tui.core.journal import AuditRecord, ErrorRecord
-from moc_tui.core.provision.keys import access_key
-from moc_tui.core.provision.plan import RequestPlan
 from moc_tui.core.text import looks_like_formula, visible
 from moc_tui.core.workflow import events as core
 from moc_tui.core.workflow.batch import Failure

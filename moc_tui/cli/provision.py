@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from moc_tui.cli.common import add_batch_options, add_config_option, load_or_report, warn_all
 from moc_tui.cli.report import print_event, print_plans, summary_table
 from moc_tui.core.access import AccessRequest
+from moc_tui.core.access.keys import access_key, access_lock_keys
 from moc_tui.core.locks import Locks
-from moc_tui.core.provision.keys import access_key, access_lock_keys
 from moc_tui.core.services import Services, ServicesError, Tabs
 from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible

@@ -18,9 +18,9 @@ from moc_tui.cli.common import add_batch_options, add_config_option, load_or_rep
 from moc_tui.cli.report import Line, print_event, print_plans, summary_table
 from moc_tui.core.identifiers import canonical
 from moc_tui.core.locks import Locks
-from moc_tui.core.provision.keys import quota_key
-from moc_tui.core.quota_change.plan import label, shown
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.quota import QuotaRequest
+from moc_tui.core.quota.keys import quota_key
+from moc_tui.core.quota.plan import label, shown
 from moc_tui.core.services import Services, ServicesError, Tabs
 from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible

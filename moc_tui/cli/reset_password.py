@@ -23,11 +23,11 @@ import sys
 from moc_tui.cli.common import add_config_option, add_operator_option, load_or_report
 from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.password_reset import ResetResult
-from moc_tui.core.provision.keys import user_lock_key
 from moc_tui.core.services import Services, ServicesError
 from moc_tui.core.step_names import step_label
 from moc_tui.core.text import visible
 from moc_tui.core.workflow.events import Event, StepDone
+from moc_tui.core.workflow.keys import user_lock_key
 
 PROMPT = "PIN from the ticket (4 digits, not shown): "
 

@@ -22,14 +22,15 @@ if TYPE_CHECKING:
     # each loaded by the method that uses it: the backend's first reply (a list from the
     # sheet) needs none of them, and together they pull in keystoneauth, keystoneclient and
     # requests, most of a second of start-up
+    from moc_tui.core.access.engine import ProvisionResult
+    from moc_tui.core.access.events import Event
+    from moc_tui.core.access.plan import RequestPlan
     from moc_tui.core.cloud import KeystoneCloud
     from moc_tui.core.mail import Mailer
     from moc_tui.core.password_reset import ResetResult
-    from moc_tui.core.provision.engine import ProvisionResult
-    from moc_tui.core.provision.events import Event
-    from moc_tui.core.provision.plan import RequestPlan
-    from moc_tui.core.quota_change import QuotaPlan, QuotaResult
-    from moc_tui.core.quota_requests import ParsedQuotaTab, QuotaRequest
+    from moc_tui.core.quota import ParsedQuotaTab, QuotaRequest
+    from moc_tui.core.quota.engine import QuotaResult
+    from moc_tui.core.quota.plan import QuotaPlan
     from setpass_client import SetpassClient
 
 Tabs = Mapping[str, Sequence[Sequence[str]]]
@@ -114,7 +115,7 @@ class Services:
         )
 
     def plan(self, requests: Sequence[AccessRequest]) -> list[RequestPlan]:
-        from moc_tui.core.provision.plan import plan
+        from moc_tui.core.access.plan import plan
 
         return plan(requests, self.settings, self.cloud, self.journal)
 
@@ -125,8 +126,8 @@ class Services:
         on_event: Callable[[Event], None] = lambda event: None,
         cancelled: Callable[[], bool] = never,
     ) -> ProvisionResult:
-        from moc_tui.core.provision.engine import provision
-        from moc_tui.core.provision.request_steps import RunContext
+        from moc_tui.core.access.engine import provision
+        from moc_tui.core.access.steps import RunContext
 
         ctx = RunContext(
             self.settings,
@@ -144,7 +145,7 @@ class Services:
     # quota change requests -------------------------------------------------------------------
     def read_quota_tab(self) -> tuple[Tabs, ParsedQuotaTab]:
         """Both quota tabs in one read, and the pending requests parsed from the first."""
-        from moc_tui.core.quota_requests import parse_quota_requests
+        from moc_tui.core.quota import parse_quota_requests
 
         tabs, table = _read_requests(
             "quota sheet",
@@ -157,7 +158,7 @@ class Services:
 
     def quota_plan(self, requests: Sequence[QuotaRequest]) -> list[QuotaPlan]:
         """current -> requested -> applied for each request; changes nothing."""
-        from moc_tui.core.quota_change import plan_quota_changes
+        from moc_tui.core.quota.plan import plan_quota_changes
 
         return plan_quota_changes(requests, self.settings, self.cloud, self.journal)
 
@@ -169,7 +170,7 @@ class Services:
         cancelled: Callable[[], bool] = never,
     ) -> QuotaResult:
         """Apply, mail the applied values, move the finished rows to the done tab."""
-        from moc_tui.core.quota_change import QuotaContext, apply_quota_requests
+        from moc_tui.core.quota.engine import QuotaContext, apply_quota_requests
 
         ctx = QuotaContext(
             self.settings, self.cloud, self.mailer, self.journal, self.operator, on_event, cancelled

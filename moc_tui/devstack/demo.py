@@ -28,9 +28,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moc_tui.core.access.hold import DEFAULT_NOTE_HEADER
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.keys import request_key
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore
+from moc_tui.core.workflow.keys import request_key
 from moc_tui.devstack import demo_requests
 from moc_tui.devstack.keystone import LocalKeystone
 from moc_tui.devstack.mail_sink import MailSink

@@ -1,6 +1,6 @@
 """Cloud operations (Keystone + the compute/network/volume quota APIs), one module per resource.
 
-The provisioning engine depends on `CloudBackend`; `KeystoneCloud.from_settings(auth)` is the
+The workflows depend on `moc_tui.core.ports.Cloud`; `KeystoneCloud.from_settings(auth)` is the
 real one. Every failure is a `CloudError` whose text is meant for the operator.
 
 The names below load on first use (PEP 562): importing `moc_tui.core.cloud.models` (the plain
@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from moc_tui.core.cloud.backend import CloudBackend, KeystoneCloud
+    from moc_tui.core.cloud.backend import KeystoneCloud
     from moc_tui.core.cloud.errors import (
         AlreadyExists,
         AmbiguousName,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from moc_tui.core.cloud.session import RequestCounter, install_counter, make_session
 
 _WHERE = {
-    "moc_tui.core.cloud.backend": ("CloudBackend", "KeystoneCloud"),
+    "moc_tui.core.cloud.backend": ("KeystoneCloud",),
     "moc_tui.core.cloud.errors": (
         "AlreadyExists",
         "AmbiguousName",
@@ -57,7 +57,6 @@ __all__ = [
     "AlreadyExists",
     "AmbiguousName",
     "CloudAuthFailed",
-    "CloudBackend",
     "CloudError",
     "CloudUnreachable",
     "Ensured",

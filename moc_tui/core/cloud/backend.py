@@ -1,15 +1,16 @@
 """The allocator interface the provisioning engine calls, and its Keystone implementation.
 
-Shaped like coldfront-plugin-cloud's `ResourceAllocator`: the engine depends on the
-`CloudBackend` protocol only, so its tests can use a fake, and `KeystoneCloud` is the one real
-implementation (python-keystoneclient v3 for identity, the same session for the quota APIs).
+Shaped like coldfront-plugin-cloud's `ResourceAllocator`: the workflows depend on the
+`moc_tui.core.ports.Cloud` protocol only, so their tests can use a fake, and `KeystoneCloud` is
+the one real implementation (python-keystoneclient v3 for identity, the same session for the
+quota APIs).
 Every method raises `CloudError` (moc_tui.core.cloud.errors) and nothing else from the cloud.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from keystoneauth1 import session as ks_session
 from keystoneclient.v3 import client as ks_client
@@ -20,79 +21,8 @@ from moc_tui.core.cloud.session import RequestCounter, make_session
 from moc_tui.core.settings.model import AuthSettings
 
 
-class CloudBackend(Protocol):
-    """What provisioning, password reset and quota requests need from a cloud."""
-
-    def find_project(self, name: str, *, likely_new: bool = False) -> Project | None:
-        """By name ignoring case; None when absent; reserved names refused.
-
-        `likely_new`: the caller will create it when absent (one case-insensitive query
-        instead of an exact one that would likely miss; see `lookup.find_by_name`).
-        """
-        ...
-
-    def create_project(
-        self, name: str, description: str, *, exist_ok: bool = True, checked: bool = False
-    ) -> Ensured[Project]:
-        """Find-or-create; `checked`: the caller's lookup just missed, do not look again."""
-        ...
-
-    def get_project(self, project_id: str) -> Project:
-        """By id (a journalled id on resume); NotFound when it was deleted."""
-        ...
-
-    def find_user(self, name: str, *, likely_new: bool = False) -> User | None:
-        """By name (the email address) ignoring case; `likely_new` as for find_project."""
-        ...
-
-    def get_user(self, user_id: str) -> User:
-        """By id, with the email stored in Keystone."""
-        ...
-
-    def create_user(
-        self,
-        name: str,
-        email: str,
-        description: str,
-        password: str,
-        *,
-        exist_ok: bool = True,
-        checked: bool = False,
-    ) -> Ensured[User]:
-        """Find-or-create; an existing user is left untouched; `checked` as for projects."""
-        ...
-
-    def ensure_member(self, user_id: str, project_id: str) -> None:
-        """Grant the member role (idempotent: holding it already is fine)."""
-        ...
-
-    def is_admin_user(self, user: User) -> bool:
-        """Reserved name or admin role anywhere."""
-        ...
-
-    def set_password(self, user_id: str, password: str) -> User:
-        """New password for a non-admin user; returns the user (for its stored email)."""
-        ...
-
-    def project_members(self, project_id: str) -> list[Member]:
-        """Users with any role on the project, each once."""
-        ...
-
-    def get_quotas(self, project_id: str) -> dict[str, int]:
-        """Compute, network and volume limits merged."""
-        ...
-
-    def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
-        """Apply; returns the requested keys as read back."""
-        ...
-
-    def ports_in_use(self, project_id: str) -> int:
-        """Ports not attached to instances (input to quotas.adjust_port_quota)."""
-        ...
-
-
 class KeystoneCloud:
-    """CloudBackend on a real cloud: one session, one keystoneclient, roles cached.
+    """`ports.Cloud` on a real cloud: one session, one keystoneclient, roles cached.
 
     `domain` is the domain id users and projects live in; `member_role` the role name granted.
     It remembers the projects it has seen exist, so quota calls need not re-check a project.

@@ -21,34 +21,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from moc_tui.core.cloud.models import User
 from moc_tui.core.journal import Journal
 from moc_tui.core.locks import Busy, Locks
 from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
-from moc_tui.core.provision.keys import user_lock_key
+from moc_tui.core.ports import Cloud, MailSender, Setpass
 from moc_tui.core.settings import Settings
-from moc_tui.core.workflow.outbox import MailSender, send_claimed
+from moc_tui.core.workflow.keys import user_lock_key
+from moc_tui.core.workflow.outbox import send_claimed
 from moc_tui.core.workflow.steps import link_marker, with_link
 
 SECTION = "activation_reminder_email"
 KIND = "activation_reminder"
 ACTIVATED, NOT_ACTIVATED = "activated", "not_activated"
 OPERATOR = "cron"
-
-
-class Registrations(Protocol):
-    """The setpass calls this job makes (the real one is `setpass_client.SetpassClient`)."""
-
-    def status(self, user_id: str) -> str | None: ...
-    def renew(self, user_id: str) -> str: ...
-    def link(self, token: str) -> str: ...
-
-
-class Users(Protocol):
-    def get_user(self, user_id: str) -> User: ...
 
 
 @dataclass(frozen=True)
@@ -131,8 +120,8 @@ def _compose(settings: Settings, user: User) -> dict[str, Any]:
 class ActivationRun:
     settings: Settings
     journal: Journal
-    setpass: Registrations
-    users: Users
+    setpass: Setpass
+    users: Cloud
     mailer: MailSender
     report: ActivationReport
 
@@ -192,8 +181,8 @@ class ActivationRun:
 def remind_activation(
     settings: Settings,
     journal: Journal,
-    setpass: Registrations,
-    users: Users,
+    setpass: Setpass,
+    users: Cloud,
     mailer: MailSender,
     only: Sequence[Waiting] | None = None,
 ) -> ActivationReport:

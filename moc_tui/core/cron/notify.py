@@ -31,12 +31,13 @@ from moc_tui.core.cron.tickets import (
 )
 from moc_tui.core.cron.times import Now, local_now, parse_sheet_time, stamp
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.ports import MailSender
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef, SheetStore
 from moc_tui.core.table import Table, read_table
 from moc_tui.core.text import trim, visible
-from moc_tui.core.workflow.outbox import MailSender, send_claimed
+from moc_tui.core.workflow.keys import request_key
+from moc_tui.core.workflow.outbox import send_claimed
 
 TICKET = "ticket"
 OPERATOR = "cron"

@@ -202,7 +202,7 @@ class Journal:
             "SELECT request_key, step, data, at FROM steps s WHERE step = ? AND status = 'done'"
             " AND NOT EXISTS (SELECT 1 FROM steps c WHERE c.request_key = s.request_key"
             " AND c.status = 'done' AND c.step IN (SELECT value FROM json_each(?)))"
-            " ORDER BY at, request_key",
+            " ORDER BY at, rowid",  # oldest first; the same second in the order recorded
             (step, json.dumps(list(without))),
         )
         return [step_record(r) for r in rows]

@@ -28,19 +28,20 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from moc_tui.core.cloud.models import User
 from moc_tui.core.identifiers import email_problems, pin_problems
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
-from moc_tui.core.provision.keys import request_key
+from moc_tui.core.ports import Cloud, MailSender, Setpass
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
 from moc_tui.core.text import visible
-from moc_tui.core.workflow import MailSender, StepFailed, Steps, describe, link_marker, with_link
+from moc_tui.core.workflow import StepFailed, Steps, describe, link_marker, with_link
 from moc_tui.core.workflow.events import Event
+from moc_tui.core.workflow.keys import request_key
 from moc_tui.core.workflow.steps import Payload
 
 SECTION = "password_reset_email"
@@ -50,29 +51,11 @@ RESUME_WINDOW = timedelta(hours=24)
 CONFIRM_WINDOW = timedelta(minutes=15)
 
 
-class ResetCloud(Protocol):
-    """What a reset needs from the cloud (KeystoneCloud satisfies it)."""
-
-    def find_user(self, name: str) -> User | None: ...
-    def get_user(self, user_id: str) -> User: ...
-    def is_admin_user(self, user: User) -> bool: ...
-    def set_password(self, user_id: str, password: str) -> User: ...
-
-
-class ResetSetpass(Protocol):
-    """setpass: a None password or PIN keeps the stored one; `redeem` takes the PIN the user
-    chose on the reset form, named by the ticket's reference."""
-
-    def register(self, user_id: str, password: str | None, pin: str | None) -> str: ...
-    def redeem(self, user_id: str, password: str | None, reference: str) -> str: ...
-    def link(self, token: str) -> str: ...
-
-
 @dataclass
 class ResetContext:
     settings: Settings
-    cloud: ResetCloud
-    setpass: ResetSetpass
+    cloud: Cloud
+    setpass: Setpass
     mailer: MailSender
     journal: Journal
     operator: str
@@ -125,7 +108,7 @@ class PinSource:
             return reference_problems(self.reference)
         return ["the PIN must be exactly four digits 0-9"] if pin_problems(str(self.pin)) else []
 
-    def mint(self, setpass: ResetSetpass, user_id: str, password: str | None) -> str:
+    def mint(self, setpass: Setpass, user_id: str, password: str | None) -> str:
         if self.reference is not None:
             from setpass_client.reference import normalize
 

@@ -53,9 +53,8 @@ def example_urls(settings: Settings) -> list[str]:
 def google_key_problems(path: Path) -> list[str]:
     """Load the key file exactly as the Google store will (google-auth, no network)."""
     from google.auth.exceptions import MalformedError
-    from google.oauth2.service_account import Credentials
 
-    from moc_tui.core.sheets.google_client import SCOPES, load_key_file
+    from moc_tui.core.sheets.google_client import load_key_file, service_account_credentials
     from moc_tui.core.sheets.store import SheetError
 
     if secret_file_problems(path, "key"):
@@ -65,9 +64,7 @@ def google_key_problems(path: Path) -> list[str]:
     except SheetError as error:
         return [str(error)]
     try:
-        Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-            info, scopes=list(SCOPES)
-        )
+        service_account_credentials(info)
     except (MalformedError, ValueError, TypeError):
         # the library's message may quote part of the key: say what is wrong in our words
         return [

@@ -11,6 +11,7 @@ The scope is `spreadsheets` only: the stores open sheets by key and never need D
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -76,6 +77,25 @@ def load_key_file(path: Path) -> dict[str, Any]:
     return info
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed_key(serialized: str) -> Credentials:
+    info = json.loads(serialized)
+    credentials: Credentials = Credentials.from_service_account_info(info)  # type: ignore[no-untyped-call]
+    return credentials
+
+
+def service_account_credentials(key_info: Mapping[str, Any]) -> Credentials:
+    """Credentials for `key_info` with the stores' scope; raises as google-auth does.
+
+    Parsing the private key is most of the cost (about 80 ms with `cryptography`), and the
+    backend's start-up check and its first sheet call both need it: the key is parsed once per
+    process and each caller gets its own credentials object over the same signer.
+    """
+    base = _parsed_key(json.dumps(dict(key_info), sort_keys=True))
+    scoped: Credentials = base.with_scopes(list(SCOPES))
+    return scoped
+
+
 def make_client(
     key_info: Mapping[str, Any], *, api_base: str | None = None, timeout: float = 30.0
 ) -> gspread.Client:
@@ -84,9 +104,7 @@ def make_client(
     No request is made here: the token is fetched on the first API call.
     """
     try:
-        creds = Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-            dict(key_info), scopes=list(SCOPES)
-        )
+        creds = service_account_credentials(key_info)
     except (MalformedError, ValueError) as error:
         email = key_info.get("client_email", "?")
         raise SheetError(f"the Google key for {email} is unusable: {error}") from None

@@ -7,7 +7,6 @@ the same way and leave the same kind of errors-log and audit records.
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover, SheetRow
 from moc_tui.core.workflow.steps import (
     Cancelled,
-    MailSender,
     StepFailed,
     Steps,
     describe,
@@ -20,7 +19,6 @@ __all__ = [
     "BatchResult",
     "Cancelled",
     "Failure",
-    "MailSender",
     "RowMover",
     "SheetRow",
     "StepFailed",

@@ -1,6 +1,6 @@
 """Which journal record is a request's, and the refusal of a row whose request already moved.
 
-A request's key hashes what it asks for (`moc_tui.core.provision.keys`). Journals written before
+A request's key hashes what it asks for (`moc_tui.core.access.keys`). Journals written before
 that hold records under the old key (Timestamp and lower-cased email), which two different rows
 can share; such a record is adopted (re-keyed, once) only by a request whose names match what the
 record created, so a journaled request is neither provisioned again nor lost, and a different

@@ -12,22 +12,17 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from email.utils import make_msgid
-from typing import Any, Protocol
+from typing import Any
 
 from moc_tui.core.journal import Journal, OutboxItem
 from moc_tui.core.mail import OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
+from moc_tui.core.ports import MailSender
 
 Payload = dict[str, Any]
 
 # Who claims outbox items in this process (a pid alone could be reused after a crash).
 RUN_ID = f"{os.getpid()}-{secrets.token_hex(6)}"
-
-
-class MailSender(Protocol):
-    """What sending needs (the real one is `moc_tui.core.mail.Mailer`)."""
-
-    def send(self, mail: OutgoingMail) -> SendResult: ...
 
 
 def unchanged(payload: Payload) -> Payload:

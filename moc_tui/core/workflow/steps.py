@@ -14,11 +14,12 @@ from typing import Any
 
 from moc_tui.core.journal import Journal
 from moc_tui.core.mail import MailError
+from moc_tui.core.ports import MailSender
 from moc_tui.core.step_names import Step, mail_label, mail_step
 from moc_tui.core.workflow.events import Event, RowWarning, StepDone
-from moc_tui.core.workflow.outbox import MailSender, Payload, send_claimed
+from moc_tui.core.workflow.outbox import Payload, send_claimed
 
-__all__ = ["Cancelled", "MailSender", "Payload", "StepFailed", "Steps", "describe", "never"]
+__all__ = ["Cancelled", "Payload", "StepFailed", "Steps", "describe", "never"]
 
 
 class StepFailed(Exception):

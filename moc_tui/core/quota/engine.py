@@ -1,7 +1,7 @@
 """Apply a batch of quota change requests: each through its journaled steps, then one atomic
 move of the finished rows to `Processed Requests`.
 
-Steps of one request (key `quota-<hash of what it asks for>`, see `moc_tui.core.provision.keys`):
+Steps of one request (key `quota-<hash of what it asks for>`, see `moc_tui.core.access.keys`):
 
 1. `project`: found ignoring case; an unknown project fails here and the row stays.
 2. `quota_intent`: the values before, the values to apply and the port reason, recorded BEFORE
@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision.keys import QUOTA
-from moc_tui.core.quota_change import mail
-from moc_tui.core.quota_change.plan import QuotaCloud, target_values, unknown_project
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.ports import Cloud, MailSender
+from moc_tui.core.quota import QuotaRequest, mail
+from moc_tui.core.quota.keys import QUOTA
+from moc_tui.core.quota.plan import target_values, unknown_project
 from moc_tui.core.settings import Settings, SheetSettings
 from moc_tui.core.workflow import (
     Batch,
     BatchResult,
-    MailSender,
     RowMover,
     StepFailed,
     Steps,
@@ -43,7 +42,7 @@ class QuotaContext:
     """Everything a quota run shares."""
 
     settings: Settings
-    cloud: QuotaCloud
+    cloud: Cloud
     mailer: MailSender
     journal: Journal
     operator: str

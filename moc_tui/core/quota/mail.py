@@ -14,8 +14,8 @@ from typing import Any
 from moc_tui.core.identifiers import email_problems
 from moc_tui.core.mail import build_message
 from moc_tui.core.mail.templates import load_template
-from moc_tui.core.quota_change.plan import label, shown
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.quota import QuotaRequest
+from moc_tui.core.quota.plan import label, shown
 from moc_tui.core.settings import Settings
 
 SECTION = "quota_email"

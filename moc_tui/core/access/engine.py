@@ -44,9 +44,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moc_tui.core.access import AccessRequest
-from moc_tui.core.provision.decide import registers_password, sets_quotas
-from moc_tui.core.provision.keys import ACCESS
-from moc_tui.core.provision.request_steps import RequestRun, RunContext
+from moc_tui.core.access.decide import registers_password, sets_quotas
+from moc_tui.core.access.keys import ACCESS
+from moc_tui.core.access.steps import RequestRun, RunContext
 from moc_tui.core.step_names import Step
 from moc_tui.core.workflow.batch import Batch, BatchResult, Failure, RowMover
 

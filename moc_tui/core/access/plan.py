@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from moc_tui.core.access import AccessRequest
+from moc_tui.core.access import AccessRequest, mails
+from moc_tui.core.access.decide import Decision, Done, RequestDecision, Verb, decide
+from moc_tui.core.access.keys import ACCESS
 from moc_tui.core.identifiers import canonical
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision import mails
-from moc_tui.core.provision.decide import Decision, Done, RequestDecision, Verb, decide
-from moc_tui.core.provision.keys import ACCESS
-from moc_tui.core.provision.ports import Cloud
+from moc_tui.core.ports import Cloud
 from moc_tui.core.settings import Settings
 from moc_tui.core.step_names import Step, mail_label
 

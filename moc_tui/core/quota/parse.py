@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from moc_tui.core.access.parse import is_pending
 from moc_tui.core.identifiers import canonical, email_problems, project_name_problems
+from moc_tui.core.quota.request import QuotaRequest
 from moc_tui.core.quota_keys import QUOTA_FORM_FIELDS
-from moc_tui.core.quota_requests.request import QuotaRequest
 from moc_tui.core.table import Table
 from moc_tui.core.text import trim
 

@@ -11,18 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from moc_tui.core.access import AccessRequest, ProjectAction
+from moc_tui.core.access import AccessRequest, ProjectAction, mails
+from moc_tui.core.access.decide import Verb, decide_project, decide_user
 from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision import mails
-from moc_tui.core.provision.decide import Verb, decide_project, decide_user
-from moc_tui.core.provision.ports import Cloud, Setpass
+from moc_tui.core.ports import Cloud, MailSender, Setpass
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.settings import Settings
 from moc_tui.core.step_names import Step
 from moc_tui.core.workflow.events import Event, RowWarning
 from moc_tui.core.workflow.steps import (
-    MailSender,
     Payload,
     StepFailed,
     Steps,

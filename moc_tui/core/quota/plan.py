@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from moc_tui.core.cloud.models import Member, Project
 from moc_tui.core.cloud.quotas import adjust_port_quota
 from moc_tui.core.journal import Journal
-from moc_tui.core.provision import keys
-from moc_tui.core.quota_requests import QuotaRequest
+from moc_tui.core.ports import Cloud
+from moc_tui.core.quota import QuotaRequest, keys
 from moc_tui.core.settings import Settings
 from moc_tui.core.step_names import steps_label
 from moc_tui.core.workflow import describe
@@ -35,16 +34,6 @@ LABELS = {
 }
 
 
-class QuotaCloud(Protocol):
-    """What quota changes need from the cloud (KeystoneCloud satisfies it)."""
-
-    def find_project(self, name: str) -> Project | None: ...
-    def get_quotas(self, project_id: str) -> dict[str, int]: ...
-    def set_quotas(self, project_id: str, values: Mapping[str, int]) -> dict[str, int]: ...
-    def ports_in_use(self, project_id: str) -> int: ...
-    def project_members(self, project_id: str) -> list[Member]: ...
-
-
 def quota_key(request: QuotaRequest) -> str:
     return keys.quota_key(request)
 
@@ -60,9 +49,7 @@ def shown(value: int | None) -> str:
     return "unlimited" if value == -1 else str(value)
 
 
-def target_values(
-    cloud: QuotaCloud, project_id: str, requested: Mapping[str, int]
-) -> dict[str, Any]:
+def target_values(cloud: Cloud, project_id: str, requested: Mapping[str, int]) -> dict[str, Any]:
     """The intent of one request: values before, values to apply, and the port reason."""
     current = cloud.get_quotas(project_id)
     values, reason = dict(requested), None
@@ -131,7 +118,7 @@ class QuotaPlan:
 
 
 def _plan_one(
-    request: QuotaRequest, settings: Settings, cloud: QuotaCloud, journal: Journal
+    request: QuotaRequest, settings: Settings, cloud: Cloud, journal: Journal
 ) -> QuotaPlan:
     key = keys.QUOTA.record_key(journal, request)
     done = journal.steps(key)
@@ -177,7 +164,7 @@ def unknown_project(name: str) -> str:
 
 
 def plan_quota_changes(
-    requests: Sequence[QuotaRequest], settings: Settings, cloud: QuotaCloud, journal: Journal
+    requests: Sequence[QuotaRequest], settings: Settings, cloud: Cloud, journal: Journal
 ) -> list[QuotaPlan]:
     """The plan of every request, reading the cloud only (project, quotas, ports in use)."""
     return [_plan_one(request, settings, cloud, journal) for request in requests]
