@@ -21,8 +21,8 @@ from moc_tui.core.access.hold import (
     note_column,
     reason_problems,
 )
+from moc_tui.core.access.keys import access_key, legacy_access_key
 from moc_tui.core.locks import Busy, Locks
-from moc_tui.core.provision.keys import access_key, legacy_access_key
 from moc_tui.core.services import Services, Tabs
 from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef
