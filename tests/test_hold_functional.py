@@ -6,7 +6,7 @@ row is refused by a run (`provision --all` says why) until it is released."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,11 @@ def make_settings(
     tmp_path: Path,
     fake_sheets: FakeSheetsServer,
     sheets_account: ServiceAccount,
-) -> Callable[[Tabs], tuple[Settings, SheetStore]]:
+) -> Iterator[Callable[[Tabs], tuple[Settings, SheetStore]]]:
     """Settings whose access sheet holds `tabs`, in the parametrised store; and that store."""
     path = write_settings(tmp_path)
     base = load_settings(path)
+    spreadsheets: list[str] = []
 
     def make(tabs: Tabs) -> tuple[Settings, SheetStore]:
         if request.param == "local":
@@ -57,10 +58,13 @@ def make_settings(
                 store.append_rows(title, rows)
             return base, store
         key = fake_sheets.create_spreadsheet(tabs)
+        spreadsheets.append(key)
         sheet = google_settings(fake_sheets, sheets_account, key)
         return dataclasses.replace(base, access_sheet=sheet), open_store(sheet)
 
-    return make
+    yield make
+    for key in spreadsheets:  # Google would have stored every write as the literal text sent
+        assert fake_sheets.flagged(key) == []
 
 
 def note_cell(store: SheetStore) -> str:
