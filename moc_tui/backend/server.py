@@ -319,8 +319,12 @@ def _refuse(out: Output, problems: list[str]) -> int:
     return EX_CONFIG
 
 
-def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
+def run(
+    config: Path, stdin: IO[bytes], stdout: IO[bytes], operators_map: Path | None = None
+) -> int:
     """Check the settings, then serve until stdin closes. Exit status 78 when it cannot start.
+
+    `operators_map`: the root-owned map the roles are read from (`roles`); the launcher names it.
 
     Every way start-up can fail ends in one `startup` error line naming the fix, never in a
     traceback on a stderr nobody reads.
@@ -346,7 +350,7 @@ def run(config: Path, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     try:
         log = open_log(state, redact)
         load_fingerprint_key(state)
-        session = Session(settings)
+        session = Session(settings, operators_map)
     except OSError as error:
         me = user_name()
         return _refuse(

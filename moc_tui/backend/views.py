@@ -112,6 +112,9 @@ def access_view(request: AccessRequest, tab: str) -> AccessView:
         "project": text("project"),
         "description": text("description"),
         "timestamp": text("timestamp"),
+        "hold": None
+        if request.hold is None
+        else {"kind": request.hold.kind.value, "reason": visible(request.hold.reason, LONG)},
     }
 
 

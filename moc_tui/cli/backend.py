@@ -15,6 +15,8 @@ from pathlib import Path
 
 from moc_tui.cli.common import DEFAULT_CONFIG
 
+DEFAULT_OPERATORS = Path("/etc/moc-tui-operators")
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -30,6 +32,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"settings file for development (default and only choice under sudo: "
         f"{DEFAULT_CONFIG})",
     )
+    parser.add_argument(
+        "--operators",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"operator map whose viewers are read-only (development; under sudo always "
+        f"{DEFAULT_OPERATORS}; without it every operator may change things)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -41,9 +51,13 @@ def run(args: argparse.Namespace) -> int:
     from moc_tui.backend.server import run as serve
 
     config: Path = DEFAULT_CONFIG
-    if args.config is not None:
-        if under_sudo():
-            print("moc-tui backend: --config is not accepted under sudo", file=sys.stderr)
+    operators: Path | None = args.operators
+    if under_sudo():
+        if args.config is not None or args.operators is not None:
+            message = "moc-tui backend: --config and --operators are not accepted under sudo"
+            print(message, file=sys.stderr)
             return 64
+        operators = DEFAULT_OPERATORS
+    elif args.config is not None:
         config = args.config
-    return serve(config, sys.stdin.buffer, sys.stdout.buffer)
+    return serve(config, sys.stdin.buffer, sys.stdout.buffer, operators)

@@ -54,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
             _, parsed = services.read_access_tab()
             warn_all(parsed.tab_problems)
             selected = _select(parsed.requests, args.user)
+            # held or denied by the helpdesk: not pending work until released (`access.hold`)
+            held = [r for r in selected if r.hold is not None]
+            selected = [r for r in selected if r.hold is None]
+            skipped = [(str(r.row), visible(r.email, 60), "skipped", r.problems[-1]) for r in held]
+            if held and not selected:
+                print(summary_table(("ROW", "EMAIL", "RESULT", "REASON"), skipped))
+                return 0
             if not selected and not args.user:
                 print("nothing to do: no approved, ticketed access requests are pending")
                 return 0
@@ -67,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
             if args.dry_run:
+                for row, email, _, why in skipped:
+                    print(f"row {row} ({email}): skipped: {why}")
                 return print_plans(services.plan(selected))
 
             def reread() -> tuple[Tabs, list[AccessRequest]]:
@@ -95,5 +104,6 @@ def run(args: argparse.Namespace) -> int:
         (str(r.row), visible(r.email, 60), "busy", visible(str(b), 300)) for r, b in claimed.busy
     ]
     rows += [(str(r.row), visible(r.email, 60), "skipped", why) for r, why in claimed.gone]
+    rows += skipped
     print(summary_table(("ROW", "EMAIL", "RESULT", "REASON"), rows))
     return 0 if result.ok and not claimed.busy else 1

@@ -110,7 +110,9 @@ class Services:
             self.settings.access_columns,
             "access_columns",
         )
-        return tabs, parse_access_requests(table, self.settings.project_aliases)
+        return tabs, parse_access_requests(
+            table, self.settings.project_aliases, self.settings.access_note_header
+        )
 
     def plan(self, requests: Sequence[AccessRequest]) -> list[RequestPlan]:
         from moc_tui.core.access.plan import plan

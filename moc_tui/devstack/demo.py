@@ -26,6 +26,7 @@ from typing import Any
 from keystoneclient.v3 import client as ks_client
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from moc_tui.core.access.hold import DEFAULT_NOTE_HEADER
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore
@@ -221,9 +222,10 @@ ram = 51200
     def _seed_sheets(self) -> None:
         access = LocalSheetStore(self.home / "access-sheet.db")
         access.ensure_tabs(["Form Responses 1", "Current Users"])
-        access.append_rows("Form Responses 1", [list(ACCESS_COLUMNS.values())])
+        header = [*ACCESS_COLUMNS.values(), DEFAULT_NOTE_HEADER]  # the note column: holds work
+        access.append_rows("Form Responses 1", [header])
         access.append_rows("Form Responses 1", demo_requests.ACCESS_ROWS)
-        access.append_rows("Current Users", [list(ACCESS_COLUMNS.values())])
+        access.append_rows("Current Users", [header])
         quota = LocalSheetStore(self.home / "quota-sheet.db")
         quota.ensure_tabs(["Form Responses 1", "Processed Requests"])
         quota.append_rows("Form Responses 1", [list(QUOTA_COLUMNS.values())])

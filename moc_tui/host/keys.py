@@ -5,7 +5,9 @@ Each operator key becomes one line
     restrict,pty,command="<helpdesk-login> --operator NAME" <type> <base64> NAME
 
 (`restrict` turns off every forwarding and future feature; `pty` gives the TUI its terminal),
-and one map line `SHA256:<fingerprint> NAME` that the wrapper uses under ForceCommand. A key
+and one map line `SHA256:<fingerprint> NAME` that the wrapper uses under ForceCommand, with a
+third word `viewer` for a read-only operator (the backend reads it: `moc_tui.backend.roles`). The
+role lives in the map only, so a rewrite keeps each operator's role from the old map. A key
 listed twice would be attributed to whichever line sshd meets first, so duplicates are refused.
 """
 
@@ -18,7 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from moc_tui.host.fsops import write_atomic
+from moc_tui.backend.roles import VIEWER_MARK, Role, parse_roles
+from moc_tui.host.fsops import read_text_nofollow, write_atomic
 from moc_tui.protocol.wire import OPERATOR_PATTERN
 
 KEY_TYPES = frozenset(
@@ -102,17 +105,40 @@ def _write_root_file(path: Path, text: str, mode: int = 0o644) -> None:
     write_atomic(path, text, "root", mode, encoding="ascii")
 
 
-def write_keys(keys_file: Path, map_file: Path, lines: list[tuple[str, OperatorKey]]) -> None:
+def read_roles(map_file: Path) -> dict[str, Role]:
+    """Each mapped operator's role (an absent map: nobody yet)."""
+    return parse_roles(read_text_nofollow(map_file) or "")
+
+
+def write_keys(
+    keys_file: Path,
+    map_file: Path,
+    lines: list[tuple[str, OperatorKey]],
+    roles: dict[str, Role] | None = None,
+) -> None:
+    """Both files from `lines`; each operator's role from `roles`, else from the current map."""
+    known = read_roles(map_file) if roles is None else roles
     header = "# moc-tui operators' keys (managed by `moc-tui operator`); one line per key\n"
     _write_root_file(keys_file, header + "".join(f"{line}\n" for line, _ in lines))
-    mapping = "".join(f"{key.fingerprint} {key.operator}\n" for _, key in lines)
+    mapping = "".join(
+        f"{key.fingerprint} {key.operator}"
+        + (f" {VIEWER_MARK}" if known.get(key.operator) is Role.VIEWER else "")
+        + "\n"
+        for _, key in lines
+    )
     map_header = "# fingerprint -> operator (managed by `moc-tui operator`)\n"
     _write_root_file(map_file, map_header + mapping)
 
 
 def add_key(
-    keys_file: Path, map_file: Path, key: OperatorKey, command: str, expiry: str | None = None
+    keys_file: Path,
+    map_file: Path,
+    key: OperatorKey,
+    command: str,
+    expiry: str | None = None,
+    role: Role = Role.OPERATOR,
 ) -> None:
+    """One more key; its operator's role must match the role of their other keys, if any."""
     lines = read_keys(keys_file)
     for _, existing in lines:
         if existing.fingerprint == key.fingerprint:
@@ -120,7 +146,16 @@ def add_key(
                 f"this key ({key.fingerprint}) is already registered to {existing.operator}; "
                 "sshd would use the first line, so a key may belong to one operator only"
             )
-    write_keys(keys_file, map_file, [*lines, (key_line(key, command, expiry), key)])
+    roles = read_roles(map_file)
+    current = roles.get(key.operator) if any(k.operator == key.operator for _, k in lines) else None
+    if current is not None and current is not role:
+        flag = "with --viewer" if current is Role.VIEWER else "without --viewer"
+        raise OperatorKeyError(
+            f"{key.operator} is registered as {current.value}: add the key {flag}, or remove "
+            f"{key.operator} first to change the role"
+        )
+    roles[key.operator] = role
+    write_keys(keys_file, map_file, [*lines, (key_line(key, command, expiry), key)], roles)
 
 
 def remove_operator(keys_file: Path, map_file: Path, operator: str) -> int:

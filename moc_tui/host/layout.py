@@ -136,6 +136,7 @@ class Layout:
             flags=SHEBANG_FLAGS,
             path=self.launcher_path(library),
             settings=str(self.settings),
+            operators=str(self.operators_map),
         )
 
     def ui_launcher(self, library: Sequence[str]) -> str:
@@ -199,9 +200,10 @@ log = {log}
 BACKEND_LAUNCHER = """\
 #!{python} {flags}
 \"\"\"moc-tui backend (written by `moc-tui setup-host`). Reads no arguments and no environment:
-the settings path is fixed here, in a root-owned file. -I -S: no site, so no .pth file runs;
-the library folders are listed here instead. If the program cannot be loaded, the TUI gets one
-start-up line saying so (a traceback would go to a stderr nobody reads).\"\"\"
+the settings path and the operator map (roles) are fixed here, in a root-owned file. -I -S: no
+site, so no .pth file runs; the library folders are listed here instead. If the program cannot
+be loaded, the TUI gets one start-up line saying so (a traceback would go to a stderr nobody
+reads).\"\"\"
 import sys
 
 sys.path.extend({path!r})
@@ -220,7 +222,7 @@ except Exception as error:
     sys.stdout.write(json.dumps(error_line) + "\\n")
     sys.exit(78)
 
-sys.exit(run(Path({settings!r}), sys.stdin.buffer, sys.stdout.buffer))
+sys.exit(run(Path({settings!r}), sys.stdin.buffer, sys.stdout.buffer, Path({operators!r})))
 """
 
 UI_LAUNCHER = """\

@@ -28,6 +28,8 @@ Op = Literal[
     "edit_access_field",
     "plan_access",
     "provision",
+    "hold_access",
+    "release_access",
     "list_errors",
     "ack_error",
     "audit_trail",
@@ -63,6 +65,13 @@ class EditParams(TypedDict):
     fingerprint: str
     field: str
     value: str
+
+
+class HoldParams(TypedDict):
+    row: int
+    fingerprint: str
+    kind: Literal["held", "denied"]
+    reason: str
 
 
 class ListErrorsParams(TypedDict):
@@ -103,6 +112,9 @@ class HelloReply(TypedDict):
     protocol: int
     version: str
     operator: str
+    # from the operator map the backend reads itself (never from the TUI): a viewer's mutating
+    # ops are refused (`read_only`), and the TUI hides their keys
+    read_only: bool
     service_user: str
     cloud: str
     access_tab: str
@@ -126,6 +138,12 @@ class QuotaList(TypedDict):
 
 class EditReply(TypedDict):
     request: AccessView | None  # None: the row left the pending list
+
+
+class HoldReply(TypedDict):
+    """hold_access, release_access: the row as re-read (None: it left the pending list)."""
+
+    request: AccessView | None
 
 
 class AccessPlans(TypedDict):
@@ -194,6 +212,8 @@ REPLIES: dict[Op, type] = {
     "edit_access_field": EditReply,
     "plan_access": AccessPlans,
     "provision": BatchReply,
+    "hold_access": HoldReply,
+    "release_access": HoldReply,
     "list_errors": ErrorList,
     "ack_error": AckReply,
     "audit_trail": AuditTrail,
@@ -214,6 +234,8 @@ PARAMS: dict[Op, type] = {
     "edit_access_field": EditParams,
     "plan_access": RowsParams,
     "provision": RowsParams,
+    "hold_access": HoldParams,
+    "release_access": RowRef,
     "list_errors": ListErrorsParams,
     "ack_error": ErrorIdParams,
     "audit_trail": RequestKeyParams,

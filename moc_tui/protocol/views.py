@@ -17,6 +17,13 @@ class RowRef(TypedDict):
     fingerprint: str
 
 
+class HoldView(TypedDict):
+    """A row the helpdesk held or denied: not pending work until an operator releases it."""
+
+    kind: str  # "held" or "denied"
+    reason: str
+
+
 class AccessView(TypedDict):
     row: int
     request_key: str
@@ -41,6 +48,7 @@ class AccessView(TypedDict):
     project: str
     description: str
     timestamp: str
+    hold: HoldView | None  # from the sheet's note column (`core.access.hold`)
 
 
 class QuotaView(TypedDict):

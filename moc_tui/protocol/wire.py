@@ -92,6 +92,14 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     },
     "plan_access": {"rows": ROW_REF},
     "provision": {"rows": ROW_REF},
+    # put a row on hold or deny it, with a reason (the sheet's note column); release it again
+    "hold_access": {
+        "row": ROW,
+        "fingerprint": FINGERPRINT,
+        "kind": Field("str", max_len=8, choices=frozenset({"held", "denied"})),
+        "reason": Field("str", max_len=2000),
+    },
+    "release_access": {"row": ROW, "fingerprint": FINGERPRINT},
     "list_errors": {"include_acknowledged": Field("bool", required=False)},
     "ack_error": {"error_id": Field("int", minimum=1, maximum=2**62)},
     "audit_trail": {"request_key": Field("str", max_len=40, pattern=REQUEST_KEY_PATTERN)},
@@ -114,6 +122,35 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "cancel": {"target": Field("int", maximum=2**53 - 1)},
 }
 CANCELLABLE = frozenset({"provision", "apply_quota"})
+# what a read-only operator (a viewer in the operator map) may not run: every op that changes a
+# sheet, the cloud, the journal's errors log or a user's password. Every op is in exactly one of
+# the two sets (tests/unit/test_protocol_ops.py), so a new op must be classified to be served.
+MUTATING = frozenset(
+    {
+        "edit_access_field",
+        "provision",
+        "hold_access",
+        "release_access",
+        "ack_error",
+        "apply_quota",
+        "reset_password",
+    }
+)
+READ_ONLY = frozenset(
+    {
+        "hello",
+        "list_access",
+        "plan_access",
+        "list_errors",
+        "audit_trail",
+        "list_not_activated",
+        "suggest_projects",
+        "find_users",
+        "list_quota",
+        "plan_quota",
+        "cancel",
+    }
+)
 
 
 def parse_line(line: bytes) -> tuple[Any, str, dict[str, Any]]:

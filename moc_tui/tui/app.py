@@ -9,14 +9,16 @@ exit status 1. The terminal's size is read and clamped by `terminal.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Literal, TextIO
 
 from rich.text import Text
 from textual import constants, events
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.geometry import Size
 
@@ -26,6 +28,17 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.terminal import TerminalDriver, clamp
 
 CRASH_LINE = "The helpdesk stopped on an unexpected error. Nothing was lost; log in again."
+# the screens' actions that change something (provision, apply quotas, edit, reset, acknowledge,
+# retry, hold, deny, release): hidden from a read-only operator (`hello`'s `read_only`); the
+# backend refuses the ops anyway (`wire.MUTATING`), this only keeps the screen from promising them
+MUTATING_ACTIONS = frozenset(
+    {"plan", "edit", "reset", "acknowledge", "retry", "hold", "deny", "release"}
+)
+
+
+def action_name(action: str) -> str:
+    """`plan` of `plan`, `screen.plan` or `plan('x')`."""
+    return action.split("(", 1)[0].rsplit(".", 1)[-1]
 
 
 class HelpdeskTui(App[None]):
@@ -67,6 +80,30 @@ class HelpdeskTui(App[None]):
         if action == "reconnect":
             return self.link.lost
         return True
+
+    # a read-only operator: the keys that change something are hidden and do nothing ----------
+    @property
+    def read_only(self) -> bool:
+        return bool(self.link.hello_info.get("read_only"))
+
+    def allows(self, action: str) -> bool:
+        """False for an action a read-only operator may not take (`action` without arguments)."""
+        return not (self.read_only and action in MUTATING_ACTIONS)
+
+    def _check_action_state(self, action: str, default_namespace: DOMNode) -> bool | None:
+        if not self.allows(action_name(action)):
+            return False  # the footer leaves the key out
+        return super()._check_action_state(action, default_namespace)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        if isinstance(action, str) and not self.allows(action_name(action)):
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
 
     def _backend_lost(self) -> None:
         """The session ended (a worker thread saw it): show the reconnect key in the footer."""

@@ -158,6 +158,14 @@ class BackendLink:
         params: replies.EditParams = {**ref(view), "field": field, "value": value}
         return cast(replies.EditReply, self._call("edit_access_field", params))["request"]
 
+    def hold(self, view: Mapping[str, Any], kind: str, reason: str) -> AccessView | None:
+        """Put a row on hold or deny it (`kind` "held" / "denied"); the row as re-read."""
+        params = {**ref(view), "kind": kind, "reason": reason}
+        return cast(replies.HoldReply, self._call("hold_access", params))["request"]
+
+    def release(self, view: Mapping[str, Any]) -> AccessView | None:
+        return cast(replies.HoldReply, self._call("release_access", ref(view)))["request"]
+
     def plan_access(self, views: Sequence[AccessView]) -> list[AccessPlanView]:
         rows: replies.RowsParams = {"rows": [ref(v) for v in views]}
         return cast(replies.AccessPlans, self._call("plan_access", rows))["plans"]

@@ -7,7 +7,7 @@ from typing import NotRequired, get_args, get_origin, get_type_hints
 
 from moc_tui.backend.ops import HANDLERS, Session
 from moc_tui.protocol.replies import PARAMS, REPLIES, Op
-from moc_tui.protocol.wire import SCHEMAS
+from moc_tui.protocol.wire import MUTATING, READ_ONLY, SCHEMAS
 
 
 def test_every_op_has_a_schema_typed_params_a_reply_type_and_a_handler() -> None:
@@ -31,3 +31,11 @@ def test_the_typed_params_name_the_schema_fields_required_alike() -> None:
         for name, field in spec.items():
             optional = get_origin(hints[name]) is NotRequired
             assert optional is not field.required, (op, name)
+
+
+def test_every_op_is_classified_as_mutating_or_read_only_once() -> None:
+    # a viewer's session refuses MUTATING ops: an op in neither set would be unclassified
+    assert set(SCHEMAS) == MUTATING | READ_ONLY
+    assert not MUTATING & READ_ONLY
+    assert {"provision", "apply_quota", "edit_access_field", "reset_password"} <= MUTATING
+    assert "ack_error" in MUTATING and "list_access" in READ_ONLY

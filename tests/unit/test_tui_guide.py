@@ -15,6 +15,7 @@ from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import key_rows, screen_name
+from moc_tui.tui.screens.hold import ReasonModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.quota import QuotaScreen
@@ -70,7 +71,12 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
         await pilot.press(*"alice@example.org", "enter", *"7K3QX-9W2HD", "enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         check(app.screen)
-    assert len(seen) == 8
+        await pilot.press("n", "escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_is(app, ReasonModal))
+        check(app.screen)
+    assert len(seen) == 9
 
 
 def test_the_guide_links_every_snapshot() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
-from moc_tui.backend import views
+from moc_tui.backend import roles, views
 from moc_tui.backend.locks import Busy, Locks
 from moc_tui.core.services import Services
 from moc_tui.core.settings import Settings
@@ -20,8 +21,10 @@ from moc_tui.protocol.wire import ProtocolError as Refused
 class SessionState:
     """One TUI session's state: the operator named by `hello`, the services, the locks."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, operators_map: Path | None = None) -> None:
         self.settings = settings
+        self.operators_map = operators_map  # where roles are read (`roles`); None: development
+        self.role = roles.Role.OPERATOR
         self.operator: str | None = None
         self.services: Services | None = None
         self.sudo_user = os.environ.get("SUDO_USER", "")

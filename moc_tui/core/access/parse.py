@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from moc_tui.core.access.hold import note_column, parse_note
 from moc_tui.core.access.personal import asks_to_join, personal_project_name
 from moc_tui.core.access.problems import (
     PROJECT,
@@ -129,11 +130,21 @@ class ParsedAccessTab:
     tab_problems: tuple[str, ...]
 
 
+def _with_hold(request: AccessRequest, note: int | None) -> AccessRequest:
+    """The row's hold (from the note column at index `note`), as a problem a run skips."""
+    hold = None if note is None else parse_note(request.cells[note])
+    if hold is None:
+        return request
+    return replace(request, hold=hold, issues=(*request.issues, Problem(ROW, hold.problem)))
+
+
 def parse_access_requests(
-    table: Table, aliases: Mapping[str, str] | None = None
+    table: Table, aliases: Mapping[str, str] | None = None, note_header: str | None = None
 ) -> ParsedAccessTab:
-    """Every pending row of the tab as a request; a missing column is a problem on every row."""
+    """Every pending row of the tab as a request; a missing column is a problem on every row.
+    `note_header`: the optional note column whose `held:` / `denied:` marks hold rows."""
     folded_aliases = {canonical(k): v for k, v in (aliases or {}).items()}
+    note = None if note_header is None else note_column(table.header, note_header)
     requests = [
         parse_access_row(table, number, cells, folded_aliases)
         for number, cells in table.rows
@@ -142,4 +153,5 @@ def parse_access_requests(
     if table.missing:
         missing = [Problem(ROW, text) for text in table.missing]
         requests = [_with_problems(r, missing) for r in requests]
-    return ParsedAccessTab(tuple(_cross_row_problems(requests)), table.missing)
+    held = [_with_hold(r, note) for r in _cross_row_problems(requests)]  # the hold's last
+    return ParsedAccessTab(tuple(held), table.missing)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from moc_tui.core.access.hold import Hold
     from moc_tui.core.access.problems import Problem
 
 
@@ -46,6 +47,7 @@ class AccessRequest:
     description: str
     extra_users: tuple[str, ...]
     issues: tuple[Problem, ...]  # each problem with the field it is about (`access.problems`)
+    hold: Hold | None = None  # held or denied by the helpdesk (`access.hold`): not pending work
 
     @property
     def problems(self) -> tuple[str, ...]:

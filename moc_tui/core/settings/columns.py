@@ -6,6 +6,8 @@ question differently maps the field to its header in `[access_columns]` / `[quot
 
 from __future__ import annotations
 
+from moc_tui.core.access.hold import DEFAULT_NOTE_HEADER, NOTE_FIELD
+
 ACCESS_COLUMNS: dict[str, str] = {
     "approved": "Approved",
     "notified": "Helpdesk Notified",
@@ -29,6 +31,10 @@ ACCESS_COLUMNS: dict[str, str] = {
     "project_contact": "Project Contact Name",
     "project_contact_email": "Project Contact Email",
 }
+
+# optional: the access tab's note column, where a hold or denial is written (`core.access.hold`);
+# a tab without it simply has no holds, so it is not among the required columns above
+ACCESS_NOTE_COLUMN: dict[str, str] = {NOTE_FIELD: DEFAULT_NOTE_HEADER}
 
 QUOTA_COLUMNS: dict[str, str] = {
     "approved": "Approved",

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from moc_tui.core.quota_keys import QUOTA_ALIASES, QUOTA_SERVICE
 from moc_tui.core.settings import ini_file, job_sections
-from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
+from moc_tui.core.settings.columns import ACCESS_COLUMNS, ACCESS_NOTE_COLUMN, QUOTA_COLUMNS
 from moc_tui.core.settings.model import (
     AuthSettings,
     EmailSettings,
@@ -283,7 +283,11 @@ class _Loader:
         r = self.reader("project_aliases")
         return {key: value for key in r.values if (value := r.text(key)) is not None}
 
-    def columns(self, section: str, defaults: dict[str, str]) -> dict[str, str]:
+    def columns(
+        self, section: str, defaults: dict[str, str], optional: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """Every field's header, the `optional` ones included (the caller takes them out)."""
+        defaults = {**defaults, **(optional or {})}
         r = self.reader(section)
         r.refuse_unknown(defaults)
         mapping = dict(defaults)
@@ -317,6 +321,8 @@ def load_settings(path: Path) -> Settings:
     if not loader.parse():
         raise SettingsError(path, loader.problems)
     setpass_url, link_lifetime, setpass_config = loader.setpass()
+    access_columns = loader.columns("access_columns", ACCESS_COLUMNS, ACCESS_NOTE_COLUMN)
+    [note_header] = [access_columns.pop(field) for field in ACCESS_NOTE_COLUMN]
     settings = Settings(
         path=path,
         auth=loader.auth(),
@@ -331,7 +337,8 @@ def load_settings(path: Path) -> Settings:
         email_defaults=loader.email_defaults(link_lifetime),
         emails={section: loader.email(section) for section in EMAIL_SECTIONS},
         quotas=loader.quotas(),
-        access_columns=loader.columns("access_columns", ACCESS_COLUMNS),
+        access_columns=access_columns,
+        access_note_header=note_header,
         quota_columns=loader.columns("quota_columns", QUOTA_COLUMNS),
         project_aliases=loader.project_aliases(),
         quota_ceilings=job_sections.quota_ceilings(loader.reader("quota_ceilings")),

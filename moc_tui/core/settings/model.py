@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from moc_tui.core.access.hold import DEFAULT_NOTE_HEADER
+
 
 @dataclass(frozen=True)
 class AuthSettings:
@@ -144,6 +146,8 @@ class Settings:
     access_columns: dict[str, str]
     quota_columns: dict[str, str]
     project_aliases: dict[str, str] = field(default_factory=dict)
+    # `[access_columns] helpdesk_note`: the optional note column holds and denials go to
+    access_note_header: str = DEFAULT_NOTE_HEADER
     quota_ceilings: dict[str, int] = field(default_factory=dict)
     backup: BackupSettings = field(default_factory=BackupSettings)
     activation: ActivationSettings = field(default_factory=ActivationSettings)

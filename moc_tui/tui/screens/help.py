@@ -77,6 +77,9 @@ def enabled(node: DOMNode, binding: Binding) -> bool:
     if "." in binding.action:
         return True
     action = binding.action.split("(", 1)[0]
+    allows = getattr(node.app, "allows", None)  # a read-only operator's hidden keys (app.py)
+    if callable(allows) and not allows(action):
+        return False
     return node.check_action(action, ()) is not False
 
 

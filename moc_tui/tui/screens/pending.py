@@ -11,14 +11,14 @@ from textual.widgets import DataTable
 from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
+from moc_tui.tui.screens.hold import HoldingScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from moc_tui.tui.screens.requests import RequestsScreen
 from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal, subject
 from moc_tui.tui.widgets.requests_table import ACCESS_COLUMNS, FAILED, PROBLEM, READY
 
 
-class PendingScreen(RequestsScreen):
+class PendingScreen(HoldingScreen):
     """Review, fix, provision; the other screens are one key away."""
 
     HELP_NAME = "Access requests"
@@ -31,7 +31,7 @@ class PendingScreen(RequestsScreen):
     sheet_key = "access_tab"
     columns = ACCESS_COLUMNS
     BINDINGS: ClassVar[list[BindingType]] = [
-        *RequestsScreen.BINDINGS,
+        *HoldingScreen.BINDINGS,  # hold, deny, release (screens/hold.py)
         Binding("e", "edit", "Edit"),
         Binding("t", "trail", "Audit trail", show=False),
         Binding("Q", "quota", "Quota"),

@@ -108,6 +108,7 @@ class RequestsScreen(Screen[None]):
     # messages -----------------------------------------------------------------------------------
     def on_greeted(self, message: Greeted) -> None:
         self._show_header()
+        self.refresh_bindings()  # a read-only operator's keys hide (app.py `allows`)
 
     def on_requests_loaded(self, message: RequestsLoaded) -> None:
         states = []

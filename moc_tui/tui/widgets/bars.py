@@ -34,6 +34,8 @@ def header_text(
         text.append(f" {label}: ", style="dim")
         text.append(plain(value or "—", 30), style="bold")
         text.append(" ")
+    if info.get("read_only"):  # a viewer in the operator map: the keys that change things hide
+        text.append(" read-only ", style="bold reverse")
     return text
 
 

@@ -25,8 +25,11 @@ from moc_tui.tui.text import cell, plain
 View = RequestView
 
 READY, PROBLEM, RUNNING, DONE, FAILED = "ready", "problem", "in progress", "done", "failed"
-GLYPHS = {READY: "●", PROBLEM: "▲", RUNNING: "…", DONE: "✓", FAILED: "✗"}
+HELD, DENIED = "held", "denied"  # by the helpdesk (`screens.hold`): not pending until released
+HELD_STATES = (HELD, DENIED)
+GLYPHS = {READY: "●", PROBLEM: "▲", RUNNING: "…", DONE: "✓", FAILED: "✗", HELD: "⏸", DENIED: "✗"}
 STYLES = {READY: "", PROBLEM: "yellow", RUNNING: "cyan", DONE: "green", FAILED: "bold white on red"}
+STYLES |= {HELD: "magenta", DENIED: "magenta"}
 SELECTABLE = {READY, FAILED}
 
 
@@ -43,6 +46,9 @@ class RowState:
 
     @classmethod
     def of(cls, key: str, view: View) -> RowState:
+        hold = view.get("hold")
+        if isinstance(hold, dict) and hold.get("kind") in HELD_STATES:
+            return cls(key, view, str(hold["kind"]), str(hold.get("reason", "")))
         problems = [str(p) for p in view.get("problems") or []]
         if problems:
             return cls(key, view, PROBLEM, problems[0])
@@ -68,7 +74,10 @@ def name_of(view: View) -> str:
 
 
 def status_cell(state: RowState) -> Text:
-    return cell(f"{GLYPHS.get(state.status, '?')} {state.status}", 13, STYLES.get(state.status, ""))
+    text = f"{GLYPHS.get(state.status, '?')} {state.status}"
+    if state.status in HELD_STATES:  # the reason in the table too (in full under it)
+        text += f": {state.reason}"
+    return cell(text, 13, STYLES.get(state.status, ""))
 
 
 # (key, label, width at 80 columns); wider terminals share the extra columns in proportion
@@ -328,7 +337,8 @@ class RequestsTable(DataTable[Text]):
         by_status: dict[str, int] = {}
         for state in self.states:
             by_status[state.status] = by_status.get(state.status, 0) + 1
-        parts = [f"{noun}: {len(self.states)}"]
+        held = sum(by_status.get(status, 0) for status in HELD_STATES)
+        parts = [f"{noun}: {len(self.states) - held}"]  # a held row is not pending work
         if self.filter_text:  # the rows shown are the filtered ones: no second pass over them
             shown = self.row_count
             parts.append(f"filter: {plain(self.filter_text, 24)} ({shown} of {len(self.states)})")
