@@ -53,11 +53,11 @@ class _Handler:
     implicit_tls: bool
     received: list[ReceivedMail] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
-    gate: tuple[threading.Event, threading.Event] | None = None  # (until, held)
+    gate: tuple[threading.Event, threading.Event, str] | None = None  # (until, held, to)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.gate is not None:
-            until, held = self.gate
+        if self.gate is not None and self.gate[2] in envelope.rcpt_tos:
+            until, held, _ = self.gate
             held.set()
             await asyncio.to_thread(until.wait, 120)
         raw = envelope.original_content or b""
@@ -163,13 +163,11 @@ class MailSink:
             self._controller.stop()
             self._controller = None
 
-    def hold(self, until: threading.Event) -> threading.Event:
-        """Keep every message's reply waiting until `until` is set (a client stuck mid-run).
-
-        Returns an event that is set once a message is being held.
-        """
+    def hold(self, until: threading.Event, to: str) -> threading.Event:
+        """Keep the reply to every message for `to` waiting until `until` is set (a client stuck
+        mid-run); other messages go through. Returns an event set once a message is held."""
         held = threading.Event()
-        self._handler.gate = (until, held)
+        self._handler.gate = (until, held, to)
         return held
 
     def clear(self) -> None:

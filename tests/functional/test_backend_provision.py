@@ -70,7 +70,7 @@ def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: Keystone
     s = stack.suffix
     stack.store.append_rows(FORM, [access_row(email=f"kai.{s}@example.org", new_project=f"k-{s}")])
     release = threading.Event()
-    held = stack.mail.hold(release)  # alice's run stops at its first mail, holding the row
+    held = stack.mail.hold(release, f"kai.{s}@example.org")  # alice's run stops at its first mail
     first = BackendClient(dev_command(stack.settings_path))
     second = BackendClient(dev_command(stack.settings_path))
     try:
