@@ -20,6 +20,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, Row, RowKey
 
 from moc_tui.protocol.views import RequestView, is_quota
+from moc_tui.tui.filtering import parse, row_fields
 from moc_tui.tui.text import cell, plain
 
 View = RequestView
@@ -39,7 +40,7 @@ class RowState:
     status: str = READY
     reason: str = ""
     columns: Sequence[str] = field(default_factory=tuple)
-    _haystack: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    _haystack: tuple[str, dict[str, str]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, key: str, view: View) -> RowState:
@@ -48,17 +49,18 @@ class RowState:
             return cls(key, view, PROBLEM, problems[0])
         return cls(key, view)
 
-    def haystack(self, spec: Sequence[tuple[str, str, int]]) -> str:
-        """What the filter searches: what the operator sees of the row (its columns, status
-        and the reason under the table), never hidden fields such as the fingerprint or key.
-        Built once per status and reason (5,000 rows, every keystroke)."""
+    def haystack(self, spec: Sequence[tuple[str, str, int]]) -> dict[str, str]:
+        """What the filter searches (`filtering.row_fields`): what the operator sees of the
+        row (its columns by header, and the reason under the table), never hidden fields such
+        as the fingerprint or key. Built once per status and reason (5,000 rows, every
+        keystroke)."""
         cached = self._haystack
         if cached is None or cached[0] != self.status + "\0" + self.reason:
-            parts = [self.status, self.reason, str(self.view.get("row", ""))]
-            parts += [plain(column_value(self.view, k), CELL_LIMIT) for k, _, _ in spec]
+            shown = {"Status": self.status, "Row": str(self.view.get("row", ""))}
+            shown |= {label: plain(column_value(self.view, k), CELL_LIMIT) for k, label, _ in spec}
             cached = self._haystack = (
                 self.status + "\0" + self.reason,
-                "\n".join(parts).casefold(),
+                row_fields(shown, [self.reason]),
             )
         return cached[1]
 
@@ -138,7 +140,7 @@ class RequestsTable(DataTable[Text]):
         # every loaded row and its cells, built once per load; `rows` holds the visible ones
         self._all_rows: dict[RowKey, Row] = {}
         self._all_data: dict[RowKey, dict[ColumnKey, Text]] = {}
-        self._haystacks: list[tuple[str, RowState]] = []  # what the filter searches, per row
+        self._haystacks: list[tuple[dict[str, str], RowState]] = []  # what a filter searches
         self._position: dict[str, int] = {}
         self._shown: list[str] = []  # the keys of the rows shown, in order
 
@@ -190,10 +192,14 @@ class RequestsTable(DataTable[Text]):
 
     def visible_states(self) -> list[RowState]:
         """The rows the filter keeps: it looks only at what the row shows (no hidden field)."""
-        needle = self.filter_text.casefold()
-        if not needle:
+        wanted = parse(self.filter_text, self.headers())
+        if not wanted:
             return list(self.states)
-        return [state for haystack, state in self._haystacks if needle in haystack]
+        return [state for fields, state in self._haystacks if wanted.keeps(fields)]
+
+    def headers(self) -> list[str]:
+        """The column headers a filter's `col:value` may name."""
+        return ["Status", "Row", *(label for _, label, _ in self.spec)]
 
     def refresh_rows(self, force: bool = True) -> None:
         """Show the rows the filter keeps, keeping the cursor on the same request when possible.
@@ -331,7 +337,7 @@ class RequestsTable(DataTable[Text]):
         parts = [f"{noun}: {len(self.states)}"]
         if self.filter_text:  # the rows shown are the filtered ones: no second pass over them
             shown = self.row_count
-            parts.append(f"filter: {plain(self.filter_text, 24)} ({shown} of {len(self.states)})")
+            parts.append(f"filter: {plain(self.filter_text, 40)} ({shown} of {len(self.states)})")
         parts += [f"{n} {status}" for status, n in by_status.items()]
         parts.append(f"{len(self.selected)} selected")
         return " · ".join(parts)
