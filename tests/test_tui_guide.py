@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
+from moc_tui.tui.screens.detail import DetailModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import key_rows, screen_name
 from moc_tui.tui.screens.pending import PendingScreen
@@ -60,6 +61,11 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
             check(app.screen)
             await pilot.press("escape")
             await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_is(app, DetailModal))
+        check(app.screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
         await pilot.press("space", "p")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
         check(app.screen)
@@ -69,7 +75,7 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
         await pilot.press(*"alice@example.org", "enter", *"7K3QX-9W2HD", "enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         check(app.screen)
-    assert len(seen) == 8
+    assert len(seen) == 9
 
 
 def test_the_guide_links_every_snapshot() -> None:

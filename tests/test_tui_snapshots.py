@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input
 from moc_tui.protocol.replies import AccessPlans
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
+from moc_tui.tui.screens.detail import DetailModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
@@ -235,6 +236,32 @@ async def help_in_plan(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot.app, HelpScreen))
 
 
+def detail(backend: FakeBackend) -> Steps:
+    """`d` on a request with a long comment, markup in its name and two problems."""
+    backend.requests[0] = access_view(
+        2,
+        "mallory@example.org",
+        first_name="[b]Mallory[/b]",
+        comment="Please also add my student; " * 8 + "thanks.",
+        problems=["role is blank", "phone is not a number"],
+        problem_fields=["role"],
+    )
+    backend.audit = [
+        {"id": 1, "at": "2026-11-02T09:00:00+00:00", "operator": "bob", "action": "edit",
+         "request_key": None,
+         "detail": {"row": 2, "field": "project", "old": "wondrland", "value": "wonderland"}},
+    ]  # fmt: skip
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_is(pilot.app, DetailModal))
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: isinstance(screen, DetailModal) and screen.trail is not None)
+
+    return steps
+
+
 SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "pending": lambda _: pending,
     "filter": lambda _: filtered,
@@ -253,6 +280,7 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "quota": lambda _: quota_list,
     "trail": trail,
     "help_plan": lambda _: help_in_plan,
+    "detail": detail,
 }
 
 

@@ -31,6 +31,7 @@ from moc_tui.protocol.replies import BatchReply
 from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, PlanView, RequestView, is_access, is_quota
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
+from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.text import block, cell
 from moc_tui.tui.widgets.bars import StatusLine
@@ -75,6 +76,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_run", "Cancel after this step"),
         Binding("r", "retry", "Retry failed"),
+        Binding("d", "detail", "Detail"),
         Binding("escape", "back", "Back"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -290,6 +292,15 @@ class ProgressScreen(Screen[dict[str, RowState]]):
             self.query_one("#progress-detail", Static).update(block(message + reason, 2000))
 
     # keys -------------------------------------------------------------------------------------
+    def action_detail(self) -> None:
+        """The row under the cursor in full, with every step this run streamed."""
+        table = self.query_one("#rows", DataTable)
+        if not table.row_count:
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        if key in self.states:
+            open_detail(self, self.states[key], self.link, self.steps[key])
+
     def action_cursor_down(self) -> None:
         self.query_one("#rows", DataTable).action_cursor_down()
 

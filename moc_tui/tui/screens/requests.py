@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input
 from moc_tui.protocol.views import PlanView, RequestView, is_access
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
+from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.widgets.bars import HeaderBar, StatusLine
@@ -46,6 +47,7 @@ class RequestsScreen(Screen[None]):
         Binding("a", "select_visible", "Select all visible", show=False),
         Binding("U", "clear_selection", "Clear selection", show=False),
         Binding("p", "plan", "Provision"),
+        Binding("d", "detail", "Detail", show=False),
         Binding("R", "reload", "Reload", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "escape", "Back / clear filter", show=False),
@@ -228,6 +230,12 @@ class RequestsScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one("#counts", StatusLine).say("loading…")
         self.load()
+
+    def action_detail(self) -> None:
+        """The row under the cursor in full, with its problems and audit trail."""
+        state = self.table.cursor_state()
+        if state is not None:
+            open_detail(self, state, self.link)
 
     def selected_view(self) -> RequestView | None:
         state = self.table.cursor_state()
