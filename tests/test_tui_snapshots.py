@@ -69,7 +69,7 @@ def fake() -> FakeBackend:
 
 async def pending(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
-    await pilot.press("space", "j", "space", "j")
+    await pilot.press("space", "space", "j")  # space moves down after selecting
 
 
 async def filtered(pilot: Pilot[Any]) -> None:
@@ -79,7 +79,7 @@ async def filtered(pilot: Pilot[Any]) -> None:
 
 async def plan(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
-    await pilot.press("space", "j", "space", "p")
+    await pilot.press("space", "space", "p")
     await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
 
 

@@ -16,11 +16,13 @@ from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, Row, RowKey
 
 from moc_tui.protocol.views import RequestView, is_quota
 from moc_tui.tui.filtering import parse, row_fields
+from moc_tui.tui.sorting import ASCENDING, DESCENDING, SHEET_ORDER, next_column, sorted_by
 from moc_tui.tui.text import cell, plain
 
 View = RequestView
@@ -127,6 +129,8 @@ class RequestsTable(DataTable[Text]):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "Top", show=False),
         Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("s", "sort_next", "Sort by the next column", show=False),
+        Binding("S", "sort_reverse", "Reverse the sort", show=False),
     ]
 
     def __init__(self, columns: list[tuple[str, str, int]], **kwargs: Any) -> None:
@@ -143,6 +147,9 @@ class RequestsTable(DataTable[Text]):
         self._haystacks: list[tuple[dict[str, str], RowState]] = []  # what a filter searches
         self._position: dict[str, int] = {}
         self._shown: list[str] = []  # the keys of the rows shown, in order
+        self.sort_column = SHEET_ORDER  # a column key, or the sheet's order
+        self.sort_reverse = False
+        self.in_range: set[str] = set()  # a range being chosen (`v`), shown `┃`
 
     def on_mount(self) -> None:
         self._columns_for(self.size.width)
@@ -193,9 +200,57 @@ class RequestsTable(DataTable[Text]):
     def visible_states(self) -> list[RowState]:
         """The rows the filter keeps: it looks only at what the row shows (no hidden field)."""
         wanted = parse(self.filter_text, self.headers())
-        if not wanted:
-            return list(self.states)
-        return [state for fields, state in self._haystacks if wanted.keeps(fields)]
+        kept = (
+            [state for fields, state in self._haystacks if wanted.keeps(fields)]
+            if wanted
+            else list(self.states)
+        )
+        if self.sort_column == SHEET_ORDER:
+            return kept
+        return sorted_by(kept, self._sort_value, self.sort_reverse)
+
+    def _sort_value(self, state: RowState) -> str:
+        if self.sort_column == "status":
+            return state.status
+        if self.sort_column == "row":
+            return "" if state.status == DONE else str(state.view.get("row", ""))
+        return column_value(state.view, self.sort_column)
+
+    # sorting ----------------------------------------------------------------------------------
+    def sort_keys(self) -> list[str]:
+        return ["status", "row", *(key for key, _, _ in self.spec)]
+
+    def sort_label(self) -> str:
+        """`Email ▲`, or "" in the sheet's order (for the counts line)."""
+        if self.sort_column == SHEET_ORDER:
+            return ""
+        labels = dict(zip(self.sort_keys(), self.headers(), strict=True))
+        return f"{labels[self.sort_column]} {DESCENDING if self.sort_reverse else ASCENDING}"
+
+    def action_sort_next(self) -> None:
+        self.sort_column = next_column(self.sort_keys(), self.sort_column)
+        self.sort_reverse = False
+        self._sorted()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort_column == SHEET_ORDER:
+            self.sort_column = self.sort_keys()[0]
+        else:
+            self.sort_reverse = not self.sort_reverse
+        self._sorted()
+
+    def _sorted(self) -> None:
+        """Headers say which column sorts, and which way; the cursor stays on its request."""
+        for key, label in zip(self.sort_keys(), self.headers(), strict=True):
+            mark = ""
+            if key == self.sort_column:
+                mark = " " + (DESCENDING if self.sort_reverse else ASCENDING)
+            self.columns[ColumnKey(key)].label = Text(label + mark)
+        self.refresh_rows()
+        self.post_message(self.SortChanged())
+
+    class SortChanged(Message):
+        """The sort changed: the screen's counts line says it."""
 
     def headers(self) -> list[str]:
         """The column headers a filter's `col:value` may name."""
@@ -251,7 +306,19 @@ class RequestsTable(DataTable[Text]):
         return [self._mark(state), status_cell(state), *values]
 
     def _mark(self, state: RowState) -> Text:
-        return Text("✓" if state.key in self.selected else " ", style="bold")
+        if state.key in self.selected:
+            return Text("✓", style="bold")
+        return Text("┃" if state.key in self.in_range else " ", style="bold")
+
+    def mark_range(self, keys: set[str]) -> None:
+        """Rows of a range being chosen (lazygit's `v`) show `┃` in the mark column."""
+        changed = self.in_range ^ keys
+        self.in_range = keys
+        self._marks_changed([self.by_key[k] for k in changed if k in self.by_key])
+
+    def shown_keys(self) -> list[str]:
+        """The keys of the rows shown, top to bottom."""
+        return list(self._shown)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Every row is one line and every column has a width: only the scrollable size changes.
