@@ -19,6 +19,7 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ConfirmModal, ResetModal
+from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
 
@@ -66,6 +67,11 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
         check(app.screen)
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen_is(app, SessionLogModal))
+        check(app.screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
         await pilot.press("space", "p")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
         check(app.screen)
@@ -75,7 +81,7 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
         await pilot.press(*"alice@example.org", "enter", *"7K3QX-9W2HD", "enter")
         await wait_for(pilot, lambda: screen_is(app, ConfirmModal))
         check(app.screen)
-    assert len(seen) == 9
+    assert len(seen) == 10
 
 
 def test_the_guide_links_every_snapshot() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,7 +28,9 @@ from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.screens.trail import TrailModal
+from moc_tui.tui.session_log import SessionLog
 from moc_tui.tui.widgets.suggestions import SuggestionList
 from tests.fixtures.tui import (
     FakeBackend,
@@ -262,6 +265,21 @@ def detail(backend: FakeBackend) -> Steps:
     return steps
 
 
+def session_log(backend: FakeBackend) -> Steps:
+    """`L` after a run with one failure; the times are the session's, so the clock is fixed."""
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        clock = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
+        pilot.app.link.session_log = SessionLog(clock=lambda: clock)  # type: ignore[attr-defined]
+        await progress_finished(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen_is(pilot.app, ProgressScreen))
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen_is(pilot.app, SessionLogModal))
+
+    return steps
+
+
 SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "pending": lambda _: pending,
     "filter": lambda _: filtered,
@@ -281,6 +299,7 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "trail": trail,
     "help_plan": lambda _: help_in_plan,
     "detail": detail,
+    "session_log": session_log,
 }
 
 

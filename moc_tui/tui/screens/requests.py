@@ -21,6 +21,7 @@ from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
 from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
+from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.widgets.bars import HeaderBar, StatusLine
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.requests_table import (
@@ -50,6 +51,7 @@ class RequestsScreen(Screen[None]):
         Binding("U", "clear_selection", "Clear selection", show=False),
         Binding("p", "plan", "Provision"),
         Binding("d", "detail", "Detail", show=False),
+        Binding("L", "session_log", "Session log", show=False),
         Binding("R", "reload", "Reload", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "escape", "Back / clear filter", show=False),
@@ -283,6 +285,9 @@ class RequestsScreen(Screen[None]):
         state = self.table.cursor_state()
         if state is not None:
             open_detail(self, state, self.link)
+
+    def action_session_log(self) -> None:
+        self.app.push_screen(SessionLogModal(self.link.session_log, self.link.operator))
 
     def selected_view(self) -> RequestView | None:
         state = self.table.cursor_state()
