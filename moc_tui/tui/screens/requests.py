@@ -207,6 +207,9 @@ class RequestsScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_kept(self, event: Input.Submitted) -> None:
+        """Enter keeps the filter and gives its room back to the table (as k9s does): the
+        counts line shows the filter, `/` edits it again, Esc clears it."""
+        self.query_one("#filter", Input).display = False
         self.table.focus()
 
     def action_escape(self) -> None:
@@ -214,7 +217,7 @@ class RequestsScreen(Screen[None]):
         if self.range_anchor is not None:
             self.range_anchor = None
             self.table.mark_range(set())
-        elif box.display:
+        elif box.display or box.value:
             box.value = ""
             box.display = False
             self.table.focus()

@@ -67,10 +67,11 @@ def status_cell(state: RowState) -> Text:
 
 
 # (key, label, width at 80 columns); wider terminals share the extra columns in proportion
+# at 80 columns the email keeps its domain (`first.last@example.edu`); the name gives way
 ACCESS_COLUMNS: list[tuple[str, str, int]] = [
-    ("email", "Email", 20),
-    ("name", "Name", 14),
-    ("project", "Project", 14),
+    ("email", "Email", 24),
+    ("name", "Name", 11),
+    ("project", "Project", 13),
 ]
 QUOTA_COLUMNS: list[tuple[str, str, int]] = [
     ("email", "Email", 18),
