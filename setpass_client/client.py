@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from keystoneauth1 import exceptions as ksa_exc
+from requests import exceptions as req_exc
 
 from setpass_client.errors import (
     SetpassBadRequest,
@@ -46,6 +48,14 @@ def _server_message(response: requests.Response) -> str:
     if response.status_code == 200 or "<" in text:
         return ""
     return text[:_MAX_MESSAGE]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """setpass's answer and how many attempts it took (said in a failure's message)."""
+
+    response: requests.Response
+    attempts: int
 
 
 class SetpassClient:
@@ -130,11 +140,12 @@ class SetpassClient:
         if password is not None:
             body["password"] = password
         url = f"{self._root}/token/{quote(user_id, safe='')}"
-        response = self._send("PUT", url, body)
+        answer = self._send("PUT", url, body)
+        response = answer.response
         reason = _server_message(response)
         if response.status_code in (400, 409) and "reference" in reason.lower():
             raise SetpassReferenceRefused(reason)
-        self._check(response)
+        self._check(answer)
         if response.headers.get(ACCEPTED_HEADER) != "accepted":
             raise SetpassError(
                 "this setpass service does not know reset references (an older version?); the"
@@ -155,12 +166,13 @@ class SetpassClient:
         if not user_id:
             raise ValueError("user_id is empty")
         url = f"{self._root}/token/{quote(user_id, safe='')}"
-        response = self._send("GET", url, None)
+        answer = self._send("GET", url, None)
+        response = answer.response
         if response.status_code == 404 and response.text.strip() == NO_REGISTRATION:
             return None
         if response.status_code == 405:
             raise SetpassError("this setpass service has no status route (an older version?)")
-        self._check(response)
+        self._check(answer)
         try:
             state = response.json()["state"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -172,7 +184,7 @@ class SetpassClient:
     def _put(self, url: str, body: dict[str, Any]) -> requests.Response:
         return self._check(self._send("PUT", url, body))
 
-    def _send(self, method: str, url: str, body: dict[str, Any] | None) -> requests.Response:
+    def _send(self, method: str, url: str, body: dict[str, Any] | None) -> _Answer:
         """One request with the retries described on the class (GET and PUT are idempotent)."""
         attempt = 0
         while True:
@@ -194,20 +206,40 @@ class SetpassClient:
             except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout) as exc:
                 if attempt >= self.retries:
                     raise SetpassUnavailable(
-                        f"setpass at {self._root} is not reachable ({type(exc).__name__})"
+                        f"setpass at {self._root}: {self._what_happened(exc)}"
+                        f" ({_attempts(attempt + 1)})"
                     ) from exc
             except ksa_exc.ClientException as exc:
                 raise SetpassError(f"setpass request failed: {type(exc).__name__}") from exc
             else:
                 if response.status_code not in RETRIABLE_STATUS or attempt >= self.retries:
-                    return response
+                    return _Answer(response, attempt + 1)
             log.info(
                 "setpass %s failed, retrying (attempt %d of %d)", method, attempt + 1, self.retries
             )
             self._sleep(self.backoff * (2**attempt))
             attempt += 1
 
-    def _check(self, response: requests.Response) -> requests.Response:
+    def _what_happened(self, exc: Exception) -> str:
+        """The transport failure in words: refused, no answer in time, or the socket's error.
+
+        keystoneauth turns every `requests` timeout into `ConnectTimeout`, a slow answer too;
+        the `requests` error it was raised from says which (`ReadTimeout`: the service took
+        the request and did not answer in time, e.g. a slow HTTP 500).
+        """
+        cause = exc.__cause__ or exc.__context__
+        seconds = f"{self.timeout:g} s"
+        if isinstance(cause, req_exc.ReadTimeout):
+            return f"connected, but no answer within {seconds}"
+        if isinstance(cause, req_exc.ConnectTimeout) or isinstance(exc, ksa_exc.ConnectTimeout):
+            return f"no connection within {seconds}"
+        text = str(cause or exc)
+        if "refused" in text.lower():
+            return "connection refused (is setpass running on that address?)"
+        return f"cannot connect ({type(cause or exc).__name__})"
+
+    def _check(self, answer: _Answer) -> requests.Response:
+        response = answer.response
         status = response.status_code
         reason = _server_message(response)
         suffix = f": {reason}" if reason else ""
@@ -224,6 +256,11 @@ class SetpassClient:
             raise SetpassBadRequest(f"setpass rejected the registration (400){suffix}")
         if status == 404:
             raise SetpassNotFound(f"no setpass service at {self._root} (404)")
+        tries = f" ({_attempts(answer.attempts)})"
         if status in RETRIABLE_STATUS or status == 429:
-            raise SetpassUnavailable(f"setpass is unavailable ({status}){suffix}")
-        raise SetpassError(f"setpass answered {status}{suffix}")
+            raise SetpassUnavailable(f"setpass answered HTTP {status}{suffix}{tries}")
+        raise SetpassError(f"setpass answered HTTP {status}{suffix}{tries}")
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"

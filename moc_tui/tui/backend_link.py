@@ -28,6 +28,7 @@ from moc_tui.protocol.views import (
     RowRef,
     UserMatch,
 )
+from moc_tui.tui.session_log import SessionLog
 
 LOST = frozenset({"gone", "startup"})  # the session is over: only a new backend helps
 RECONNECT_KEY = "C"
@@ -82,8 +83,24 @@ class BackendLink:
         self.on_lost: Callable[[], None] = lambda: None  # called from the worker's thread
         self.sessions = 0  # backends started, for the operator's "session N" and the tests
         self.greeting: HelloReply | None = None  # the `hello` reply, once greeted
+        self.session_log = SessionLog()  # what this operator did in this session
 
     def _call(
+        self,
+        op: replies.Op,
+        params: Mapping[str, object] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> dict[str, Any]:
+        """One op; its outcome goes to the session log (which keeps only the changes)."""
+        try:
+            reply = self._call_backend(op, params, on_event)
+        except Exception as error:
+            self.session_log.record(op, params or {}, None, explain(error))
+            raise
+        self.session_log.record(op, params or {}, reply, "")
+        return reply
+
+    def _call_backend(
         self,
         op: replies.Op,
         params: Mapping[str, object] | None = None,

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.confirm import ConfirmModal
+from moc_tui.tui.screens.detail import DetailModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import key_rows, screen_name
 from moc_tui.tui.screens.hold import ReasonModal
@@ -20,6 +21,7 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
+from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.screens.trail import TrailModal
 from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
 
@@ -62,6 +64,16 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
             check(app.screen)
             await pilot.press("escape")
             await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_is(app, DetailModal))
+        check(app.screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen_is(app, SessionLogModal))
+        check(app.screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_is(app, PendingScreen))
         await pilot.press("space", "p")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
         check(app.screen)
@@ -76,7 +88,7 @@ async def test_each_key_table_is_what_the_screen_help_lists() -> None:
         await pilot.press("h")
         await wait_for(pilot, lambda: screen_is(app, ReasonModal))
         check(app.screen)
-    assert len(seen) == 9
+    assert len(seen) == 11
 
 
 def test_the_guide_links_every_snapshot() -> None:

@@ -42,8 +42,9 @@ async def test_hold_with_a_reason_then_release() -> None:
         assert f"pending rows: {total - 1}" in counts and "1 held" in counts
         assert "row 2: blank role" in text_of(app, "#detail")
         # a held row cannot be selected, so it cannot be provisioned
-        await pilot.press("space")
+        await pilot.press("space")  # (space moves the cursor down, as in htop)
         assert held.key not in table.selected
+        await pilot.press("up")
         [call] = [params for op, params in fake.calls if op == "hold_access"]
         assert call["kind"] == "held" and call["reason"] == "blank role"
         assert call["fingerprint"] == first.view["fingerprint"]

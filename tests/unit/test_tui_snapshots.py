@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,13 +21,16 @@ from textual.widgets import DataTable, Input
 from moc_tui.protocol.replies import AccessPlans
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.activation import NotActivatedScreen
+from moc_tui.tui.screens.detail import DetailModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
+from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.screens.trail import TrailModal
+from moc_tui.tui.session_log import SessionLog
 from moc_tui.tui.widgets.suggestions import SuggestionList
 from tests.fixtures.tui import (
     FakeBackend,
@@ -68,7 +72,7 @@ def fake() -> FakeBackend:
 
 async def pending(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
-    await pilot.press("space", "j", "space", "j")
+    await pilot.press("space", "space", "j")  # space moves down after selecting
 
 
 async def filtered(pilot: Pilot[Any]) -> None:
@@ -78,7 +82,7 @@ async def filtered(pilot: Pilot[Any]) -> None:
 
 async def plan(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
-    await pilot.press("space", "j", "space", "p")
+    await pilot.press("space", "space", "p")
     await wait_for(pilot, lambda: screen_is(pilot.app, PlanModal))
 
 
@@ -235,6 +239,47 @@ async def help_in_plan(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot.app, HelpScreen))
 
 
+def detail(backend: FakeBackend) -> Steps:
+    """`d` on a request with a long comment, markup in its name and two problems."""
+    backend.requests[0] = access_view(
+        2,
+        "mallory@example.org",
+        first_name="[b]Mallory[/b]",
+        comment="Please also add my student; " * 8 + "thanks.",
+        problems=["role is blank", "phone is not a number"],
+        problem_fields=["role"],
+    )
+    backend.audit = [
+        {"id": 1, "at": "2026-11-02T09:00:00+00:00", "operator": "bob", "action": "edit",
+         "request_key": None,
+         "detail": {"row": 2, "field": "project", "old": "wondrland", "value": "wonderland"}},
+    ]  # fmt: skip
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_is(pilot.app, DetailModal))
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: isinstance(screen, DetailModal) and screen.trail is not None)
+
+    return steps
+
+
+def session_log(backend: FakeBackend) -> Steps:
+    """`L` after a run with one failure; the times are the session's, so the clock is fixed."""
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        clock = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
+        pilot.app.link.session_log = SessionLog(clock=lambda: clock)  # type: ignore[attr-defined]
+        await progress_finished(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen_is(pilot.app, ProgressScreen))
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen_is(pilot.app, SessionLogModal))
+
+    return steps
+
+
 SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "pending": lambda _: pending,
     "filter": lambda _: filtered,
@@ -253,6 +298,8 @@ SCENES: dict[str, Callable[[FakeBackend], Steps]] = {
     "quota": lambda _: quota_list,
     "trail": trail,
     "help_plan": lambda _: help_in_plan,
+    "detail": detail,
+    "session_log": session_log,
 }
 
 

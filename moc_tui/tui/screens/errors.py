@@ -13,6 +13,7 @@ from moc_tui.protocol.views import RecordView as View
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import ErrorsLoaded
+from moc_tui.tui.screens.detail import DetailModal, label
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
 from moc_tui.tui.text import cell
 from moc_tui.tui.worker_errors import reports_failure
@@ -24,6 +25,7 @@ class ErrorsScreen(RecordsScreen):
     BINDINGS: ClassVar[list[BindingType]] = record_bindings(
         Binding("a", "acknowledge", "Acknowledge"),
         Binding("h", "toggle_acknowledged", "Show acknowledged"),
+        Binding("d", "detail", "Detail", show=False),
         show_reload=False,
     )
     HELP_NAME = "Errors log"
@@ -92,6 +94,19 @@ class ErrorsScreen(RecordsScreen):
 
     def action_reload(self) -> None:
         self.load(self.include_acknowledged)
+
+    def action_detail(self) -> None:
+        """The error under the cursor in full, with its request's audit trail."""
+        record = self.cursor_record()
+        if record is None:
+            return
+        fields = [
+            (label(k), when(v) if k == "at" else step_label(str(v)) if k == "step" else v)
+            for k, v in record.items()
+        ]
+        title = f"Error: {self.trail_subject(record)}"
+        key = str(record.get("request_key") or "")
+        self.app.push_screen(DetailModal(title, fields, link=self.link, request_key=key))
 
     def action_toggle_acknowledged(self) -> None:
         self.include_acknowledged = not self.include_acknowledged

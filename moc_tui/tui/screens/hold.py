@@ -15,12 +15,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from moc_tui.tui.backend_link import explain
-from moc_tui.tui.messages import CallFailed, WorkerMessage
+from moc_tui.tui.messages import WorkerMessage
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.screens.requests import RequestsScreen
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.requests_table import FAILED, HELD_STATES, PROBLEM, READY, RowState
+from moc_tui.tui.worker_errors import reports_failure
 
 HOLDABLE = (READY, PROBLEM, FAILED)
 
@@ -104,19 +104,24 @@ class HoldingScreen(RequestsScreen):
             return
         self.write_note(state, None, "")
 
-    @work(thread=True, group="hold", exit_on_error=False)
     def write_note(self, state: RowState, kind: str | None, reason: str) -> None:
+        if kind is None:
+            self.release_row(state)
+        else:
+            self.hold_row(state, kind, reason)
+
+    @work(thread=True, group="hold", exit_on_error=False)
+    @reports_failure("hold")
+    def hold_row(self, state: RowState, kind: str, reason: str) -> None:
+        self.link.hold(state.view, kind, reason)
         row = state.view.get("row")
-        try:
-            if kind is None:
-                self.link.release(state.view)
-                said = f"Row {row} released: it is pending again."
-            else:
-                self.link.hold(state.view, kind, reason)
-                said = f"Row {row} {kind}; the reason is in the sheet's note column."
-            self.post_message(NoteSaved(said))
-        except Exception as error:
-            self.post_message(CallFailed("hold" if kind else "release", explain(error)))
+        self.post_message(NoteSaved(f"Row {row} {kind}; the reason is in the sheet's note column."))
+
+    @work(thread=True, group="hold", exit_on_error=False)
+    @reports_failure("release")
+    def release_row(self, state: RowState) -> None:
+        self.link.release(state.view)
+        self.post_message(NoteSaved(f"Row {state.view.get('row')} released: it is pending again."))
 
     def on_note_saved(self, message: NoteSaved) -> None:
         self.notify(message.said, markup=False)

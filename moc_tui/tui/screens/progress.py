@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets.data_table import ColumnKey
 
 from moc_tui.core.step_names import step_label
 from moc_tui.protocol.events import EventKind, ProgressEvent
@@ -30,14 +31,44 @@ from moc_tui.protocol.replies import BatchReply
 from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, PlanView, RequestView, is_access, is_quota
 from moc_tui.tui.backend_link import BackendLink, explain
 from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
+from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
-from moc_tui.tui.text import cell
+from moc_tui.tui.text import block, cell
 from moc_tui.tui.widgets.bars import StatusLine
 from moc_tui.tui.widgets.requests_table import DONE, FAILED, GLYPHS, RUNNING, STYLES, RowState
 from moc_tui.tui.worker_errors import reports_failure
 
 QUEUED, NOT_SENT, STOPPED = "queued", "not sent", "stopped"
 AGAIN = (FAILED, NOT_SENT, STOPPED)  # what `r` retries
+ROW_WIDTH, STATUS_WIDTH = 4, 13
+EMAIL_MIN, EMAIL_MAX = 16, 32
+SEPARATOR, CUT = " › ", "… › "
+
+
+def progress_widths(total: int, longest_email: int = EMAIL_MAX) -> tuple[int, int]:
+    """(email, steps) widths for a table `total` cells wide: the email as long as the longest
+    one (16 to 32 cells), the steps all the rest.
+
+    Every column has one cell of padding each side, and a vertical scrollbar may take two.
+    """
+    rest = total - 2 * 4 - 2 - ROW_WIDTH - STATUS_WIDTH
+    email = max(EMAIL_MIN, min(EMAIL_MAX, longest_email, rest // 2))
+    return email, max(12, rest - email)
+
+
+def last_steps(steps: list[str], width: int) -> str:
+    """The latest steps that fit in `width`, `… › ` in front when earlier ones are left out:
+    the step reached is what matters, the first ones are in the detail line."""
+    shown: list[str] = []
+    for step in reversed(steps):
+        candidate = [step, *shown]
+        text = SEPARATOR.join(candidate)
+        room = width - (len(CUT) if len(candidate) < len(steps) else 0)
+        if len(text) > room and shown:
+            break
+        shown = candidate
+    text = SEPARATOR.join(shown)
+    return (CUT + text) if len(shown) < len(steps) else text
 
 
 class ProgressScreen(Screen[dict[str, RowState]]):
@@ -46,6 +77,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_run", "Cancel after this step"),
         Binding("r", "retry", "Retry failed"),
+        Binding("d", "detail", "Detail"),
         Binding("escape", "back", "Back"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -66,25 +98,43 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         yield StatusLine(Text(verb, style="bold"), id="progress-title")
         yield ProgressBar(total=len(self.states), show_eta=False, id="overall")
         yield DataTable(cursor_type="row", id="rows")
-        yield StatusLine(id="progress-detail")
+        yield Static(id="progress-detail")  # wraps: a whole failure reason
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#rows", DataTable)
-        table.add_column(Text("Row"), key="row", width=4)
-        table.add_column(Text("Email"), key="email", width=22)
-        table.add_column(Text("Status"), key="status", width=13)
-        table.add_column(Text("Steps"), key="steps", width=29)
+        email, steps = self._widths(self.size.width)
+        table.add_column(Text("Row"), key="row", width=ROW_WIDTH)
+        table.add_column(Text("Email"), key="email", width=email)
+        table.add_column(Text("Status"), key="status", width=STATUS_WIDTH)
+        table.add_column(Text("Steps"), key="steps", width=steps)
         for state in self.states.values():
             table.add_row(
                 cell(state.view.get("row"), 6),
-                cell(state.view.get("email"), 22),
+                cell(state.view.get("email"), 120),
                 self._status(state),
                 Text(""),
                 key=state.key,
             )
         table.focus()
         self.start(list(self.states.values()))
+
+    def _widths(self, total: int) -> tuple[int, int]:
+        emails = [len(str(s.view.get("email", ""))) for s in self.states.values()]
+        return progress_widths(total, max(emails, default=EMAIL_MIN))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The columns follow the terminal: the email up to 32 cells, the steps the rest."""
+        table = self.query_one("#rows", DataTable)
+        if ColumnKey("steps") not in table.columns:
+            return
+        email, steps = self._widths(event.size.width)
+        table.columns[ColumnKey("email")].width = email
+        table.columns[ColumnKey("steps")].width = steps
+        for key in self.states:
+            self._refresh_row(key)
+        table._require_update_dimensions = True  # private; Textual is pinned exactly
+        table.refresh()
 
     def _status(self, state: RowState) -> Text:
         return cell(
@@ -201,11 +251,9 @@ class ProgressScreen(Screen[dict[str, RowState]]):
     def on_run_finished(self, message: RunFinished) -> None:
         self.running = False
         counts = self._summarise()
-        failed = counts.get(FAILED, 0)
-        tail = " — press r to retry" if failed else ""
         self.notify(
-            f"{counts.get(DONE, 0)} done, {failed} failed{tail}",
-            severity="warning" if failed else "information",
+            run_outcome(counts),
+            severity="warning" if any(counts.get(s) for s in AGAIN) else "information",
             markup=False,
         )
 
@@ -213,10 +261,11 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         table = self.query_one("#rows", DataTable)
         state = self.states[key]
         table.update_cell(key, "status", self._status(state))
-        steps = " › ".join(self.steps[key][-4:])
+        width = table.columns[ColumnKey("steps")].width
+        steps = last_steps(self.steps[key], width)
         if state.status in AGAIN and state.reason:
-            steps = state.reason  # why, rather than how far
-        table.update_cell(key, "steps", cell(steps, 40))
+            steps = state.reason  # why, rather than how far; the detail line has all of it
+        table.update_cell(key, "steps", cell(steps, max(width, 1)))
         self._show_detail()
 
     def _summarise(self) -> dict[str, int]:
@@ -238,13 +287,21 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         state = self.states.get(str(key))
         if state is not None:
-            steps = ", ".join(self.steps[state.key]) or "no step yet"
-            message = f"row {state.view.get('row')}: {steps}"
-            self.query_one("#progress-detail", StatusLine).say(
-                message + (f" — {state.reason}" if state.reason else "")
-            )
+            steps = SEPARATOR.join(self.steps[state.key]) or "no step yet"
+            message = f"row {state.view.get('row')} {state.view.get('email', '')}: {steps}"
+            reason = f" — {state.reason}" if state.reason else ""
+            self.query_one("#progress-detail", Static).update(block(message + reason, 2000))
 
     # keys -------------------------------------------------------------------------------------
+    def action_detail(self) -> None:
+        """The row under the cursor in full, with every step this run streamed."""
+        table = self.query_one("#rows", DataTable)
+        if not table.row_count:
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        if key in self.states:
+            open_detail(self, self.states[key], self.link, self.steps[key])
+
     def action_cursor_down(self) -> None:
         self.query_one("#rows", DataTable).action_cursor_down()
 
@@ -307,3 +364,17 @@ class ProgressScreen(Screen[dict[str, RowState]]):
 
         cloud = str(self.link.hello_info.get("cloud", "?"))
         self.app.push_screen(PlanModal(self.kind, message.plans, cloud), confirmed)
+
+
+def run_outcome(counts: dict[str, int]) -> str:
+    """The notice at the end of a run: what was done, what was not, and what `r` does.
+
+    `3 done, 0 failed, 2 not sent — press r to resume them`; `2 done, 1 failed — press r to
+    retry`.
+    """
+    parts = [f"{counts.get(DONE, 0)} done", f"{counts.get(FAILED, 0)} failed"]
+    parts += [f"{counts[s]} {s}" for s in (STOPPED, NOT_SENT) if counts.get(s)]
+    text = ", ".join(parts)
+    if counts.get(STOPPED) or counts.get(NOT_SENT):
+        return text + " — press r to resume them"
+    return text + (" — press r to retry" if counts.get(FAILED) else "")

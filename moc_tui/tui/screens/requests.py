@@ -18,13 +18,16 @@ from textual.widgets import DataTable, Footer, Input
 from moc_tui.protocol.views import PlanView, RequestView, is_access
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
+from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
+from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.widgets.bars import HeaderBar, StatusLine
 from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.requests_table import (
     DONE,
     FAILED,
+    SELECTABLE,
     RequestsTable,
     RowState,
     unique_keys,
@@ -44,9 +47,12 @@ class RequestsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("space", "toggle_row", "Select"),
+        Binding("v", "range", "Select a range", show=False),
         Binding("a", "select_visible", "Select all visible", show=False),
         Binding("U", "clear_selection", "Clear selection", show=False),
         Binding("p", "plan", "Provision"),
+        Binding("d", "detail", "Detail", show=False),
+        Binding("L", "session_log", "Session log", show=False),
         Binding("R", "reload", "Reload", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "escape", "Back / clear filter", show=False),
@@ -57,6 +63,7 @@ class RequestsScreen(Screen[None]):
         self.link = link
         self.outcomes: dict[str, RowState] = {}  # done/failed in this session, by key
         self.planning: list[RowState] = []  # what the operator chose when asking for the plan
+        self.range_anchor: str | None = None  # where a range (`v`) started
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -152,7 +159,15 @@ class RequestsScreen(Screen[None]):
     # table events ------------------------------------------------------------------------------
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_detail()
+        if self.range_anchor is not None:  # moving extends the range
+            self._extend_range()
+            self.update_counts()
+        else:
+            self.show_detail()
+
+    @on(RequestsTable.SortChanged)
+    def _sort_changed(self) -> None:
+        self.update_counts()
 
     def show_detail(self) -> None:
         state = self.table.cursor_state()
@@ -168,7 +183,12 @@ class RequestsScreen(Screen[None]):
             detail.say(f"row {state.view.get('row')}: {state.status}")
 
     def update_counts(self) -> None:
-        self.query_one("#counts", StatusLine).say(self.table.counts(self.noun), "bold")
+        counts = self.table.counts(self.noun)
+        if self.table.sort_label():
+            counts += f" · sorted by {self.table.sort_label()}"
+        if self.range_anchor is not None:
+            counts += f" · range: {len(self.table.in_range)} rows (v or space selects)"
+        self.query_one("#counts", StatusLine).say(counts, "bold")
         self.show_detail()
 
     # filter -------------------------------------------------------------------------------------
@@ -185,11 +205,17 @@ class RequestsScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_kept(self, event: Input.Submitted) -> None:
+        """Enter keeps the filter and gives its room back to the table (as k9s does): the
+        counts line shows the filter, `/` edits it again, Esc clears it."""
+        self.query_one("#filter", Input).display = False
         self.table.focus()
 
     def action_escape(self) -> None:
         box = self.query_one("#filter", Input)
-        if box.display:
+        if self.range_anchor is not None:
+            self.range_anchor = None
+            self.table.mark_range(set())
+        elif box.display or box.value:
             box.value = ""
             box.display = False
             self.table.focus()
@@ -198,6 +224,10 @@ class RequestsScreen(Screen[None]):
 
     # selection and actions ----------------------------------------------------------------------
     def action_toggle_row(self) -> None:
+        """Select or unselect, then down one row (htop); in a range, select the range."""
+        if self.range_anchor is not None:
+            self.action_range()
+            return
         state = self.table.cursor_state()
         if state is not None and not self.table.toggle(state.key):
             self.notify(
@@ -205,7 +235,31 @@ class RequestsScreen(Screen[None]):
                 severity="warning",
                 markup=False,
             )
+        self.table.action_cursor_down()
         self.update_counts()
+
+    def action_range(self) -> None:
+        """`v` starts a range at the cursor, moving extends it, `v` or space selects it."""
+        if self.range_anchor is None:
+            self.range_anchor = self.table.cursor_key()
+            self._extend_range()
+            self.update_counts()
+            return
+        chosen = [self.table.state(k) for k in self.table.in_range]
+        self.range_anchor = None
+        self.table.mark_range(set())
+        for state in chosen:
+            if state.status in SELECTABLE and state.key not in self.table.selected:
+                self.table.toggle(state.key)
+        self.update_counts()
+
+    def _extend_range(self) -> None:
+        shown, cursor = self.table.shown_keys(), self.table.cursor_key()
+        keys: set[str] = set()
+        if self.range_anchor in shown and cursor in shown:
+            ends = sorted((shown.index(self.range_anchor), shown.index(cursor)))
+            keys = set(shown[ends[0] : ends[1] + 1])
+        self.table.mark_range(keys)
 
     def action_select_visible(self) -> None:
         self.table.select_visible()
@@ -226,6 +280,15 @@ class RequestsScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one("#counts", StatusLine).say("loading…")
         self.load()
+
+    def action_detail(self) -> None:
+        """The row under the cursor in full, with its problems and audit trail."""
+        state = self.table.cursor_state()
+        if state is not None:
+            open_detail(self, state, self.link)
+
+    def action_session_log(self) -> None:
+        self.app.push_screen(SessionLogModal(self.link.session_log, self.link.operator))
 
     def selected_view(self) -> RequestView | None:
         state = self.table.cursor_state()

@@ -6,8 +6,7 @@ typed and clicking it does nothing. Status is always glyph + word, never colour 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,114 +15,64 @@ from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, Row, RowKey
 
-from moc_tui.protocol.views import RequestView, is_quota
+from moc_tui.tui.filtering import parse
+from moc_tui.tui.sorting import ASCENDING, DESCENDING, SHEET_ORDER, next_column, sorted_by
 from moc_tui.tui.text import cell, plain
+from moc_tui.tui.widgets.row_state import (
+    ACCESS_COLUMNS,
+    CELL_LIMIT,
+    DENIED,
+    DONE,
+    FAILED,
+    FIXED,
+    GLYPHS,
+    HELD,
+    HELD_STATES,
+    PROBLEM,
+    QUOTA_COLUMNS,
+    READY,
+    RUNNING,
+    SELECTABLE,
+    STYLES,
+    RowState,
+    View,
+    column_value,
+    name_of,
+    status_cell,
+    unique_keys,
+    widths,
+)
 
-View = RequestView
-
-READY, PROBLEM, RUNNING, DONE, FAILED = "ready", "problem", "in progress", "done", "failed"
-HELD, DENIED = "held", "denied"  # by the helpdesk (`screens.hold`): not pending until released
-HELD_STATES = (HELD, DENIED)
-GLYPHS = {READY: "●", PROBLEM: "▲", RUNNING: "…", DONE: "✓", FAILED: "✗", HELD: "⏸", DENIED: "✗"}
-STYLES = {READY: "", PROBLEM: "yellow", RUNNING: "cyan", DONE: "green", FAILED: "bold white on red"}
-STYLES |= {HELD: "magenta", DENIED: "magenta"}
-SELECTABLE = {READY, FAILED}
-
-
-@dataclass
-class RowState:
-    """A request as the table shows it: the backend's view plus what this session did to it."""
-
-    key: str
-    view: View
-    status: str = READY
-    reason: str = ""
-    columns: Sequence[str] = field(default_factory=tuple)
-    _haystack: tuple[str, str] | None = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def of(cls, key: str, view: View) -> RowState:
-        hold = view.get("hold")
-        if isinstance(hold, dict) and hold.get("kind") in HELD_STATES:
-            return cls(key, view, str(hold["kind"]), str(hold.get("reason", "")))
-        problems = [str(p) for p in view.get("problems") or []]
-        if problems:
-            return cls(key, view, PROBLEM, problems[0])
-        return cls(key, view)
-
-    def haystack(self, spec: Sequence[tuple[str, str, int]]) -> str:
-        """What the filter searches: what the operator sees of the row (its columns, status
-        and the reason under the table), never hidden fields such as the fingerprint or key.
-        Built once per status and reason (5,000 rows, every keystroke)."""
-        cached = self._haystack
-        if cached is None or cached[0] != self.status + "\0" + self.reason:
-            parts = [self.status, self.reason, str(self.view.get("row", ""))]
-            parts += [plain(column_value(self.view, k), CELL_LIMIT) for k, _, _ in spec]
-            cached = self._haystack = (
-                self.status + "\0" + self.reason,
-                "\n".join(parts).casefold(),
-            )
-        return cached[1]
-
-
-def name_of(view: View) -> str:
-    return f"{view.get('first_name', '')} {view.get('last_name', '')}".strip()
-
-
-def status_cell(state: RowState) -> Text:
-    text = f"{GLYPHS.get(state.status, '?')} {state.status}"
-    if state.status in HELD_STATES:  # the reason in the table too (in full under it)
-        text += f": {state.reason}"
-    return cell(text, 13, STYLES.get(state.status, ""))
-
-
-# (key, label, width at 80 columns); wider terminals share the extra columns in proportion
-ACCESS_COLUMNS: list[tuple[str, str, int]] = [
-    ("email", "Email", 20),
-    ("name", "Name", 14),
-    ("project", "Project", 14),
+# the row model lives in row_state.py; the screens import it from here, with the table
+__all__ = [
+    "ACCESS_COLUMNS",
+    "CELL_LIMIT",
+    "DENIED",
+    "DONE",
+    "FAILED",
+    "FIXED",
+    "GLYPHS",
+    "HELD",
+    "HELD_STATES",
+    "PROBLEM",
+    "QUOTA_COLUMNS",
+    "READY",
+    "RUNNING",
+    "SELECTABLE",
+    "STYLES",
+    "RequestsTable",
+    "RowState",
+    "View",
+    "column_value",
+    "name_of",
+    "status_cell",
+    "unique_keys",
+    "widths",
 ]
-QUOTA_COLUMNS: list[tuple[str, str, int]] = [
-    ("email", "Email", 18),
-    ("project", "Project", 12),
-    ("requested", "Requested", 18),
-]
-FIXED = 1 + 13 + 4  # the mark, status and row columns
-CELL_LIMIT = 120  # longer values are cut here; the column width crops further, with an ellipsis
-
-
-def widths(spec: list[tuple[str, str, int]], total: int) -> list[int]:
-    """Column widths for a table `total` cells wide: at least the 80-column widths."""
-    base = [w for _, _, w in spec]
-    spare = total - FIXED - 2 * (len(spec) + 3) - 2 - sum(base)  # padding and a scrollbar
-    if spare <= 0:
-        return base
-    return [w + spare * w // sum(base) for w in base]
-
-
-def column_value(view: View, column: str) -> str:
-    if column == "name":
-        return name_of(view)
-    if column == "requested":
-        requested = view["requested"] if is_quota(view) else {}
-        return ", ".join(f"{k}={v}" for k, v in requested.items())
-    return str(view.get(column, ""))
-
-
-def unique_keys(views: Iterable[View]) -> list[tuple[str, View]]:
-    """(key, view) with keys unique even when two rows share a request key (duplicates)."""
-    seen: set[str] = set()
-    out = []
-    for view in views:
-        key = str(view.get("request_key") or f"row-{view.get('row')}")
-        if key in seen:
-            key = f"{key}@{view.get('row')}"
-        seen.add(key)
-        out.append((key, view))
-    return out
 
 
 class RequestsTable(DataTable[Text]):
@@ -134,6 +83,8 @@ class RequestsTable(DataTable[Text]):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "Top", show=False),
         Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("s", "sort_next", "Sort by the next column", show=False),
+        Binding("S", "sort_reverse", "Reverse the sort", show=False),
     ]
 
     def __init__(self, columns: list[tuple[str, str, int]], **kwargs: Any) -> None:
@@ -147,9 +98,12 @@ class RequestsTable(DataTable[Text]):
         # every loaded row and its cells, built once per load; `rows` holds the visible ones
         self._all_rows: dict[RowKey, Row] = {}
         self._all_data: dict[RowKey, dict[ColumnKey, Text]] = {}
-        self._haystacks: list[tuple[str, RowState]] = []  # what the filter searches, per row
+        self._haystacks: list[tuple[dict[str, str], RowState]] = []  # what a filter searches
         self._position: dict[str, int] = {}
         self._shown: list[str] = []  # the keys of the rows shown, in order
+        self.sort_column = SHEET_ORDER  # a column key, or the sheet's order
+        self.sort_reverse = False
+        self.in_range: set[str] = set()  # a range being chosen (`v`), shown `┃`
 
     def on_mount(self) -> None:
         self._columns_for(self.size.width)
@@ -199,10 +153,62 @@ class RequestsTable(DataTable[Text]):
 
     def visible_states(self) -> list[RowState]:
         """The rows the filter keeps: it looks only at what the row shows (no hidden field)."""
-        needle = self.filter_text.casefold()
-        if not needle:
-            return list(self.states)
-        return [state for haystack, state in self._haystacks if needle in haystack]
+        wanted = parse(self.filter_text, self.headers())
+        kept = (
+            [state for fields, state in self._haystacks if wanted.keeps(fields)]
+            if wanted
+            else list(self.states)
+        )
+        if self.sort_column == SHEET_ORDER:
+            return kept
+        return sorted_by(kept, self._sort_value, self.sort_reverse)
+
+    def _sort_value(self, state: RowState) -> str:
+        if self.sort_column == "status":
+            return state.status
+        if self.sort_column == "row":
+            return "" if state.status == DONE else str(state.view.get("row", ""))
+        return column_value(state.view, self.sort_column)
+
+    # sorting ----------------------------------------------------------------------------------
+    def sort_keys(self) -> list[str]:
+        return ["status", "row", *(key for key, _, _ in self.spec)]
+
+    def sort_label(self) -> str:
+        """`Email ▲`, or "" in the sheet's order (for the counts line)."""
+        if self.sort_column == SHEET_ORDER:
+            return ""
+        labels = dict(zip(self.sort_keys(), self.headers(), strict=True))
+        return f"{labels[self.sort_column]} {DESCENDING if self.sort_reverse else ASCENDING}"
+
+    def action_sort_next(self) -> None:
+        self.sort_column = next_column(self.sort_keys(), self.sort_column)
+        self.sort_reverse = False
+        self._sorted()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort_column == SHEET_ORDER:
+            self.sort_column = self.sort_keys()[0]
+        else:
+            self.sort_reverse = not self.sort_reverse
+        self._sorted()
+
+    def _sorted(self) -> None:
+        """Headers say which column sorts, and which way; the cursor stays on its request."""
+        for key, label in zip(self.sort_keys(), self.headers(), strict=True):
+            mark = ""
+            if key == self.sort_column:
+                mark = " " + (DESCENDING if self.sort_reverse else ASCENDING)
+            self.columns[ColumnKey(key)].label = Text(label + mark)
+        self.refresh_rows()
+        self.post_message(self.SortChanged())
+
+    class SortChanged(Message):
+        """The sort changed: the screen's counts line says it."""
+
+    def headers(self) -> list[str]:
+        """The column headers a filter's `col:value` may name."""
+        return ["Status", "Row", *(label for _, label, _ in self.spec)]
 
     def refresh_rows(self, force: bool = True) -> None:
         """Show the rows the filter keeps, keeping the cursor on the same request when possible.
@@ -254,7 +260,19 @@ class RequestsTable(DataTable[Text]):
         return [self._mark(state), status_cell(state), *values]
 
     def _mark(self, state: RowState) -> Text:
-        return Text("✓" if state.key in self.selected else " ", style="bold")
+        if state.key in self.selected:
+            return Text("✓", style="bold")
+        return Text("┃" if state.key in self.in_range else " ", style="bold")
+
+    def mark_range(self, keys: set[str]) -> None:
+        """Rows of a range being chosen (lazygit's `v`) show `┃` in the mark column."""
+        changed = self.in_range ^ keys
+        self.in_range = keys
+        self._marks_changed([self.by_key[k] for k in changed if k in self.by_key])
+
+    def shown_keys(self) -> list[str]:
+        """The keys of the rows shown, top to bottom."""
+        return list(self._shown)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Every row is one line and every column has a width: only the scrollable size changes.
@@ -341,7 +359,7 @@ class RequestsTable(DataTable[Text]):
         parts = [f"{noun}: {len(self.states) - held}"]  # a held row is not pending work
         if self.filter_text:  # the rows shown are the filtered ones: no second pass over them
             shown = self.row_count
-            parts.append(f"filter: {plain(self.filter_text, 24)} ({shown} of {len(self.states)})")
+            parts.append(f"filter: {plain(self.filter_text, 40)} ({shown} of {len(self.states)})")
         parts += [f"{n} {status}" for status, n in by_status.items()]
         parts.append(f"{len(self.selected)} selected")
         return " · ".join(parts)
