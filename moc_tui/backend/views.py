@@ -152,6 +152,12 @@ def event_view(item: core.Event) -> ProgressEvent:
                 "email": visible(item.email, SHORT),
                 "request_key": item.request_key,
             }
+        case core.StepStarted():
+            return {
+                "kind": EventKind.STEP_STARTED,
+                "row": item.row,
+                "step": visible(item.step, SHORT),
+            }
         case core.StepDone():
             return {
                 "kind": EventKind.STEP_DONE,

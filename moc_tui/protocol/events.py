@@ -14,6 +14,7 @@ from typing import Any, Literal, TypedDict, cast
 
 class EventKind(StrEnum):
     ROW_STARTED = "row_started"
+    STEP_STARTED = "step_started"
     STEP_DONE = "step_done"
     ROW_WARNING = "row_warning"
     ROW_DONE = "row_done"
@@ -27,6 +28,12 @@ class RowStarted(TypedDict):
     row: int
     email: str
     request_key: str
+
+
+class StepStarted(TypedDict):
+    kind: Literal[EventKind.STEP_STARTED]
+    row: int
+    step: str
 
 
 class StepDone(TypedDict):
@@ -69,10 +76,20 @@ class RowsMoved(TypedDict):
     target: str
 
 
-ProgressEvent = RowStarted | StepDone | RowWarning | RowDone | RowFailed | RowCancelled | RowsMoved
+ProgressEvent = (
+    RowStarted
+    | StepStarted
+    | StepDone
+    | RowWarning
+    | RowDone
+    | RowFailed
+    | RowCancelled
+    | RowsMoved
+)
 EventCallback = Callable[[ProgressEvent], None]
 TYPES: dict[EventKind, type[Any]] = {
     EventKind.ROW_STARTED: RowStarted,
+    EventKind.STEP_STARTED: StepStarted,
     EventKind.STEP_DONE: StepDone,
     EventKind.ROW_WARNING: RowWarning,
     EventKind.ROW_DONE: RowDone,

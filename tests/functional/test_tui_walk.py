@@ -68,6 +68,7 @@ def test_an_operators_walk_at_80x24(
     see(terminal, lambda text: "1 problem · 2 ready" in text)
     # filter: either term, the counts line says the filter
     terminal.keys("/")
+    see(terminal, lambda text: "filter: name, email, project, status" in text)  # box focused
     terminal.tmux("send-keys", "-t", "tui", "-l", "wes.|xan.")
     see(terminal, lambda text: "filter: wes.|xan. (2 of 3)" in text)
     terminal.keys("Enter")  # keeps the filter and hides its box: the keys go to the table

@@ -104,3 +104,26 @@ async def test_after_a_cancel_the_notice_counts_not_sent_and_says_r_resumes() ->
         await wait_for(pilot, lambda: not progress.running)
         notices = [n.message for n in app._notifications]
         assert "0 done, 0 failed, 1 stopped, 2 not sent — press r to resume them" in notices
+
+
+async def test_the_step_in_hand_is_named_while_it_runs() -> None:
+    """A row waiting inside a step (40 s of setpass retries) says which: `now: …` after the
+    steps done, from the backend's `step_started` event; gone once the step is done."""
+    fake = FakeBackend(sample_requests()[:1])
+    fake.gate, fake.hold_in = threading.Event(), "setpass"
+    app = HelpdeskTui("alice", lambda: fake)
+    alice = sample_requests()[0]["request_key"]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "p")
+        await wait_for(pilot, lambda: screen_is(app, PlanModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        now = f"now: {step_label('setpass')}"
+        await wait_for(pilot, lambda: steps_cell(progress, alice).endswith(now))
+        assert step_label("member") in steps_cell(progress, alice)
+        fake.gate.set()
+        await wait_for(pilot, lambda: not progress.running)
+        assert "now:" not in steps_cell(progress, alice)

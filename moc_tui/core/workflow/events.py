@@ -20,6 +20,14 @@ class RowStarted:
 
 
 @dataclass(frozen=True)
+class StepStarted:
+    """`step` begins (nothing journaled yet), so a screen can name the step in hand."""
+
+    row: int
+    step: str
+
+
+@dataclass(frozen=True)
 class StepDone:
     row: int
     step: str
@@ -60,4 +68,13 @@ class RowsMoved:
     target: str
 
 
-Event = RowStarted | StepDone | RowWarning | RowDone | RowFailed | RowCancelled | RowsMoved
+Event = (
+    RowStarted
+    | StepStarted
+    | StepDone
+    | RowWarning
+    | RowDone
+    | RowFailed
+    | RowCancelled
+    | RowsMoved
+)

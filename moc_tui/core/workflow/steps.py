@@ -16,7 +16,7 @@ from moc_tui.core.journal import Journal
 from moc_tui.core.mail import MailError
 from moc_tui.core.ports import MailSender
 from moc_tui.core.step_names import Step, mail_label, mail_step
-from moc_tui.core.workflow.events import Event, RowWarning, StepDone
+from moc_tui.core.workflow.events import Event, RowWarning, StepDone, StepStarted
 from moc_tui.core.workflow.outbox import Payload, send_claimed
 
 __all__ = ["Cancelled", "Payload", "StepFailed", "Steps", "describe", "never"]
@@ -72,6 +72,7 @@ class Steps:
             return self.done[name]
         if self.cancelled():
             raise Cancelled(name)
+        self.emit(StepStarted(self.row, name))
         try:
             data = action()
         except StepFailed:
@@ -133,6 +134,7 @@ class Steps:
             sent_events.clear()
 
         for item in self.journal.pending_mail(self.key):
+            self.emit(StepStarted(self.row, mail_step(item.kind)))
             try:
                 sent = send_claimed(
                     self.journal, item, mailer, prepare, claimer, describe, claimed=announce

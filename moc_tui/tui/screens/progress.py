@@ -89,6 +89,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.kind = kind
         self.states = {s.key: RowState(s.key, s.view, QUEUED) for s in states}
         self.steps: dict[str, list[str]] = {s.key: [] for s in states}
+        self.in_hand: dict[str, str] = {}  # the step each running row is in (`step_started`)
         self.running = False
         self.cancel = threading.Event()
         self.retrying: list[RowState] = []
@@ -222,7 +223,10 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         event = message.event
         if event["kind"] == EventKind.ROW_STARTED:
             state.status = RUNNING
+        elif event["kind"] == EventKind.STEP_STARTED:
+            self.in_hand[message.key] = step_label(event["step"])
         elif event["kind"] == EventKind.STEP_DONE:
+            self.in_hand.pop(message.key, None)
             self.steps[message.key].append(
                 step_label(event["step"]) + (" (earlier)" if event["resumed"] else "")
             )
@@ -262,7 +266,8 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         state = self.states[key]
         table.update_cell(key, "status", self._status(state))
         width = table.columns[ColumnKey("steps")].width
-        steps = last_steps(self.steps[key], width)
+        in_hand = self.in_hand.get(key) if state.status == RUNNING else None
+        steps = last_steps([*self.steps[key], *([f"now: {in_hand}"] if in_hand else [])], width)
         if state.status in AGAIN and state.reason:
             steps = state.reason  # why, rather than how far; the detail line has all of it
         table.update_cell(key, "steps", cell(steps, max(width, 1)))
