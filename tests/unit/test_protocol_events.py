@@ -12,6 +12,7 @@ from tests.protocol_shapes import problems
 
 ONE_OF_EACH: list[core.Event] = [
     core.RowStarted(2, "a@example.org", "access-" + "0" * 20),
+    core.StepStarted(2, "project"),
     core.StepDone(2, "project", {"project_id": "p1"}, resumed=True),
     core.RowWarning(2, "mail delayed"),
     core.RowDone(2),
