@@ -10,6 +10,7 @@ same in every session, so two operators' fingerprints of one row compare equal.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -48,16 +49,26 @@ _TEXT_FIELDS = (
 
 
 def load_fingerprint_key(state_dir: Path) -> None:
-    """Use the state directory's key, creating it (0600) on first use."""
+    """Use the state directory's key, creating it (0600) on first use.
+
+    The key is written to a file of its own and then linked into place, so a backend starting
+    at the same moment never reads a key file still being written (it read an empty file and
+    fingerprinted with another key: every row it was shown by the other looked changed).
+    """
     path = state_dir / "fingerprint.key"
     state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "wb") as new:
-            new.write(secrets.token_bytes(32))
+    if not path.exists():
+        draft = state_dir / f".fingerprint.key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as new:
+                new.write(secrets.token_bytes(32))
+                new.flush()
+                os.fsync(new.fileno())
+            with contextlib.suppress(FileExistsError):  # another backend's key won: use it
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as existing:
         key = existing.read()
