@@ -35,6 +35,7 @@ from tests.fixtures.tui import (
     quota_view,
     sample_requests,
     screen_is,
+    start_provisioning,
     wait_for,
 )
 
@@ -131,13 +132,7 @@ async def test_failed_rows_are_retried_after_a_new_plan() -> None:
     fake = FakeBackend(sample_requests(), fail={"bob@example.org": ("user", "Keystone said no")})
     app = app_with(fake)
     async with app.run_test() as pilot:
-        await loaded(pilot)
-        await pilot.press("a", "p")
-        await wait_for(pilot, lambda: screen_is(app, PlanModal))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
-        progress = app.screen
-        assert isinstance(progress, ProgressScreen)
+        progress: ProgressScreen = await start_provisioning(pilot)
         await wait_for(pilot, lambda: not progress.running)
         statuses = sorted(s.status for s in progress.states.values())
         assert statuses == ["done", "done", "failed"]

@@ -16,7 +16,15 @@ from moc_tui.core.step_names import step_label
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen, last_steps
-from tests.fixtures.tui import STEPS, FakeBackend, loaded, sample_requests, screen_is, wait_for
+from tests.fixtures.tui import (
+    STEPS,
+    FakeBackend,
+    loaded,
+    sample_requests,
+    screen_is,
+    start_provisioning,
+    wait_for,
+)
 
 LONG_REASON = (
     "setpass at http://127.0.0.1:8000: connected, but no answer within 10 s (3 attempts);"
@@ -45,13 +53,7 @@ def test_last_steps_keeps_the_latest_and_marks_the_cut() -> None:
 
 
 async def provision_everything(pilot: Pilot[Any], app: HelpdeskTui) -> ProgressScreen:
-    await loaded(pilot)
-    await pilot.press("a", "p")
-    await wait_for(pilot, lambda: screen_is(app, PlanModal))
-    await pilot.press("y")
-    await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
-    progress = app.screen
-    assert isinstance(progress, ProgressScreen)
+    progress: ProgressScreen = await start_provisioning(pilot)
     await wait_for(pilot, lambda: not progress.running)
     return progress
 
@@ -114,13 +116,7 @@ async def test_the_step_in_hand_is_named_while_it_runs() -> None:
     app = HelpdeskTui("alice", lambda: fake)
     alice = sample_requests()[0]["request_key"]
     async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("a", "p")
-        await wait_for(pilot, lambda: screen_is(app, PlanModal))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: screen_is(app, ProgressScreen))
-        progress = app.screen
-        assert isinstance(progress, ProgressScreen)
+        progress: ProgressScreen = await start_provisioning(pilot)
         now = f"now: {step_label('setpass')}"
         await wait_for(pilot, lambda: steps_cell(progress, alice).endswith(now))
         assert step_label("member") in steps_cell(progress, alice)
