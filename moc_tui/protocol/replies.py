@@ -120,6 +120,7 @@ class HelloReply(TypedDict):
     access_tab: str
     done_tab: str
     quota_tab: str | None
+    quota_done_tab: str | None
     ops: list[str]
     limits: Limits
 

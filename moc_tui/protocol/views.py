@@ -128,6 +128,11 @@ class QuotaPlanView(TypedDict):
 PlanView = AccessPlanView | QuotaPlanView
 
 
+def is_quota_plan(plan: PlanView) -> TypeGuard[QuotaPlanView]:
+    """A quota request's plan (an access plan has `quota_changes` instead)."""
+    return "changes" in plan
+
+
 # the `step` of a batch's row that did not run: changed since it was shown (or gone), or held
 NOT_AS_SHOWN, HELD = "changed", "busy"
 

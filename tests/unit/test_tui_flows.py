@@ -36,6 +36,7 @@ from tests.fixtures.tui import (
     sample_requests,
     screen_is,
     start_provisioning,
+    text_of,
     wait_for,
 )
 
@@ -387,6 +388,13 @@ async def test_quota_flow_shows_current_requested_applied() -> None:
         assert "apply_quota" in fake.ops() and "provision" not in fake.ops()
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, QuotaScreen))
+        quota = app.screen
+        assert isinstance(quota, QuotaScreen)
+        await wait_for(pilot, lambda: "1 done" in text_of(app, "#counts"))
+        done = [s.status for s in quota.table.states].index("done")
+        quota.table.move_cursor(row=done)
+        # the quota request went to the quota sheet's done tab, not the access one
+        await wait_for(pilot, lambda: "moved to Processed Requests" in text_of(app, "#detail"))
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
 

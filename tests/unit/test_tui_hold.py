@@ -10,11 +10,7 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.hold import ReasonModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.widgets.requests_table import DENIED, HELD, status_cell
-from tests.fixtures.tui import FakeBackend, loaded, sample_requests, screen_is, wait_for
-
-
-def text_of(app: HelpdeskTui, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+from tests.fixtures.tui import FakeBackend, loaded, sample_requests, screen_is, text_of, wait_for
 
 
 def notified(app: HelpdeskTui, message: str) -> bool:

@@ -74,3 +74,15 @@ def test_operator_guide_pictures_are_the_snapshots() -> None:
     assert len(links) >= 8
     for link in links:
         assert (guide.parent / link).is_file(), link
+
+
+def test_no_screen_branches_on_the_request_kind() -> None:
+    """What differs between access and quota requests is a `RequestKind` (tui/kinds.py), not
+    an `if kind == "quota"` in a screen: a comparison with a kind's name fails here."""
+    names = {"access", "quota"}
+    for module in MODULES:
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                words = {s.value for s in sides if isinstance(s, ast.Constant)}
+                assert not words & names, f"{module}:{node.lineno}: branch on a request kind"

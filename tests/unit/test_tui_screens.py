@@ -4,7 +4,7 @@ show the row number a ready row now has."""
 
 from __future__ import annotations
 
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from moc_tui.tui.app import HelpdeskTui
@@ -12,11 +12,15 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
-
-
-def text_of(app: HelpdeskTui, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+from tests.fixtures.tui import (
+    FakeBackend,
+    loaded,
+    quota_view,
+    sample_requests,
+    screen_is,
+    text_of,
+    wait_for,
+)
 
 
 async def test_the_quota_screen_says_it_is_the_quota_list() -> None:

@@ -78,6 +78,7 @@ class Session(AccessOps, HoldOps, QuotaOps, ResetOps, RecordOps, LookupOps):
             "access_tab": views.clean(self.tab, views.SHORT),
             "done_tab": views.clean(self.settings.access_sheet.done_tab, views.SHORT),
             "quota_tab": None if quota is None else views.clean(quota.requests_tab, views.SHORT),
+            "quota_done_tab": None if quota is None else views.clean(quota.done_tab, views.SHORT),
             "ops": sorted(SCHEMAS),
             "limits": {"max_message": MAX_MESSAGE, "max_rows": MAX_ROWS},
         }

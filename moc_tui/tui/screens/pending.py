@@ -27,8 +27,6 @@ class PendingScreen(HoldingScreen):
         ("↑, ↓, PgUp, PgDn", "Move"),
     )
 
-    kind = "access"
-    sheet_key = "access_tab"
     columns = ACCESS_COLUMNS
     BINDINGS: ClassVar[list[BindingType]] = [
         *HoldingScreen.BINDINGS,  # hold, deny, release (screens/hold.py)

@@ -8,16 +8,17 @@ plan has problems are skipped and not sent: they are listed first, each with its
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
+from moc_tui.protocol.views import PlanView
+from moc_tui.tui.kinds import RequestKind
 from moc_tui.tui.screens.confirm import ScrollingConfirmModal
 from moc_tui.tui.text import plain
 
-VERBS = {"access": ("Provision", "provisioned"), "quota": ("Apply quotas", "changed")}
 MAIL = re.compile(r"send the (.+?)(?: mail)? to (\S+@\S+.*)")  # core's plan line of one mail
 
 
@@ -47,43 +48,33 @@ def compact(lines: list[str]) -> list[str]:
     return out
 
 
-def plan_text(kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> Text:
+def plan_text(kind: RequestKind, plans: Sequence[PlanView], cloud: str) -> Text:
     """The whole plan as one literal Text: the skipped requests first with their reasons, then
     a heading per request with its actions below."""
-    ok = [p for p in plans if p.get("ok")]
-    skipped = [p for p in plans if not p.get("ok")]
-    _verb, done = VERBS.get(kind, VERBS["access"])
+    ok = [p for p in plans if p["ok"]]
+    skipped = [p for p in plans if not p["ok"]]
     text = Text()
-    text.append(f"{len(ok)} of {len(plans)} requests will be {done} on ", style="bold")
+    text.append(f"{len(ok)} of {len(plans)} requests will be {kind.done_word} on ", style="bold")
     text.append(plain(cloud, 60), style="bold reverse")
     if skipped:
         text.append(f"; {len(skipped)} skipped, listed first", style="bold")
     text.append("\n")
     for plan in [*skipped, *ok]:
-        mark, style = ("✓", "green") if plan.get("ok") else ("✗ skipped", "red")
-        text.append(f"\n{mark} row {plan.get('row')}  ", style=f"bold {style}")
-        text.append(plain(plan.get("email", ""), 60), style="bold")
+        mark, style = ("✓", "green") if plan["ok"] else ("✗ skipped", "red")
+        text.append(f"\n{mark} row {plan['row']}  ", style=f"bold {style}")
+        text.append(plain(plan["email"], 60), style="bold")
         text.append("  ")
-        text.append(plain(plan.get("project", ""), 40))
-        if not plan.get("ok"):
-            reasons = [str(p) for p in plan.get("problems") or []] or ["the backend refused it"]
+        text.append(plain(plan["project"], 40))
+        if not plan["ok"]:
+            reasons = [str(p) for p in plan["problems"]] or ["the backend refused it"]
             text.append("\n    because: ", style="bold")
             text.append(plain("; ".join(reasons), 300), style="red")
             text.append("\n")
             continue
         text.append("\n")
-        if kind == "quota":
-            for change in plan.get("changes") or []:
-                current = "default" if change.get("current") is None else change.get("current")
-                line = (
-                    f"{change.get('name')}: {current} -> {change.get('requested')}"
-                    f" -> {change.get('applied')}"
-                )
-                text.append(f"    {plain(line, 120)}\n")
-        lines = [str(line) for line in plan.get("lines") or []]
-        if kind == "quota":
-            lines = [line for line in lines if not line.startswith("quota ")]  # shown above
-        for line in compact(lines):
+        for line in kind.plan_details(plan):
+            text.append(f"    {plain(line, 120)}\n")
+        for line in compact(kind.plan_lines(plan)):
             text.append(f"    {plain(line, 300)}\n")
     return text
 
@@ -101,15 +92,14 @@ class PlanModal(ScrollingConfirmModal):
         Binding("home,g", "scroll('home')", "Top of the plan", show=False),
     ]
 
-    def __init__(self, kind: str, plans: Sequence[Mapping[str, Any]], cloud: str) -> None:
+    def __init__(self, kind: RequestKind, plans: Sequence[PlanView], cloud: str) -> None:
         self.kind = kind
         self.plans = plans
         self.cloud = cloud
-        self.runnable = sum(1 for p in plans if p.get("ok"))
-        verb, _ = VERBS.get(kind, VERBS["access"])
+        self.runnable = sum(1 for p in plans if p["ok"])
         super().__init__(
             Text("Plan — nothing has happened yet", style="bold"),
             plan_text(kind, plans, cloud),
-            f"{verb} {self.runnable}",
+            f"{kind.run_verb} {self.runnable}",
             allowed=self.runnable > 0,
         )

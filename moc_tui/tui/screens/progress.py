@@ -14,7 +14,6 @@ and confirm.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -27,9 +26,9 @@ from textual.widgets.data_table import ColumnKey
 
 from moc_tui.core.step_names import step_label
 from moc_tui.protocol.events import EventKind, ProgressEvent
-from moc_tui.protocol.replies import BatchReply
-from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, PlanView, RequestView, is_access, is_quota
+from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, RequestView
 from moc_tui.tui.backend_link import BackendLink, explain
+from moc_tui.tui.kinds import RequestKind
 from moc_tui.tui.messages import CallFailed, PlansReady, RowEventReceived, RowFinished, RunFinished
 from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
@@ -83,7 +82,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
-    def __init__(self, link: BackendLink, kind: str, states: list[RowState]) -> None:
+    def __init__(self, link: BackendLink, kind: RequestKind, states: list[RowState]) -> None:
         super().__init__()
         self.link = link
         self.kind = kind
@@ -95,8 +94,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.retrying: list[RowState] = []
 
     def compose(self) -> ComposeResult:
-        verb = "Provisioning" if self.kind == "access" else "Applying quota changes"
-        yield StatusLine(Text(verb, style="bold"), id="progress-title")
+        yield StatusLine(Text(self.kind.running_title, style="bold"), id="progress-title")
         yield ProgressBar(total=len(self.states), show_eta=False, id="overall")
         yield DataTable(cursor_type="row", id="rows")
         yield Static(id="progress-detail")  # wraps: a whole failure reason
@@ -152,19 +150,6 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.run_rows([(s.key, s.view) for s in states])
 
     # the worker ----------------------------------------------------------------------------------
-    def _list(self) -> dict[str, RequestView]:
-        views: Sequence[RequestView] = (
-            self.link.list_access() if self.kind == "access" else self.link.list_quota()
-        )
-        return {v["request_key"]: v for v in views}
-
-    def _send(
-        self, views: list[RequestView], on_event: Callable[[ProgressEvent], None]
-    ) -> BatchReply:
-        if self.kind == "access":
-            return self.link.provision([v for v in views if is_access(v)], on_event)
-        return self.link.apply_quota([v for v in views if is_quota(v)], on_event)
-
     @work(thread=True, exclusive=True, group="run", exit_on_error=False)
     def run_rows(self, rows: list[tuple[str, RequestView]]) -> None:
         """All `rows` in one call; each row's outcome from the reply, its progress from events."""
@@ -181,7 +166,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
                 self.post_message(RowEventReceived(key, event))
 
         try:
-            reply = self._send([view for _, view in rows], on_event)
+            reply = self.kind.run(self.link, [view for _, view in rows], on_event)
         except Exception as error:  # refused as a whole (every row busy, session lost, ...)
             for key in keys.values():
                 self.post_message(RowFinished(key, FAILED, explain(error)))
@@ -341,18 +326,14 @@ class ProgressScreen(Screen[dict[str, RowState]]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     @reports_failure("retry", own_words=(LookupError,))
     def plan_again(self, keys: list[str]) -> None:
-        fresh = self._list()
+        fresh = {v["request_key"]: v for v in self.kind.pending(self.link)}
         views = [fresh[k.split("@")[0]] for k in keys if k.split("@")[0] in fresh]
         if not views:
             raise LookupError("the failed rows are no longer pending; reload the list")
-        plans: Sequence[PlanView] = (
-            self.link.plan_access([v for v in views if is_access(v)])
-            if self.kind == "access"
-            else self.link.plan_quota([v for v in views if is_quota(v)])
-        )
+        plans = self.kind.plan(self.link, views)
         for state in self.retrying:
             state.view = fresh.get(state.key.split("@")[0], state.view)
-        self.post_message(PlansReady(self.kind, plans))
+        self.post_message(PlansReady(self.kind.name, plans))
 
     def on_call_failed(self, message: CallFailed) -> None:
         self.notify(message.text, title=f"{message.what} failed", severity="error", markup=False)

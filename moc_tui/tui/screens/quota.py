@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from moc_tui.protocol.views import PlanView, RequestView, is_quota
+from moc_tui.tui.kinds import QUOTA
 from moc_tui.tui.screens.requests import RequestsScreen
 from moc_tui.tui.widgets.requests_table import QUOTA_COLUMNS
 
@@ -17,20 +16,10 @@ class QuotaScreen(RequestsScreen):
 
     HELP_NAME = "Quota change requests"
     HELP_EXTRA = (("↑, ↓, PgUp, PgDn", "Move"),)
-    kind = "quota"
-    sheet_key = "quota_tab"
-    list_title = "Quota"
-    sheet_label = "quota sheet"
-    noun = "quota requests"
+    kind = QUOTA
     columns = QUOTA_COLUMNS
     BINDINGS: ClassVar[list[BindingType]] = [
         *(b for b in RequestsScreen.BINDINGS if getattr(b, "action", "") not in ("plan", "escape")),
         Binding("p", "plan", "Apply quotas"),
         Binding("escape", "escape", "Back"),
     ]
-
-    def list_op(self) -> Sequence[RequestView]:
-        return self.link.list_quota()
-
-    def plan_op(self, views: list[RequestView]) -> Sequence[PlanView]:
-        return self.link.plan_quota([v for v in views if is_quota(v)])

@@ -1,12 +1,12 @@
 """The shared request-list screen: load, filter, select, plan, confirm, run, show outcomes.
 
-`PendingScreen` (access requests) and `QuotaScreen` (quota requests) differ only in the ops
-they call and a few keys. Workers call the backend link in a thread and post messages back.
+`PendingScreen` (access requests) and `QuotaScreen` (quota requests) differ only in their
+`RequestKind` (the ops they call, their words: `tui/kinds.py`) and a few keys. Workers call
+the backend link in a thread and post messages back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -15,8 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
-from moc_tui.protocol.views import PlanView, RequestView, is_access
+from moc_tui.protocol.views import RequestView
 from moc_tui.tui.backend_link import BackendLink
+from moc_tui.tui.kinds import ACCESS, RequestKind
 from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
 from moc_tui.tui.screens.detail import open_detail
 from moc_tui.tui.screens.plan import PlanModal
@@ -38,11 +39,7 @@ from moc_tui.tui.worker_errors import reports_failure
 class RequestsScreen(Screen[None]):
     """A table of requests of one `kind` with the plan -> confirm -> progress flow."""
 
-    kind = "access"
-    sheet_key = "access_tab"
-    list_title = "Access"  # the header's first word: which list this is
-    sheet_label = "sheet"
-    noun = "pending rows"  # what the counts line counts
+    kind: ClassVar[RequestKind] = ACCESS  # its ops and words (`tui/kinds.py`)
     columns: ClassVar[list[tuple[str, str, int]]] = []
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", key_display="/"),
@@ -87,30 +84,24 @@ class RequestsScreen(Screen[None]):
     def _show_header(self) -> None:
         self.query_one(HeaderBar).show(
             self.link.hello_info,
-            self.sheet_key,
+            self.kind.tab_key,
             self.link.operator,
-            self.list_title,
-            self.sheet_label,
+            self.kind.list_title,
+            self.kind.sheet_label,
         )
 
     # backend calls (thread workers; they only post messages) ------------------------------------
-    def list_op(self) -> Sequence[RequestView]:
-        return self.link.list_access()
-
-    def plan_op(self, views: list[RequestView]) -> Sequence[PlanView]:
-        return self.link.plan_access([v for v in views if is_access(v)])
-
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     @reports_failure("load")
     def load(self) -> None:
         if not self.link.hello_info:
             self.post_message(Greeted(self.link.hello()))
-        self.post_message(RequestsLoaded(self.kind, self.list_op()))
+        self.post_message(RequestsLoaded(self.kind.name, self.kind.pending(self.link)))
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     @reports_failure("plan")
     def plan(self, views: list[RequestView]) -> None:
-        self.post_message(PlansReady(self.kind, self.plan_op(views)))
+        self.post_message(PlansReady(self.kind.name, self.kind.plan(self.link, views)))
 
     # messages -----------------------------------------------------------------------------------
     def on_greeted(self, message: Greeted) -> None:
@@ -175,15 +166,15 @@ class RequestsScreen(Screen[None]):
         if state is None:
             detail.say("")
         elif state.status == DONE:
-            moved = self.link.hello_info.get("done_tab") if self.kind == "access" else ""
-            detail.say(f"done: was row {state.view.get('row')}, moved to {moved or 'the done tab'}")
+            moved = self.kind.done_tab(self.link.hello_info)
+            detail.say(f"done: was row {state.view.get('row')}, moved to {moved}")
         elif state.reason:
             detail.say(f"row {state.view.get('row')}: {state.reason}", "yellow")
         else:
             detail.say(f"row {state.view.get('row')}: {state.status}")
 
     def update_counts(self) -> None:
-        counts = self.table.counts(self.noun)
+        counts = self.table.counts(self.kind.noun)
         if self.table.sort_label():
             counts += f" · sorted by {self.table.sort_label()}"
         if self.range_anchor is not None:
