@@ -159,10 +159,14 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError([f"config file {found} does not exist"])
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        with found.open(encoding="utf-8") as fh:
+        with found.open(encoding="utf-8-sig") as fh:  # a BOM (Windows editors) is not a key
             parser.read_file(fh)
-    except (OSError, configparser.Error, UnicodeDecodeError) as exc:
-        raise ConfigError([f"cannot read {found}: {exc}"]) from exc
+    except configparser.Error as exc:
+        raise ConfigError([f"cannot read {found}: {_parse_problem(exc)}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"cannot read {found}: not UTF-8 text (byte {exc.start})"]) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read {found}: {exc.strerror or type(exc).__name__}"]) from None
     values = dict(parser[SECTION])
     for section in parser.sections():  # oslo.config accepted keys only in [DEFAULT]
         log.warning("setpass config: section [%s] is ignored; keys belong in [DEFAULT]", section)
@@ -170,6 +174,23 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     if "secret_key" in values and found.stat().st_mode & stat.S_IROTH:
         problems.append(f"{found} holds secret_key but is world-readable: chmod o-r {found}")
     return settings_from_mapping(values, base_dir=found.resolve().parent, problems=problems)
+
+
+def _parse_problem(exc: configparser.Error) -> str:
+    """configparser's own messages quote the offending line, which may hold a secret (a
+    `secret_key` line above a missing `[DEFAULT]`, a password's stray continuation): these name
+    the line and what is wrong, never its text, and a key only when it is one of ours."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"line {exc.lineno}: a key before any section; the file starts with [{SECTION}]"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        key = repr(exc.option) if exc.option in _KNOWN_KEYS else "a key"
+        return f"line {exc.lineno}: {key} is set twice"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"line {exc.lineno}: a section is repeated"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(number) for number, _text in exc.errors)
+        return f"line {lines}: not a `key = value` line"
+    return f"not an INI file ({type(exc).__name__})"
 
 
 def _resolve(base_dir: Path, value: str) -> str:

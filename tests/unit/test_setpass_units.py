@@ -77,6 +77,36 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         assert word in text
 
 
+CANARY = "canary-Sesame-4711"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (f"secret_key = {CANARY}\n", "line 1: a key before any section"),  # no [DEFAULT]
+        (f"[DEFAULT]\nmail_password = a\n{CANARY}\n", "line 3: not a `key = value`"),
+        (f"[DEFAULT]\nmail_password = a\nmail_password = {CANARY}\n", "'mail_password' is set"),
+        (f"[DEFAULT]\n{CANARY} = 1\n{CANARY} = 2\n", "line 3: a key is set twice"),
+    ],
+)
+def test_an_unreadable_file_is_named_by_line_never_quoted(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    """configparser's own messages quote the line; a secret on it must not reach the log."""
+    conf = write_conf(tmp_path / "setpass.conf", text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(conf)
+    assert where in str(caught.value) and str(conf) in str(caught.value)
+    assert CANARY not in str(caught.value) and CANARY.lower() not in str(caught.value).lower()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    conf = tmp_path / "setpass.conf"
+    conf.write_bytes(f"\ufeff[DEFAULT]\nsecret_key = {SECRET}\n".encode())
+    conf.chmod(0o600)
+    assert load_settings(conf).secret_key == SECRET
+
+
 def test_zero_expiry_and_world_readable_secret_refused(tmp_path: Path) -> None:
     conf = write_conf(
         tmp_path / "c.conf", f"[DEFAULT]\nsecret_key = {SECRET}\ntoken_expiration = 0\n"
