@@ -163,3 +163,29 @@ def test_the_backend_redactor_reads_the_file_as_the_loader_does(tmp_path: Path, 
     body = HEADER + f"admin_pwd = {CANARY}\n" + tail
     path = _file(tmp_path, b"\xef\xbb\xbf" + body.encode())
     assert CANARY in secrets_of(path, None)
+
+
+@pytest.mark.parametrize(
+    "private_key",
+    [
+        f"-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n",
+        CANARY,
+        "",
+    ],
+)
+def test_a_broken_google_key_is_refused_in_our_words(private_key: str) -> None:
+    """Every sheet client is built by `make_client`: google-auth's and the key parser's own
+    messages may quote the key, the client's refusal names the account and the fault only."""
+    from moc_tui.core.sheets.google_client import make_client
+    from moc_tui.core.sheets.store import SheetError
+
+    info = {
+        "type": "service_account",
+        "client_email": "robot@project.test",
+        "token_uri": "http://127.0.0.1:9/token",
+        "private_key": private_key,
+    }
+    with pytest.raises(SheetError) as caught:
+        make_client(info)
+    assert "robot@project.test is unusable" in str(caught.value)
+    assert CANARY not in str(caught.value) and CANARY.lower() not in str(caught.value).lower()

@@ -52,9 +52,7 @@ def example_urls(settings: Settings) -> list[str]:
 
 def google_key_problems(path: Path) -> list[str]:
     """Load the key file exactly as the Google store will (google-auth, no network)."""
-    from google.auth.exceptions import MalformedError
-
-    from moc_tui.core.sheets.google_client import load_key_file, service_account_credentials
+    from moc_tui.core.sheets.google_client import load_key_file, usable_credentials
     from moc_tui.core.sheets.store import SheetError
 
     if secret_file_problems(path, "key"):
@@ -62,15 +60,11 @@ def google_key_problems(path: Path) -> list[str]:
     try:
         info = load_key_file(path)
     except SheetError as error:
-        return [str(error)]
+        return [str(error)]  # it names the file
     try:
-        service_account_credentials(info)
-    except (MalformedError, ValueError, TypeError):
-        # the library's message may quote part of the key: say what is wrong in our words
-        return [
-            f"the Google key file {path}: its private_key is not a valid PEM private key "
-            "(download a new JSON key for the service account)"
-        ]
+        usable_credentials(info)
+    except SheetError as error:
+        return [f"the Google key file {path}: {error}"]
     return []
 
 

@@ -96,6 +96,22 @@ def service_account_credentials(key_info: Mapping[str, Any]) -> Credentials:
     return scoped
 
 
+def usable_credentials(key_info: Mapping[str, Any]) -> Credentials:
+    """`service_account_credentials`, its refusals in our words: the library's messages may
+    quote part of the key. `check`, the backend's start and every client say the same."""
+    email = key_info.get("client_email", "?")
+    try:
+        return service_account_credentials(key_info)
+    except MalformedError:
+        fault = "a field google-auth needs is missing or malformed"
+    except (ValueError, TypeError):
+        fault = "its private_key is not a valid PEM private key"
+    raise SheetError(
+        f"the Google key for {email} is unusable: {fault}"
+        " (download a new JSON key for the service account)"
+    )
+
+
 def make_client(
     key_info: Mapping[str, Any], *, api_base: str | None = None, timeout: float = 30.0
 ) -> gspread.Client:
@@ -103,11 +119,7 @@ def make_client(
 
     No request is made here: the token is fetched on the first API call.
     """
-    try:
-        creds = service_account_credentials(key_info)
-    except (MalformedError, ValueError) as error:
-        email = key_info.get("client_email", "?")
-        raise SheetError(f"the Google key for {email} is unusable: {error}") from None
+    creds = usable_credentials(key_info)
     auth_http = requests.Session()
     api_http = AuthorizedSession(creds, auth_request=Request(auth_http))  # type: ignore[no-untyped-call]
     if api_base:
