@@ -29,7 +29,8 @@ from tests.fixtures.tui import (
     screen_is,
     wait_for,
 )
-from tests.unit.test_tui_hostile import HOSTILE, assert_inert, segments_of
+from tests.hostile_values import HOSTILE
+from tests.rendered_segments import assert_inert, segments_of
 
 Events = Any
 
