@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.setpass",
     "tests.fixtures.stack",
+    "tests.fixtures.terminal",
 ]

@@ -7,6 +7,7 @@ these fakes let a unit test crash the run at any exact point and count what happ
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,6 +242,24 @@ def make_world(tmp_path: Path, rows: list[list[str]]) -> World:
         Journal(settings.state_dir / "journal.sqlite3"),
         [],
     )
+
+
+def outcome(world: World) -> dict[str, Any]:
+    """What a run leaves behind, without ids that differ between runs."""
+    names = {u.id: u.name for u in world.cloud.users.values()}
+    projects = {p.id: p.name for p in world.cloud.projects.values()}
+    return {
+        "projects": sorted(projects.values()),
+        "users": sorted(names.values()),
+        "members": sorted((names[u], projects[p]) for u, p in world.cloud.members),
+        "quotas": sorted(
+            (projects[p], tuple(sorted(q.items()))) for p, q in world.cloud.quotas.items()
+        ),
+        "mails": sorted(Counter((m.to, m.subject) for m in world.mailer.sent).items()),
+        "form": [row[4] for row in world.store.tabs[FORM][1:]],
+        "done": [row[4] for row in world.store.tabs[DONE][1:]],
+        "setpass": sorted(names[u] for u in world.setpass.records),
+    }
 
 
 def standard_rows() -> list[list[str]]:

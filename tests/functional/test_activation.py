@@ -6,13 +6,11 @@ import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
 from moc_tui.cli import main
-from moc_tui.core.cloud.models import User
 from moc_tui.core.cron.activation import (
     Waiting,
     not_activated,
@@ -34,7 +32,7 @@ from tests.fixtures.setpass import (
     new_user,
 )
 from tests.fixtures.stack import MakeStack
-from tests.port_fakes import UnusedCloud, UnusedSetpass
+from tests.reminder_fakes import FakeSetpass, Outbox, Users, journal_with_registration
 from tests.sample_rows import access_row
 from tests.settings_files import write_settings
 
@@ -168,46 +166,7 @@ def test_one_run_sends_every_reminder_over_one_connection(
     assert all(m.message["Message-ID"] and m.message["Date"] for m in reminders)
 
 
-# -- unit level: fakes for setpass and mail, a real journal ---------------------------------------
-
-
-class FakeSetpass(UnusedSetpass):
-    def __init__(self, state: str | None) -> None:
-        self.state = state
-        self.renewed = 0
-
-    def status(self, user_id: str) -> str | None:
-        return self.state
-
-    def renew(self, user_id: str) -> str:
-        self.renewed += 1
-        return f"tok{self.renewed}"
-
-    def link(self, token: str) -> str:
-        return f"https://setpass.example.org/?token={token}"
-
-
-class Users(UnusedCloud):
-    def get_user(self, user_id: str) -> User:
-        return User(user_id, "una@example.org", "una@example.org", "Una Ode")
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[OutgoingMail] = []
-
-    def send(self, mail: OutgoingMail) -> SendResult:
-        self.sent.append(mail)
-        return SendResult({})
-
-
-def journal_with_registration(tmp_path: Path) -> tuple[Journal, Any]:
-    settings = load_settings(write_settings(tmp_path))
-    journal = Journal(settings.state_dir / "journal.sqlite3")
-    journal.step_done("access-1", "user", {"user_id": "u1", "name": "una@example.org"})
-    journal.step_done("access-1", "setpass", {"registered": True})
-    journal.step_done("access-2", "user", {"user_id": "u2", "name": "old@example.org"})
-    return journal, settings
+# -- unit level: fakes for setpass and mail (tests/reminder_fakes.py), a real journal -------------
 
 
 def test_locked_link_is_not_renewed(tmp_path: Path) -> None:

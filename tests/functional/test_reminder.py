@@ -8,7 +8,7 @@ from moc_tui.core.cron.times import parse_sheet_time
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from tests.fixtures.stack import APPROVER_EMAIL, MakeCronStack
-from tests.functional.test_notify import run_notify
+from tests.notify_run import run_notify
 from tests.sample_rows import access_row, quota_row
 
 REMINDED = list(ACCESS_COLUMNS).index("reminder_sent")

@@ -29,14 +29,13 @@ from moc_tui.cli import main
 from moc_tui.core.journal import Journal
 from moc_tui.core.workflow.keys import user_lock_key
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.setpass import HELPDESK, FakeClock, FormUser, can_log_in
+from tests.fixtures.setpass import FakeClock, FormUser, can_log_in
 from tests.fixtures.stack import MakeStack, Stack
+from tests.reset_form import PIN, PIN_ALONE, file_reset_form
 from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone
-PIN = "9731"  # the canary of security.md #39
 OLD = "Old-Passw0rd-x"
-PIN_ALONE = re.compile(rb"(?<![0-9A-Za-z])9731(?![0-9A-Za-z])")
 
 
 def make_user(stack: Stack, admin: KeystoneAdmin) -> tuple[Any, str]:
@@ -58,25 +57,6 @@ def make_user(stack: Stack, admin: KeystoneAdmin) -> tuple[Any, str]:
 def journal_bytes(stack: Stack) -> bytes:
     state = stack.settings.state_dir
     return b"".join(p.read_bytes() for p in state.glob("journal.sqlite3*"))
-
-
-def file_reset_form(stack: Stack, email: str, pin: str = PIN) -> str:
-    """The user asks on setpass's form; the reference the helpdesk ticket carries (no PIN)."""
-    before = len(stack.mail.received)
-    browser = FormUser()
-    browser.open(stack.setpass.url + "reset")
-    answer = browser.submit(
-        stack.setpass.url + "reset", name="Dora Explorer", email=email, confirm_email=email,
-        pin=pin,
-    )  # fmt: skip
-    assert answer.status_code == 200, answer.text
-    ticket = stack.mail.wait_for(before + 1)[-1]
-    assert ticket.rcpt_tos == (HELPDESK,)
-    alone = re.compile(rb"(?<![0-9A-Za-z])" + pin.encode() + rb"(?![0-9A-Za-z])")
-    assert not alone.search(ticket.message.as_bytes())  # the canary: no PIN in the ticket
-    found = re.search(r"^Reset reference: ([0-9A-Z]{5}-[0-9A-Z]{5})\r?$", ticket.text, re.M)
-    assert found, ticket.text
-    return found.group(1)
 
 
 def mails_to(stack: Stack, address: str) -> list[Any]:

@@ -38,7 +38,7 @@ from tests.fixtures.sheets import (
     seed_tabs,
 )
 from tests.fixtures.stack import DONE, FORM, HELPDESK_EMAIL, MakeCronStack
-from tests.functional.test_notify import run_notify
+from tests.notify_run import run_notify
 from tests.sample_rows import access_row
 from tests.waiting import wait_until
 

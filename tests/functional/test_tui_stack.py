@@ -3,13 +3,9 @@ the Sheets fake): Pilot in-process, and the dev entry in a real terminal under t
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import shutil
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,8 +22,9 @@ from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.fixtures.terminal import Terminal
 from tests.fixtures.tui import screen_is, wait_for
-from tests.functional.test_reset_functional import file_reset_form
+from tests.reset_form import file_reset_form
 from tests.sample_rows import access_row, quota_row
 from tests.waiting import wait_for_value
 
@@ -89,47 +86,7 @@ async def test_fix_then_provision_against_the_real_backend(
     stack.remove_cloud_objects(keystone_admin)
 
 
-# -- a real terminal: the dev entry under tmux ---------------------------------------------------
-
-TMUX = shutil.which("tmux")
-
-
-class Terminal:
-    """One tmux server on a private socket, one 100x30 pane running a command."""
-
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(
-            [str(TMUX), "-L", self.socket, *args], capture_output=True, text=True, check=True
-        ).stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "tui")
-
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 60) -> str:
-        def matching() -> str | None:
-            text = self.screen()
-            return text if predicate(text) else None
-
-        return wait_for_value(matching, timeout, "the screen to match")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "tui", *keys)
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    if TMUX is None:
-        pytest.skip("tmux is not installed (Debian: apt-get install tmux)")
-    term = Terminal(f"moc-tui-test-{os.getpid()}")
-    try:
-        yield term
-    finally:
-        subprocess.run([TMUX, "-L", term.socket, "kill-server"], capture_output=True, check=False)
-        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
-        (folder / term.socket).unlink(missing_ok=True)  # kill-server leaves the socket file
+# -- a real terminal: the dev entry under tmux (tests/fixtures/terminal.py) ----------------------
 
 
 @pytest.mark.e2e

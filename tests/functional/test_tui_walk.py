@@ -15,7 +15,7 @@ import pytest
 from moc_tui.core.journal import Journal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
-from tests.functional.test_tui_stack import Terminal, terminal  # noqa: F401 (the fixture)
+from tests.fixtures.terminal import Terminal
 from tests.sample_rows import access_row
 from tests.waiting import wait_for_value
 
@@ -35,7 +35,7 @@ def see(term: Terminal, predicate: Callable[[str], bool], timeout: float = 60) -
 def test_an_operators_walk_at_80x24(
     make_stack: MakeStack,
     keystone_admin: KeystoneAdmin,
-    terminal: Terminal,  # noqa: F811 (the fixture imported above)
+    terminal: Terminal,
     tmp_path: Path,
 ) -> None:
     stack = make_stack([])

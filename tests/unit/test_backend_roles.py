@@ -17,9 +17,9 @@ from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
 from moc_tui.host.keys import add_key, parse_public_key, read_keys, remove_operator
 from moc_tui.protocol.wire import MUTATING
-from tests.functional.test_backend_protocol import local_settings
+from tests.backend_settings import local_settings
+from tests.operator_keys import WRAPPER, new_key
 from tests.sample_rows import access_row
-from tests.unit.test_shell_keys import WRAPPER, new_key
 
 FP = "SHA256:" + "A" * 43
 ZEROS = "0" * 64

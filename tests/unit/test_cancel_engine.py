@@ -9,9 +9,8 @@ from pathlib import Path
 
 from moc_tui.core.access.events import StepDone
 from moc_tui.core.workflow.events import RowCancelled
-from tests.provision_fakes import World, make_world, standard_rows
-from tests.unit.test_provision_engine import outcome
-from tests.unit.test_quota_engine import make_quota_world
+from tests.provision_fakes import World, make_world, outcome, standard_rows
+from tests.quota_fakes import make_quota_world
 
 
 def cancel_after(world: World, step: str) -> Callable[[], bool]:

@@ -34,7 +34,8 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.text import plain
 from tests.fixtures.tui import screen_is, wait_for
 from tests.fixtures.tui_local import CURRENT, FORM, SETTINGS
-from tests.functional.test_provision_hostile import (
+from tests.hostile_values import (
+    HOSTILE,
     LITERAL_TEXT,
     LONG_TEXT,
     REFUSED_EMAILS,
@@ -43,7 +44,6 @@ from tests.functional.test_provision_hostile import (
     REFUSED_PROJECTS,
 )
 from tests.sample_rows import ACCESS_HEADER, access_row
-from tests.unit.test_tui_hostile import HOSTILE
 
 SAMPLES: list[dict[str, str]] = [
     {},

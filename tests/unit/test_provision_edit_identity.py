@@ -15,7 +15,7 @@ from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import open_store
 from moc_tui.core.table import read_table
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
-from tests.functional.test_backend_protocol import FORM, local_settings
+from tests.backend_settings import FORM, local_settings
 from tests.sample_rows import access_row
 
 

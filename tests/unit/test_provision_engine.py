@@ -6,7 +6,6 @@ of the steps that create something; the rerun must end exactly where an uninterr
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,27 +14,9 @@ import pytest
 from moc_tui.core.access.events import Event, RowWarning, StepDone
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
-from tests.provision_fakes import DONE, FORM, Crash, World, make_world, standard_rows
+from tests.provision_fakes import DONE, FORM, Crash, World, make_world, outcome, standard_rows
 from tests.sample_rows import access_row
 from tests.settings_files import write_settings
-
-
-def outcome(world: World) -> dict[str, Any]:
-    """What a run leaves behind, without ids that differ between runs."""
-    names = {u.id: u.name for u in world.cloud.users.values()}
-    projects = {p.id: p.name for p in world.cloud.projects.values()}
-    return {
-        "projects": sorted(projects.values()),
-        "users": sorted(names.values()),
-        "members": sorted((names[u], projects[p]) for u, p in world.cloud.members),
-        "quotas": sorted(
-            (projects[p], tuple(sorted(q.items()))) for p, q in world.cloud.quotas.items()
-        ),
-        "mails": sorted(Counter((m.to, m.subject) for m in world.mailer.sent).items()),
-        "form": [row[4] for row in world.store.tabs[FORM][1:]],
-        "done": [row[4] for row in world.store.tabs[DONE][1:]],
-        "setpass": sorted(names[u] for u in world.setpass.records),
-    }
 
 
 def test_an_uninterrupted_run(tmp_path: Path) -> None:

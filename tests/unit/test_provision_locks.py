@@ -15,7 +15,7 @@ from moc_tui.core.cron.activation import remind_activation
 from moc_tui.core.locks import Locks
 from moc_tui.core.settings import load_settings
 from moc_tui.core.workflow.keys import user_lock_key
-from tests.functional.test_activation import FakeSetpass, Outbox, Users, journal_with_registration
+from tests.reminder_fakes import FakeSetpass, Outbox, Users, journal_with_registration
 from tests.settings_files import write_settings
 
 

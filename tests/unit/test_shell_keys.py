@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,19 +16,9 @@ from moc_tui.host.keys import (
     remove_operator,
 )
 from moc_tui.host.layout import Layout
+from tests.operator_keys import WRAPPER, new_key
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
-WRAPPER = "/usr/local/bin/helpdesk-login"
-
-
-def new_key(tmp_path: Path, name: str) -> str:
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is missing (apt-get install openssh-client)")
-    path = tmp_path / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path), "-C", "x@y"], check=True
-    )
-    return (tmp_path / f"{name}.pub").read_text()
 
 
 def test_lines_map_and_duplicates(tmp_path: Path) -> None:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from rich.segment import Segment
 from textual.widgets import Input, Static
 
 from moc_tui.protocol.views import AccessView
@@ -20,49 +18,8 @@ from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.requests_table import CELL_LIMIT, RequestsTable
 from tests.fixtures.tui import FakeBackend, access_view, screen_is, wait_for
-
-HOSTILE = [
-    "[@click=app.screenshot('x.svg','{dir}')]Bob[/]",  # 1
-    "[@click=app.quit]Alice[/]",  # 2
-    "[@click=app.suspend_process]x[/]",
-    "[/]",  # 3
-    "[/b] x",
-    "[/",
-    "[TODO] Eve",  # 4
-    "[0] Eve",
-    "[$accent]Eve",
-    "[link='https://evil.example']support[/link]",  # 5
-    "Eve\x1b]2;PWNED\x07",  # 6
-    "Eve\x1b]52;c;Y3VybCBldmlsfHNoCg==\x07",  # 7
-    "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\",  # 8
-    "\x1b[2J\x1b[H",  # 9
-    "\x1b[8mhidden",
-    "\x1b[31mRED",
-    "\x1b[?1049l",
-    "\x1bP+q\x1b\\",
-    "\x9b31mC1",  # 10
-    "Bob\u202egnp.exe",  # 11
-    "adm\u200bin",
-    "\ufeffEve",
-    "Eve\nApproved: yes",  # 12
-    "Eve\rMallory",
-    "<SETPASS_TOKEN_URL>",  # 13
-    "<PROJECT>",
-    "{0.__class__}",  # 14
-    "{admin_pwd}",
-    "%(admin_pwd)s",
-    "%s%n",
-    "x" * 50000,  # 15
-    "[b]" * 5000 + "x",  # 16
-    "",  # 17
-    "   ",
-    "\u00a0",
-    "Eve\x00",  # 18
-    "\ud800",
-    "Z\u0335\u0336\u0337a\u0338lgo",  # 19
-    "👩‍👩‍👧",
-    "測試",
-]
+from tests.hostile_values import HOSTILE
+from tests.rendered_segments import assert_inert, segments_of
 
 
 def hostile_rows(directory: Path) -> list[AccessView]:
@@ -80,23 +37,6 @@ def hostile_rows(directory: Path) -> list[AccessView]:
             )
         )
     return rows
-
-
-def segments_of(widget: Any, lines: int) -> list[Segment]:
-    out: list[Segment] = []
-    for y in range(lines):
-        out += list(widget.render_line(y))
-    return out
-
-
-def assert_inert(segments: list[Segment]) -> None:
-    """No escape or control character reaches the terminal; no link or click action rides along."""
-    for segment in segments:
-        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in segment.text), segment
-        style = segment.style
-        if style is not None:
-            assert not style.link
-            assert "@click" not in repr(style.meta)
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ from tests.fixtures.tui import (
     screen_is,
     wait_for,
 )
-from tests.unit.test_tui_hostile import HOSTILE, assert_inert, segments_of
+from tests.hostile_values import HOSTILE
+from tests.rendered_segments import assert_inert, segments_of
 
 Events = Any
 
@@ -296,9 +297,9 @@ async def test_hostile_user_matches_render_literally() -> None:
         for option, value in zip(matches.options, HOSTILE, strict=True):
             assert str(option.prompt).startswith(plain(value, 50))
         await pilot.click(matches, offset=(2, 0))
-        await pilot.pause()
-        username = app.screen.query_one("#username", Input).value
-        assert username == HOSTILE[0]  # picked, as a value in the field: nothing ran
+        field = app.screen.query_one("#username", Input)
+        await wait_for(pilot, lambda: field.value != "eve")  # the click is handled
+        assert field.value == HOSTILE[0]  # picked, as a value in the field: nothing ran
         assert app.is_running
         assert_inert(segments_of(app.screen, 30))
 
