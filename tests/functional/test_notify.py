@@ -279,3 +279,55 @@ def test_the_stamp_format_is_configurable(make_cron_stack: MakeCronStack) -> Non
     stack = make_cron_stack([access_row(notified="")], [], helpdesk=helpdesk)
     run_notify(stack)
     assert stack.access()[1][NOTIFIED] == "2026-11-01 12:00"
+
+
+def test_two_requests_in_one_second_get_a_ticket_each(make_cron_stack: MakeCronStack) -> None:
+    """The same Timestamp with the email in another case, or the same email twice asking for
+    different projects: two requests, two tickets (the old key took the second for sent)."""
+    stamp = "10/30/2026 9:15:02"
+    same_second = [
+        access_row(notified="", timestamp=stamp, email="Ann@example.org", new_project="p1"),
+        access_row(notified="", timestamp=stamp, email="ann@example.org", new_project="p1"),
+        access_row(notified="", timestamp=stamp, email="bo@example.org", new_project="p2"),
+        access_row(notified="", timestamp=stamp, email="bo@example.org", new_project="p3"),
+    ]
+    stack = make_cron_stack(same_second, [])
+    report = run_notify(stack)[0]
+    assert report.ticketed == [2, 3, 4, 5] and report.stamped_only == [], report
+    bodies = [m.text for m in stack.mail.wait_for(4)]
+    assert sorted(b.splitlines()[0] for b in bodies) == [
+        "Requestor: Ann@example.org",
+        "Requestor: ann@example.org",
+        "Requestor: bo@example.org",
+        "Requestor: bo@example.org",
+    ]
+    assert sum("Project: p2" in b for b in bodies) == sum("Project: p3" in b for b in bodies) == 1
+    stack.mail.clear()
+    assert not run_notify(stack)[0].ticketed and stack.mail.received == []
+
+
+def test_a_ticket_sent_before_its_stamp_is_not_sent_again(make_cron_stack: MakeCronStack) -> None:
+    """A ticket the journal holds as sent, under today's key or the one versions before used,
+    gets only its stamp, even when the helpdesk corrected the row's project meanwhile."""
+    from moc_tui.core.cron.notify import TICKET, legacy_ticket_key, ticket_key
+    from moc_tui.core.journal import Journal
+
+    rows = [
+        access_row(notified="", timestamp="t1", email="Cy@example.org", new_project="fixed"),
+        access_row(notified="", timestamp="t2", email="Di@example.org"),
+    ]
+    stack = make_cron_stack(rows, [])
+    journal = Journal(stack.settings.state_dir / "journal.sqlite3")
+    try:
+        for key in (
+            ticket_key("access", "t1", "Cy@example.org"),
+            legacy_ticket_key("access", "t2", "Di@example.org"),
+        ):
+            journal.enqueue_mail(key, TICKET, {"to": ["helpdesk"]})
+            journal.mail_sent(journal.pending_mail(key)[0].id)
+    finally:
+        journal.close()
+    report = run_notify(stack)[0]
+    assert report.ticketed == [] and report.stamped_only == [2, 3]
+    assert stack.mail.received == []
+    assert all(row[NOTIFIED] for row in stack.access()[1:])

@@ -8,9 +8,9 @@ another row.
 
 The original mailed every ticket before writing any stamp, so a failure in between sent duplicate
 tickets on the next run (anchors §3.1 item 2). Here each ticket goes through the journal's outbox,
-keyed by the row's Timestamp and email and claimed before it is sent (as every outbox mail is,
-`moc_tui.core.workflow.outbox`): a row whose ticket the journal holds as sent is only stamped on the
-next run, never mailed again.
+keyed by the row's Timestamp and email as typed (`ticket_key`) and claimed before it is
+sent (as every outbox mail is, `moc_tui.core.workflow.outbox`): a row whose ticket the journal
+holds as sent is only stamped on the next run, never mailed again.
 
 One window is left, as in any outbox: a crash after the mail server accepted a ticket and before the
 journal recorded it resends that ticket (with the same Message-ID).
@@ -18,7 +18,8 @@ journal recorded it resends that ticket (with the same Message-ID).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,7 +37,7 @@ from moc_tui.core.settings import Settings
 from moc_tui.core.sheets import RowRef, SheetStore
 from moc_tui.core.table import Table, read_table
 from moc_tui.core.text import trim, visible
-from moc_tui.core.workflow.keys import request_key
+from moc_tui.core.workflow.keys import content_key, request_key
 from moc_tui.core.workflow.outbox import send_claimed
 
 TICKET = "ticket"
@@ -60,9 +61,51 @@ class SheetReport:
         return not self.problems
 
 
-def ticket_key(kind: str, timestamp: str, email: str) -> str:
-    """The journal key of a row's ticket: stable while the row moves, distinct per sheet."""
+def ticket_key(
+    kind: str, timestamp: str, email: str, values: Mapping[str, str] | None = None
+) -> str:
+    """The journal key of a row's ticket: the sheet, the Timestamp and the email as typed,
+    stable while the row moves and while the helpdesk corrects a name or a project. Rows that
+    share those (two requests sent in one second) add what the ticket says (`values`), so
+    each gets its own ticket; the old key (lower-cased email) let the second pass for done."""
+    extra = [f"{k}={v}" for k, v in (values or {}).items()]
+    return content_key(f"ticket-{kind}", trim(timestamp), trim(email), *extra)
+
+
+def legacy_ticket_key(kind: str, timestamp: str, email: str) -> str:
+    """The key versions before content keys journaled a ticket under."""
     return request_key(f"ticket-{kind}", timestamp, email)
+
+
+def identity(table: Table, cells: Sequence[str]) -> tuple[str, str]:
+    """(Timestamp, email) of a row; a row with neither is known by its whole content."""
+    timestamp, email = table.cell(cells, "timestamp"), table.cell(cells, "email")
+    if not trim(email) and not trim(timestamp):
+        timestamp = "\x1f".join(cells)
+    return timestamp, email
+
+
+STAMPED = ("approved", "notified", "reminder_sent")  # the helpdesk's cells, not the request's
+
+
+def row_keys(kind: str, table: Table) -> dict[int, str]:
+    """The key each row's stamps are written under (the tag that finds the row later): the
+    Timestamp and lower-cased email, as ever; rows sharing those add what the requester
+    typed (and, for rows alike in every cell, their order), since one write needs a key per
+    row (two such rows used to fail the whole sheet's stamps)."""
+    plain = {row: request_key(kind, *identity(table, cells)) for row, cells in table.rows}
+    shared = Counter(plain.values())
+    ours = {table.columns[f] for f in STAMPED if f in table.columns}
+    keys: dict[int, str] = {}
+    for row, cells in table.rows:
+        key = plain[row]
+        if shared[key] > 1:
+            asked = [cell for i, cell in enumerate(cells) if i not in ours]
+            key = content_key(f"stamp-{kind}", key, *asked)
+            while key in keys.values():  # alike in every cell the requester typed
+                key = content_key(f"stamp-{kind}", key)
+        keys[row] = key
+    return keys
 
 
 def is_approved(table: Table, cells: Sequence[str]) -> bool:
@@ -80,6 +123,8 @@ class NotifyRun:
     now: datetime
     report: SheetReport
     stamps: dict[int, tuple[RowRef, dict[int, str]]] = field(default_factory=dict)
+    _keyed: Table | None = None  # the table `_row_keys` were made for
+    _row_keys: dict[int, str] = field(default_factory=dict)
 
     @property
     def stamp_text(self) -> str:
@@ -88,10 +133,9 @@ class NotifyRun:
     def add_stamp(self, table: Table, row: int, cells: Sequence[str], field_name: str) -> None:
         """Stamp `field_name` of the request read at `row` (found by its key when written)."""
         if row not in self.stamps:
-            timestamp, email = table.cell(cells, "timestamp"), table.cell(cells, "email")
-            if not trim(email) and not trim(timestamp):  # no identity: the row's content is one
-                timestamp = "\x1f".join(cells)
-            ref = RowRef(row, request_key(self.kind.kind, timestamp, email), list(cells))
+            if table is not self._keyed:
+                self._keyed, self._row_keys = table, row_keys(self.kind.kind, table)
+            ref = RowRef(row, self._row_keys[row], list(cells))
             self.stamps[row] = (ref, {})
         self.stamps[row][1][table.columns[field_name] + 1] = self.stamp_text
 
@@ -104,17 +148,41 @@ class NotifyRun:
             OPERATOR, message, tab=self.kind.sheet.requests_tab, row=row, email=email, step="notify"
         )
 
+    def _key(self, table: Table, cells: Sequence[str], shared: Counter[str]) -> str:
+        """The row's ticket key: `ticket_key`, with the row's content when another waiting row
+        has the same Timestamp and email. A ticket this row already has under another key is
+        kept: its content key from a run where it shared them, or the old key (lower-cased
+        email, before an upgrade) when no other waiting row shares that."""
+        timestamp, email = identity(table, cells)
+        plain = ticket_key(self.kind.kind, timestamp, email)
+        values = request_values(self.kind, table, cells)
+        own = ticket_key(self.kind.kind, timestamp, email, values)
+        old = legacy_ticket_key(self.kind.kind, timestamp, email)
+        if shared[plain] > 1:
+            return own
+        earlier = [own] + ([old] if shared[old] == 1 else [])
+        for key in (plain, *earlier):
+            if self.journal.mail_status(key, TICKET) is not None:
+                return key
+        return plain
+
     def tickets(self, table: Table) -> None:
         if self.settings.helpdesk.email is None:
             self.problem("no tickets sent: set [helpdesk] email")
             return
-        for row, cells in table.rows:
-            if not is_approved(table, cells) or trim(table.cell(cells, "notified")):
-                continue
-            email, timestamp = table.cell(cells, "email"), table.cell(cells, "timestamp")
-            if not trim(email) and not trim(timestamp):  # no identity: the row's content is one
-                timestamp = "\x1f".join(cells)
-            key = ticket_key(self.kind.kind, timestamp, email)
+        waiting = [
+            (row, cells)
+            for row, cells in table.rows
+            if is_approved(table, cells) and not trim(table.cell(cells, "notified"))
+        ]
+        shared: Counter[str] = Counter()  # how many waiting rows each key would name
+        for _, cells in waiting:
+            timestamp, email = identity(table, cells)
+            shared[ticket_key(self.kind.kind, timestamp, email)] += 1
+            shared[legacy_ticket_key(self.kind.kind, timestamp, email)] += 1
+        for row, cells in waiting:
+            email = table.cell(cells, "email")
+            key = self._key(table, cells, shared)
             if self.journal.mail_status(key, TICKET) is None:
                 mail = ticket_mail(self.settings, self.kind, table, cells)
                 self.journal.enqueue_mail(key, TICKET, mail.to_payload())
