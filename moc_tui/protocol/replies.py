@@ -14,6 +14,7 @@ from moc_tui.protocol.views import (
     AuditView,
     ErrorView,
     FailureView,
+    HoldKind,
     NotActivatedView,
     ProjectSuggestion,
     QuotaPlanView,
@@ -70,7 +71,7 @@ class EditParams(TypedDict):
 class HoldParams(TypedDict):
     row: int
     fingerprint: str
-    kind: Literal["held", "denied"]
+    kind: HoldKind
     reason: str
 
 
