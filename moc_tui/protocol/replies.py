@@ -125,6 +125,9 @@ class HelloReply(TypedDict):
     limits: Limits
 
 
+TabKey = Literal["access_tab", "done_tab", "quota_tab"]  # the tabs a `HelloReply` names
+
+
 class AccessList(TypedDict):
     tab: str
     requests: list[AccessView]

@@ -171,7 +171,8 @@ class BackendLink:
 
     @property
     def hello_info(self) -> Mapping[str, object]:
-        """The `hello` reply as the screens read it; empty before the greeting."""
+        """The `hello` reply, empty before the greeting, for readers by `.get` (which mypy does
+        not key-check); `greeting` is the same reply typed (`HelloReply | None`)."""
         return {} if self.greeting is None else self.greeting
 
     def list_access(self) -> list[AccessView]:

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
+from moc_tui.protocol.replies import TabKey
 from moc_tui.protocol.views import PlanView, RequestView, is_access
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, Greeted, PlansReady, RequestsLoaded
@@ -39,7 +40,7 @@ class RequestsScreen(Screen[None]):
     """A table of requests of one `kind` with the plan -> confirm -> progress flow."""
 
     kind = "access"
-    sheet_key = "access_tab"
+    sheet_key: TabKey = "access_tab"
     list_title = "Access"  # the header's first word: which list this is
     sheet_label = "sheet"
     noun = "pending rows"  # what the counts line counts
@@ -86,7 +87,7 @@ class RequestsScreen(Screen[None]):
 
     def _show_header(self) -> None:
         self.query_one(HeaderBar).show(
-            self.link.hello_info,
+            self.link.greeting,
             self.sheet_key,
             self.link.operator,
             self.list_title,
