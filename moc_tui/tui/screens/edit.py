@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, cast
+from typing import ClassVar, Literal, cast
 
 from rich.text import Text
 from textual import on, work
@@ -40,7 +40,9 @@ from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
 from moc_tui.tui.worker_errors import reports_failure
 
-FIELDS: list[tuple[str, str]] = [
+# the fields the form edits: AccessView keys (mypy holds them to it)
+EditField = Literal["project", "description", "first_name", "last_name", "organization", "sponsor"]
+FIELDS: list[tuple[EditField, str]] = [
     ("project", "Project"),
     ("description", "Description"),
     ("first_name", "First name"),
@@ -60,7 +62,7 @@ def row_context(view: AccessView) -> RowContext:
     )
 
 
-def row_problems(view: AccessView, changed: dict[str, str]) -> tuple[list[str], list[str]]:
+def row_problems(view: AccessView, changed: Mapping[EditField, str]) -> tuple[list[str], list[str]]:
     """(every problem of the row with the `changed` fields typed in, those that refuse the save).
 
     A field left alone keeps the problems the backend found in it (the form holds its value
@@ -118,11 +120,9 @@ class EditModal(Dialog[bool]):
                 yield Button(Text("Cancel (esc)"), id="cancel")
                 yield Button(Text("Save (ctrl+s)"), id="save", variant="primary")
 
-    def shown(self, name: str) -> str:
-        """The field (one of `FIELDS`) as the Input shows it: hidden characters as visible
-        escapes."""
-        values: Mapping[str, object] = self.view  # `name` is a FIELDS key, not a literal
-        return visible(str(values.get(name, "")))
+    def shown(self, name: EditField) -> str:
+        """The field as the Input shows it: hidden characters as visible escapes."""
+        return visible(self.view[name])
 
     def on_mount(self) -> None:
         self.query_one("#f-project", Input).focus()
@@ -130,10 +130,10 @@ class EditModal(Dialog[bool]):
         if trim(self.values()["project"]):
             self.ask_suggestions()
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[EditField, str]:
         return {name: self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
 
-    def changes(self) -> dict[str, str]:
+    def changes(self) -> dict[EditField, str]:
         """The fields the operator changed, trimmed (only these are sent)."""
         return {
             name: trim(value)
@@ -257,11 +257,11 @@ class EditModal(Dialog[bool]):
 
     @work(thread=True, exclusive=True, group="edit", exit_on_error=False)
     @reports_failure("save", own_words=(LookupError,))
-    def save(self, changes: dict[str, str]) -> None:
+    def save(self, changes: dict[EditField, str]) -> None:
         view: AccessView | None = self.view
         for name, value in changes.items():
             assert view is not None
-            field = name
+            field: str = name
             if name == "project":
                 field = "new_project" if self.new_project else "existing_project"
             view = self.link.edit_field(view, field, value)
