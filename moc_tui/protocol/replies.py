@@ -14,6 +14,7 @@ from moc_tui.protocol.views import (
     AuditView,
     ErrorView,
     FailureView,
+    HoldKind,
     NotActivatedView,
     ProjectSuggestion,
     QuotaPlanView,
@@ -70,7 +71,7 @@ class EditParams(TypedDict):
 class HoldParams(TypedDict):
     row: int
     fingerprint: str
-    kind: Literal["held", "denied"]
+    kind: HoldKind
     reason: str
 
 
@@ -123,6 +124,10 @@ class HelloReply(TypedDict):
     quota_done_tab: str | None
     ops: list[str]
     limits: Limits
+
+
+# the tabs a `HelloReply` names
+TabKey = Literal["access_tab", "done_tab", "quota_tab", "quota_done_tab"]
 
 
 class AccessList(TypedDict):

@@ -7,7 +7,9 @@ arrive as lists: a pair is typed `list` of its two values' union, as the wire ho
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict, TypeGuard
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
+
+HoldKind = Literal["held", "denied"]  # what a helpdesk hold of a row says it is
 
 
 class RowRef(TypedDict):

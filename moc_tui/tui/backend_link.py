@@ -21,10 +21,12 @@ from moc_tui.protocol.views import (
     AccessView,
     AuditView,
     ErrorView,
+    HoldKind,
     NotActivatedView,
     ProjectSuggestion,
     QuotaPlanView,
     QuotaView,
+    RequestView,
     RowRef,
     UserMatch,
 )
@@ -35,7 +37,12 @@ RECONNECT_KEY = "C"
 
 
 class Backend(Protocol):
-    """What the link needs of `BackendClient` (tests pass an in-process fake)."""
+    """What the link needs of `BackendClient` (tests pass an in-process fake).
+
+    `call` is the untyped wire boundary: a reply is whatever JSON object came back. Each of
+    the link's methods casts it to its op's reply type (`replies.REPLIES`), which the drift
+    tests hold the backend to, so everything above the link reads typed views.
+    """
 
     def call(
         self,
@@ -50,7 +57,7 @@ class Backend(Protocol):
     def cancel_running(self) -> int: ...
 
 
-def ref(view: Mapping[str, Any]) -> RowRef:
+def ref(view: RequestView) -> RowRef:
     """The `{row, fingerprint}` the backend needs to act on a row the operator saw."""
     return {"row": view["row"], "fingerprint": view["fingerprint"]}
 
@@ -164,23 +171,24 @@ class BackendLink:
 
     @property
     def hello_info(self) -> Mapping[str, object]:
-        """The `hello` reply as the screens read it; empty before the greeting."""
+        """The `hello` reply, empty before the greeting, for readers by `.get` (which mypy does
+        not key-check); `greeting` is the same reply typed (`HelloReply | None`)."""
         return {} if self.greeting is None else self.greeting
 
     def list_access(self) -> list[AccessView]:
         return cast(replies.AccessList, self._call("list_access"))["requests"]
 
-    def edit_field(self, view: Mapping[str, Any], field: str, value: str) -> AccessView | None:
+    def edit_field(self, view: AccessView, field: str, value: str) -> AccessView | None:
         """Write one cell; returns the row as re-read (None when it left the pending list)."""
         params: replies.EditParams = {**ref(view), "field": field, "value": value}
         return cast(replies.EditReply, self._call("edit_access_field", params))["request"]
 
-    def hold(self, view: Mapping[str, Any], kind: str, reason: str) -> AccessView | None:
-        """Put a row on hold or deny it (`kind` "held" / "denied"); the row as re-read."""
-        params = {**ref(view), "kind": kind, "reason": reason}
+    def hold(self, view: AccessView, kind: HoldKind, reason: str) -> AccessView | None:
+        """Put a row on hold or deny it; the row as re-read."""
+        params: replies.HoldParams = {**ref(view), "kind": kind, "reason": reason}
         return cast(replies.HoldReply, self._call("hold_access", params))["request"]
 
-    def release(self, view: Mapping[str, Any]) -> AccessView | None:
+    def release(self, view: AccessView) -> AccessView | None:
         return cast(replies.HoldReply, self._call("release_access", ref(view)))["request"]
 
     def plan_access(self, views: Sequence[AccessView]) -> list[AccessPlanView]:

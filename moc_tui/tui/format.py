@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 
 WHEN_WIDTH = 16  # `2026-12-02 14:15`, the longest `when` gives
 PAIRS = (("old", "value"), ("old", "new"), ("from", "to"), ("before", "after"), (None, "value"))
@@ -39,7 +38,7 @@ def when(value: object, *, now: datetime | None = None, zone: tzinfo | None = No
     return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
 
 
-def value_words(value: Any) -> str:
+def value_words(value: object) -> str:
     """One value without Python syntax: `instances 10, cores 20`, `a, b`, `—` for none."""
     if value is None or value == "":
         return "—"
@@ -52,7 +51,7 @@ def value_words(value: Any) -> str:
     return str(value)
 
 
-def change_words(detail: Mapping[str, Any]) -> tuple[str, set[str]]:
+def change_words(detail: Mapping[str, object]) -> tuple[str, set[str]]:
     """The change a detail records, `field: old -> new`, and the keys it used (none: "")."""
     for old, new in PAIRS:
         if new in detail and ((old is None and "field" in detail) or old in detail):
@@ -63,8 +62,9 @@ def change_words(detail: Mapping[str, Any]) -> tuple[str, set[str]]:
     return "", set()
 
 
-def detail_words(detail: Any) -> str:
-    """An audit record's detail in words: its change first, then each other field."""
+def detail_words(detail: Mapping[str, object] | None) -> str:
+    """An audit record's detail (`AuditView["detail"]`, a JSON object) in words: its change
+    first, then each other field; `—` for none."""
     if not isinstance(detail, Mapping):
         return value_words(detail)
     change, used = change_words(detail)

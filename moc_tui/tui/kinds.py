@@ -9,10 +9,10 @@ the workers call these in a thread.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from moc_tui.protocol.events import EventCallback
-from moc_tui.protocol.replies import BatchReply
+from moc_tui.protocol.replies import BatchReply, HelloReply, TabKey
 from moc_tui.protocol.views import PlanView, RequestView, is_access, is_quota, is_quota_plan
 from moc_tui.tui.backend_link import BackendLink
 
@@ -22,8 +22,8 @@ class RequestKind(ABC):
 
     name: str  # the kind's word in messages and logs: "access", "quota"
     list_title: str  # the header's first word: which list this is
-    tab_key: str  # the `hello` key naming its sheet tab
-    done_tab_key: str  # the `hello` key naming the tab finished rows move to
+    tab_key: TabKey  # the `hello` key naming its sheet tab
+    done_tab_key: TabKey  # the `hello` key naming the tab finished rows move to
     sheet_label: str  # how the header names its spreadsheet
     noun: str  # what the counts line counts
     run_verb: str  # the confirm button and the plan key: "Provision 3"
@@ -52,9 +52,9 @@ class RequestKind(ABC):
         """The request's actions, as the backend's plan words them."""
         return [str(line) for line in plan["lines"]]
 
-    def done_tab(self, hello: Mapping[str, object]) -> str:
+    def done_tab(self, hello: HelloReply | None) -> str:
         """Where this kind's finished rows went, for the row's detail line."""
-        return str(hello.get(self.done_tab_key) or "the done tab")
+        return (hello[self.done_tab_key] if hello else None) or "the done tab"
 
 
 class AccessKind(RequestKind):

@@ -5,7 +5,8 @@ apply quotas, an edit, a reset, an acknowledgement) as it returns or fails; read
 plans, look-ups) are not actions and are left out. It is the TUI's own record of this session:
 the backend's audit journal has no query by operator and session, and the session's outcomes
 are exactly what the TUI saw answered. Nothing secret is kept: a reset is named by its user,
-never by its reference; an edit by its row and field, with the value as typed.
+never by its reference; an edit by its row and field, with the value as typed. The op names
+its parameters' and reply's shapes (`replies.PARAMS`, `replies.REPLIES`): each is read as its type.
 """
 
 from __future__ import annotations
@@ -14,8 +15,18 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
+from moc_tui.protocol.replies import (
+    AckReply,
+    BatchReply,
+    EditParams,
+    ErrorIdParams,
+    Op,
+    ResetParams,
+    ResetReply,
+    RowsParams,
+)
 from moc_tui.tui.format import when
 
 
@@ -33,48 +44,53 @@ class Entry:
         return f"{when(self.at)} {mark} {self.what}: {self.outcome}"
 
 
-def _rows(params: Mapping[str, Any]) -> str:
-    rows = [str(r.get("row")) for r in params.get("rows") or [] if isinstance(r, Mapping)]
+def _rows(params: RowsParams) -> str:
+    rows = [str(r["row"]) for r in params["rows"]]
     return ("row " if len(rows) == 1 else "rows ") + ", ".join(rows)
 
 
-def _batch(reply: Mapping[str, Any]) -> tuple[str, bool]:
-    failed = reply.get("failed") or []
-    parts = [f"{len(reply.get('done') or [])} done", f"{len(failed)} failed"]
-    if reply.get("cancelled"):
+def _batch(reply: BatchReply) -> tuple[str, bool]:
+    failed = reply["failed"]
+    parts = [f"{len(reply['done'])} done", f"{len(failed)} failed"]
+    if reply["cancelled"]:
         parts.append(f"{len(reply['cancelled'])} cancelled")
     text = ", ".join(parts)
-    reasons = [f"row {f.get('row')}: {f.get('message', '')}" for f in failed]
+    reasons = [f"row {f['row']}: {f['message']}" for f in failed]
     return text + (f" ({'; '.join(reasons)})" if reasons else ""), not failed
 
 
-def _what(op: str, params: Mapping[str, Any]) -> str:
+def _what(op: Op, params: Mapping[str, object]) -> str:
+    """The action in words; `params` are the op's own (`replies.PARAMS[op]`)."""
     if op == "provision":
-        return f"provision {_rows(params)}"
+        return f"provision {_rows(cast(RowsParams, params))}"
     if op == "apply_quota":
-        return f"apply quotas of {_rows(params)}"
+        return f"apply quotas of {_rows(cast(RowsParams, params))}"
     if op == "edit_access_field":
-        field = str(params.get("field", "")).replace("_", " ")
-        return f"edit row {params.get('row')}: {field} -> {params.get('value')}"
+        edit = cast(EditParams, params)
+        return f"edit row {edit['row']}: {edit['field'].replace('_', ' ')} -> {edit['value']}"
     if op == "reset_password":
-        again = " (again)" if params.get("again") else ""
-        return f"reset the password of {params.get('username')}{again}"
-    return f"acknowledge error {params.get('error_id')}"
+        reset = cast(ResetParams, params)
+        again = " (again)" if reset.get("again") else ""
+        return f"reset the password of {reset['username']}{again}"
+    return f"acknowledge error {cast(ErrorIdParams, params)['error_id']}"
 
 
-def _outcome(op: str, reply: Mapping[str, Any]) -> tuple[str, bool]:
+def _outcome(op: Op, reply: Mapping[str, object]) -> tuple[str, bool]:
+    """How it ended; `reply` is the op's own (`replies.REPLIES[op]`)."""
     if op in ("provision", "apply_quota"):
-        return _batch(reply)
+        return _batch(cast(BatchReply, reply))
     if op == "reset_password":
-        if reply.get("ok"):
-            return f"link mailed to {reply.get('mailed_to')}", True
-        return str(reply.get("message") or "not reset"), False
+        reset = cast(ResetReply, reply)
+        if reset["ok"]:
+            return f"link mailed to {reset['mailed_to']}", True
+        return reset["message"] or "not reset", False
     if op == "ack_error":
-        return ("acknowledged", True) if reply.get("acknowledged") else ("already gone", False)
+        acknowledged = cast(AckReply, reply)["acknowledged"]
+        return ("acknowledged", True) if acknowledged else ("already gone", False)
     return "saved to the sheet", True
 
 
-RECORDED = frozenset(
+RECORDED: frozenset[Op] = frozenset(
     {"provision", "apply_quota", "edit_access_field", "reset_password", "ack_error"}
 )
 
@@ -88,9 +104,10 @@ class SessionLog:
         self._entries: list[Entry] = []
 
     def record(
-        self, op: str, params: Mapping[str, Any], reply: Mapping[str, Any] | None, error: str
+        self, op: Op, params: Mapping[str, object], reply: Mapping[str, object] | None, error: str
     ) -> None:
-        """An op answered (`reply`) or failed (`error`, already operator words)."""
+        """An op answered (`reply`) or failed (`error`, already operator words). Any op's
+        parameters and reply come in; the recorded ops' are read as their types."""
         if op not in RECORDED:
             return
         outcome, ok = (error, False) if reply is None else _outcome(op, reply)

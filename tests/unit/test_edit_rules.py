@@ -27,6 +27,7 @@ from moc_tui.core.table import read_table
 from moc_tui.core.text import visible
 from moc_tui.protocol.client import BackendError
 from moc_tui.protocol.events import EventCallback
+from moc_tui.protocol.views import is_access
 from moc_tui.protocol.wire import ProtocolError, validate
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import FIELDS, EditModal
@@ -182,6 +183,7 @@ async def test_the_form_shows_every_problem_the_parser_found(backend: InProcessB
         assert len(by_row) == len(sheet_rows())
         seen: dict[int, list[str]] = {}
         for state in list(screen.table.states):
+            assert is_access(state.view)
             app.push_screen(EditModal(screen.link, state.view, []))
             await wait_for(pilot, lambda: screen_is(app, EditModal))
             modal = app.screen
@@ -219,7 +221,8 @@ async def test_typing_shows_exactly_what_the_backend_refuses(backend: InProcessB
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_pending(pilot, len(sheet_rows()))
         [state] = [s for s in screen.table.states if s.view["row"] == 2]  # a row with no problem
-        view = dict(state.view)
+        assert is_access(state.view)
+        view = state.view.copy()
         app.push_screen(EditModal(screen.link, view, []))
         await wait_for(pilot, lambda: screen_is(app, EditModal))
         modal = app.screen

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from moc_tui.core.step_names import action_label
-from moc_tui.protocol.views import AuditView
+from moc_tui.protocol.views import AuditView, RequestView
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.format import detail_words, value_words, when
 from moc_tui.tui.messages import CallFailed, TrailLoaded
@@ -45,12 +45,13 @@ def label(key: str) -> str:
     return key.replace("_", " ")
 
 
-def view_fields(view: Mapping[str, Any]) -> list[tuple[str, object]]:
-    """Every field of a backend view, in its order, by a readable name."""
-    keys = [k for k in FIRST if k in view]
-    keys += [k for k in view if k not in FIRST and k not in LAST]
-    keys += [k for k in LAST if k in view]
-    return [(label(key), view[key]) for key in keys if key not in HIDDEN]
+def view_fields(view: RequestView) -> list[tuple[str, object]]:
+    """Every field of an access or quota view, in its order, by a readable name."""
+    values: Mapping[str, object] = view  # every key, whichever kind of request it is
+    keys = [k for k in FIRST if k in values]
+    keys += [k for k in values if k not in FIRST and k not in LAST]
+    keys += [k for k in LAST if k in values]
+    return [(label(key), values[key]) for key in keys if key not in HIDDEN]
 
 
 def detail_text(
@@ -81,8 +82,8 @@ def detail_text(
 
 def trail_lines(records: Sequence[AuditView]) -> list[str]:
     return [
-        f"{when(r.get('at'))} {r.get('operator', '')} {action_label(str(r.get('action', '')))}"
-        + (f": {words}" if (words := detail_words(r.get("detail"))) else "")
+        f"{when(r['at'])} {r['operator']} {action_label(r['action'])}"
+        + (f": {words}" if (words := detail_words(r["detail"])) else "")
         for r in records
     ]
 
@@ -168,12 +169,12 @@ def open_detail(
 ) -> None:
     """The detail of a table row's `RowState` (its view, status and reason) over `screen`."""
     view = state.view
-    problems = [str(p) for p in view.get("problems") or []]
+    problems = list(view["problems"])
     if state.reason and state.reason not in problems:
         problems.append(state.reason)
     fields = [("status", state.status), *view_fields(view)]
-    title = f"{view.get('email') or 'a request'}, row {view.get('row')}"
-    key = str(view.get("request_key") or "")
+    title = f"{view['email'] or 'a request'}, row {view['row']}"
+    key = view["request_key"]
     screen.app.push_screen(
         DetailModal(title, fields, problems, link=link, request_key=key, done=done)
     )

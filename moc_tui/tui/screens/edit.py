@@ -15,8 +15,8 @@ pickable. When the look-up fails, the projects named in the pending list are sug
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Literal, cast
 
 from rich.text import Text
 from textual import on, work
@@ -31,6 +31,7 @@ from moc_tui.core.access.problems import ROW, RowContext, edit_problems
 from moc_tui.core.access.request import ProjectAction
 from moc_tui.core.identifiers import PROJECT_NAME_MAX
 from moc_tui.core.text import trim, visible
+from moc_tui.protocol.views import AccessView, ProjectSuggestion
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
 from moc_tui.tui.screens.help import Dialog
@@ -39,9 +40,9 @@ from moc_tui.tui.widgets.field import SteadyInput
 from moc_tui.tui.widgets.suggestions import SuggestionList, project_prompt
 from moc_tui.tui.worker_errors import reports_failure
 
-View = Mapping[str, Any]  # a row's view (protocol.views.AccessView), a suggestion
-
-FIELDS: list[tuple[str, str]] = [
+# the fields the form edits: AccessView keys (mypy holds them to it)
+EditField = Literal["project", "description", "first_name", "last_name", "organization", "sponsor"]
+FIELDS: list[tuple[EditField, str]] = [
     ("project", "Project"),
     ("description", "Description"),
     ("first_name", "First name"),
@@ -51,24 +52,24 @@ FIELDS: list[tuple[str, str]] = [
 ]
 
 
-def row_context(view: View) -> RowContext:
+def row_context(view: AccessView) -> RowContext:
     """What the rules need of the row's fields the form does not edit (`access.problems`)."""
     return RowContext(
-        email=str(view.get("email", "")),
-        project_action=ProjectAction(view.get("project_action", "new")),
-        expects_new_user=bool(view.get("expects_new_user", True)),
+        email=view["email"],
+        project_action=ProjectAction(view["project_action"]),
+        expects_new_user=view["expects_new_user"],
         columns=frozenset(name for name, _ in FIELDS),
     )
 
 
-def row_problems(view: View, changed: dict[str, str]) -> tuple[list[str], list[str]]:
+def row_problems(view: AccessView, changed: Mapping[EditField, str]) -> tuple[list[str], list[str]]:
     """(every problem of the row with the `changed` fields typed in, those that refuse the save).
 
     A field left alone keeps the problems the backend found in it (the form holds its value
     only as shown, escapes visible); a changed field gets the rules the backend's edit applies.
     """
-    texts = [str(p) for p in view.get("problems", [])]
-    fields = [str(f) for f in view.get("problem_fields", [])]
+    texts = list(view["problems"])
+    fields = list(view["problem_fields"])
     fields += [ROW] * (len(texts) - len(fields))
     kept = [text for text, field in zip(texts, fields, strict=True) if field not in changed]
     context = row_context(view)
@@ -86,23 +87,23 @@ class EditModal(Dialog[bool]):
         Binding("down", "suggestions", "Suggestions (in the project field)", show=False),
     ]
 
-    def __init__(self, link: BackendLink, view: View, projects: list[str]) -> None:
+    def __init__(self, link: BackendLink, view: AccessView, projects: list[str]) -> None:
         super().__init__()
         self.link = link
-        self.view = dict(view)
+        self.view = view.copy()
         self.projects = projects
-        self.new_project = view.get("project_action", "new") == "new"
+        self.new_project = view["project_action"] == "new"
         self.saved = False
-        self.suggestions: list[View] = []
+        self.suggestions: list[ProjectSuggestion] = []
         self.asked = ""  # the text the latest look-up was for
         self.picked = ""  # a name just picked: its own suggestions are not shown again
         self.lookup_failed = False  # then the pending list's names are suggested instead
 
     def compose(self) -> ComposeResult:
         title = Text("Edit row ", style="bold")
-        title.append(str(self.view.get("row", "?")))
+        title.append(str(self.view["row"]))
         title.append("  ")
-        title.append(plain(self.view.get("email", ""), 50))
+        title.append(plain(self.view["email"], 50))
         with Vertical(id="dialog"):
             yield Static(title, classes="title")
             with Horizontal(id="project-row"):
@@ -119,9 +120,9 @@ class EditModal(Dialog[bool]):
                 yield Button(Text("Cancel (esc)"), id="cancel")
                 yield Button(Text("Save (ctrl+s)"), id="save", variant="primary")
 
-    def shown(self, name: str) -> str:
+    def shown(self, name: EditField) -> str:
         """The field as the Input shows it: hidden characters as visible escapes."""
-        return visible(str(self.view.get(name, "")))
+        return visible(self.view[name])
 
     def on_mount(self) -> None:
         self.query_one("#f-project", Input).focus()
@@ -129,10 +130,10 @@ class EditModal(Dialog[bool]):
         if trim(self.values()["project"]):
             self.ask_suggestions()
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[EditField, str]:
         return {name: self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
 
-    def changes(self) -> dict[str, str]:
+    def changes(self) -> dict[EditField, str]:
         """The fields the operator changed, trimmed (only these are sent)."""
         return {
             name: trim(value)
@@ -193,12 +194,11 @@ class EditModal(Dialog[bool]):
             return  # typing went on: a newer look-up is coming
         self.lookup_failed = False
         typed = message.text.casefold()
+        items = cast(Sequence[ProjectSuggestion], message.items)  # `suggest` asks for projects
         if self.new_project:  # every name here is taken, the same name above all
-            self.suggestions = list(message.items)
+            self.suggestions = list(items)
         else:  # the name typed is already the one to join: nothing to offer for it
-            self.suggestions = [
-                item for item in message.items if str(item.get("target", "")).casefold() != typed
-            ]
+            self.suggestions = [item for item in items if item["target"].casefold() != typed]
         options = [
             Option(project_prompt(item, self.new_project), disabled=self.new_project)
             for item in self.suggestions
@@ -211,7 +211,7 @@ class EditModal(Dialog[bool]):
         if not self.new_project:
             self.notify("This row joins a project; type its name.", markup=False)
             return
-        name = personal_project_name(str(self.view.get("email", "")))
+        name = personal_project_name(self.view["email"])
         if not name:
             self.notify("The email has no usable first part; type a name.", markup=False)
             return
@@ -227,7 +227,7 @@ class EditModal(Dialog[bool]):
     @on(OptionList.OptionSelected, "#project-suggestions")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         item = self.suggestions[event.option_index]
-        target = visible(str(item.get("target", "")))
+        target = visible(item["target"])
         self.picked = trim(target)
         box = self.query_one("#f-project", Input)
         box.value = target
@@ -257,17 +257,17 @@ class EditModal(Dialog[bool]):
 
     @work(thread=True, exclusive=True, group="edit", exit_on_error=False)
     @reports_failure("save", own_words=(LookupError,))
-    def save(self, changes: dict[str, str]) -> None:
-        view: View | None = self.view
+    def save(self, changes: dict[EditField, str]) -> None:
+        view: AccessView | None = self.view
         for name, value in changes.items():
             assert view is not None
-            field = name
+            field: str = name
             if name == "project":
                 field = "new_project" if self.new_project else "existing_project"
             view = self.link.edit_field(view, field, value)
             if view is None:
                 raise LookupError("the row left the pending list; reload")
-            self.view, self.saved = dict(view), True  # the next write needs the new fingerprint
+            self.view, self.saved = view.copy(), True  # the next write needs the new fingerprint
         self.post_message(RequestsLoaded("edit", []))  # saved: the modal closes
 
     def on_requests_loaded(self, message: RequestsLoaded) -> None:
@@ -287,6 +287,3 @@ class EditModal(Dialog[bool]):
         problems.update(Text(f"✗ not saved: {plain(message.text, 300)}", style="bold red"))
         if "reload" in message.text:
             self.saved = True  # the list is stale: reload it when the modal closes
-
-    def on_unmount(self) -> None:
-        self.view = {}

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from moc_tui.protocol.views import AccessView, HoldKind, is_access
 from moc_tui.tui.messages import WorkerMessage
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.screens.requests import RequestsScreen
@@ -84,12 +85,12 @@ class HoldingScreen(RequestsScreen):
     def action_deny(self) -> None:
         self._ask("denied")
 
-    def _ask(self, kind: str) -> None:
+    def _ask(self, kind: HoldKind) -> None:
         state = self._pending_row()
         if state is None:
             return
         verb = "Hold" if kind == "held" else "Deny"
-        question = f"{verb} row {state.view.get('row')}: why?"
+        question = f"{verb} row {state.view['row']}: why?"
 
         def answered(reason: str | None) -> None:
             if reason:
@@ -104,24 +105,27 @@ class HoldingScreen(RequestsScreen):
             return
         self.write_note(state, None, "")
 
-    def write_note(self, state: RowState, kind: str | None, reason: str) -> None:
+    def write_note(self, state: RowState, kind: HoldKind | None, reason: str) -> None:
+        view = state.view
+        if not is_access(view):  # (the access list's rows all are: quota rows have no hold)
+            return
         if kind is None:
-            self.release_row(state)
+            self.release_row(view)
         else:
-            self.hold_row(state, kind, reason)
+            self.hold_row(view, kind, reason)
 
     @work(thread=True, group="hold", exit_on_error=False)
     @reports_failure("hold")
-    def hold_row(self, state: RowState, kind: str, reason: str) -> None:
-        self.link.hold(state.view, kind, reason)
-        row = state.view.get("row")
+    def hold_row(self, view: AccessView, kind: HoldKind, reason: str) -> None:
+        self.link.hold(view, kind, reason)
+        row = view["row"]
         self.post_message(NoteSaved(f"Row {row} {kind}; the reason is in the sheet's note column."))
 
     @work(thread=True, group="hold", exit_on_error=False)
     @reports_failure("release")
-    def release_row(self, state: RowState) -> None:
-        self.link.release(state.view)
-        self.post_message(NoteSaved(f"Row {state.view.get('row')} released: it is pending again."))
+    def release_row(self, view: AccessView) -> None:
+        self.link.release(view)
+        self.post_message(NoteSaved(f"Row {view['row']} released: it is pending again."))
 
     def on_note_saved(self, message: NoteSaved) -> None:
         self.notify(message.said, markup=False)

@@ -8,6 +8,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from moc_tui.protocol.views import is_access
 from moc_tui.tui.screens.activation import NotActivatedScreen
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
@@ -46,7 +47,11 @@ class PendingScreen(HoldingScreen):
 
     def action_edit(self) -> None:
         state = self.table.cursor_state()
-        if state is None or state.status not in (READY, PROBLEM, FAILED):
+        if (
+            state is None
+            or state.status not in (READY, PROBLEM, FAILED)
+            or not is_access(state.view)
+        ):
             self.notify("Only pending rows can be edited.", markup=False)
             return
         projects = sorted(

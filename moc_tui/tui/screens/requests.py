@@ -83,7 +83,7 @@ class RequestsScreen(Screen[None]):
 
     def _show_header(self) -> None:
         self.query_one(HeaderBar).show(
-            self.link.hello_info,
+            self.link.greeting,
             self.kind.tab_key,
             self.link.operator,
             self.kind.list_title,
@@ -166,7 +166,7 @@ class RequestsScreen(Screen[None]):
         if state is None:
             detail.say("")
         elif state.status == DONE:
-            moved = self.kind.done_tab(self.link.hello_info)
+            moved = self.kind.done_tab(self.link.greeting)
             detail.say(f"done: was row {state.view.get('row')}, moved to {moved}")
         elif state.reason:
             detail.say(f"row {state.view.get('row')}: {state.reason}", "yellow")

@@ -14,8 +14,8 @@ pauses. `↓` enters the list, `Enter` puts the name in the field and moves on t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
+from moc_tui.protocol.views import UserMatch
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
 from moc_tui.tui.screens.confirm import ConfirmModal
@@ -63,7 +64,7 @@ class ResetModal(Dialog[None]):
         super().__init__()
         self.link = link
         self.busy = False
-        self.matches: list[Mapping[str, object]] = []
+        self.matches: list[UserMatch] = []
         self.asked = ""
         self.picked = ""
 
@@ -120,11 +121,8 @@ class ResetModal(Dialog[None]):
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
         if message.text != self.asked:
             return  # typing went on: a newer search is coming
-        self.matches = list(message.items)
-        options = [
-            Option(user_prompt(item), disabled=not item.get("enabled", True))
-            for item in self.matches
-        ]
+        self.matches = list(cast(Sequence[UserMatch], message.items))  # `search` asks for users
+        options = [Option(user_prompt(item), disabled=not item["enabled"]) for item in self.matches]
         self.match_list.show(options or [note(f"no user name or email contains {message.text}")])
 
     def action_matches(self) -> None:
@@ -135,7 +133,7 @@ class ResetModal(Dialog[None]):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if event.option_index >= len(self.matches):
             return
-        name = visible(str(self.matches[event.option_index].get("name", "")))
+        name = visible(self.matches[event.option_index]["name"])
         self.picked = trim(name)
         self.query_one("#username", Input).value = name
         self.match_list.hide()

@@ -6,35 +6,34 @@ markup, and the header never sets the terminal title from data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import Static
 
+from moc_tui.protocol.replies import HelloReply, TabKey
 from moc_tui.tui.text import plain
 
 
 def header_text(
-    info: Mapping[str, Any],
-    sheet_key: str,
+    info: HelloReply | None,
+    sheet_key: TabKey,
     operator: str,
     title: str = "",
     sheet_label: str = "sheet",
 ) -> Text:
-    """`title` (which list this is) first, then where the work goes and as whom."""
+    """`title` (which list this is) first, then where the work goes and as whom; `info` is
+    the `hello` reply (None before the greeting: `…` stands for what it will say)."""
     text = Text()
     if title:
         text.append(f" {title} ", style="bold reverse")
     for label, value in (
-        ("cloud", info.get("cloud", "…")),
-        (sheet_label, info.get(sheet_key, "…")),
-        ("operator", info.get("operator", operator)),
+        ("cloud", "…" if info is None else info["cloud"]),
+        (sheet_label, "…" if info is None else info[sheet_key]),
+        ("operator", operator if info is None else info["operator"]),
     ):
         text.append(f" {label}: ", style="dim")
         text.append(plain(value or "—", 30), style="bold")
         text.append(" ")
-    if info.get("read_only"):  # a viewer in the operator map: the keys that change things hide
+    if info is not None and info["read_only"]:  # a viewer: the keys that change things hide
         text.append(" read-only ", style="bold reverse")
     return text
 
@@ -44,8 +43,8 @@ class HeaderBar(Static):
 
     def show(
         self,
-        info: Mapping[str, Any],
-        sheet_key: str,
+        info: HelloReply | None,
+        sheet_key: TabKey,
         operator: str,
         title: str = "",
         sheet_label: str = "sheet",

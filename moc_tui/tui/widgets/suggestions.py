@@ -8,8 +8,8 @@ built with `tui.text.plain`: an OptionList given a `str` would parse it as marku
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -17,35 +17,35 @@ from textual.timer import Timer
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from moc_tui.protocol.views import ProjectSuggestion, UserMatch
 from moc_tui.tui.text import plain
 
-View = Mapping[str, Any]  # protocol.views.ProjectSuggestion or UserMatch
 DEBOUNCE = 0.3  # seconds of no typing before the backend is asked
 
 
-def project_prompt(item: View, taken: bool) -> Text:
+def project_prompt(item: ProjectSuggestion, taken: bool) -> Text:
     """`name  Keystone` or `alias  alias of target`; `taken` marks names a new project can't use."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if taken:
         text.append("taken: ", style="yellow")
-    text.append(plain(item.get("name", ""), 40))
-    if item.get("source") == "alias":
+    text.append(plain(item["name"], 40))
+    if item["source"] == "alias":
         text.append("  alias of ", style="dim")
-        text.append(plain(item.get("target", ""), 40), style="dim")
+        text.append(plain(item["target"], 40), style="dim")
     else:
         text.append("  Keystone", style="dim")
     return text
 
 
-def user_prompt(item: View) -> Text:
+def user_prompt(item: UserMatch) -> Text:
     """`name  email  (disabled)`: the email only when it differs from the name."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    name, email = str(item.get("name", "")), str(item.get("email", ""))
+    name, email = item["name"], item["email"]
     text.append(plain(name, 50))
     if email and email.casefold() != name.casefold():
         text.append("  ")
         text.append(plain(email, 50), style="dim")
-    if not item.get("enabled", True):
+    if not item["enabled"]:
         text.append("  (disabled: cannot be reset)", style="yellow")
     return text
 
