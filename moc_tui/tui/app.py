@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.geometry import Size
+from textual.widgets import Input
 
 from moc_tui.tui.backend_link import RECONNECT_KEY, Backend, BackendLink
 from moc_tui.tui.screens.help import open_help
@@ -104,6 +105,15 @@ class HelpdeskTui(App[None]):
         if isinstance(action, str) and not self.allows(action_name(action)):
             return False
         return await super().run_action(action, default_namespace, namespaces)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the app while a text box has the focus was read in the
+        same burst as the key that moved the focus there (`/alice` or `e` then a name, over
+        SSH one read): it went to the widget focused before and would be lost. It goes to the
+        box, in order; a box handles every printable key it gets, so none comes here twice."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            focused.post_message(events.Key(event.key, event.character))
 
     def _backend_lost(self) -> None:
         """The session ended (a worker thread saw it): show the reconnect key in the footer."""

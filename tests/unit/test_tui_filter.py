@@ -76,3 +76,21 @@ async def test_the_screen_filters_with_either_and_columns_and_says_so() -> None:
         # the request key and fingerprint are not shown: a filter never finds a row by them
         await pilot.press("escape", "slash", *sample_requests()[0]["request_key"][:12])
         await wait_for(pilot, lambda: table.row_count == 0)
+
+
+async def test_keys_typed_right_after_the_slash_go_to_the_filter() -> None:
+    """Over SSH a burst of keys arrives in one read: `/alice` must filter for "alice", not
+    select all (`a`) and open an edit (`e`) on the table before the box has the focus."""
+    from textual import events
+    from textual.widgets import Input
+
+    fake = FakeBackend(sample_requests())
+    app = HelpdeskTui("alice", lambda: fake)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await loaded(pilot)
+        for key, character in [("slash", "/"), *((c, c) for c in "alice")]:
+            app.post_message(events.Key(key, character))  # one burst: no pause between keys
+        await wait_for(pilot, lambda: app.screen.query_one("#filter", Input).value == "alice")
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert not table.selected and app.screen is not None
+        assert type(app.screen).__name__ == "PendingScreen"

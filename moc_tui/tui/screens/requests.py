@@ -186,7 +186,9 @@ class RequestsScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # at once, not `box.focus()` (a callback queued behind keys already read): `/alice`
+        # arriving in one burst over SSH is a filter, not `a` (select all) and `e` (edit)
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
