@@ -103,8 +103,12 @@ def steps_label(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(step_label(n) for n in names)
 
 
+# audit actions whose name is not already the operator's word (`Journal.REKEYED` among them)
+ACTION_LABELS = {"rekeyed": "key changed, earlier records kept", "ack-error": "error acknowledged"}
+
+
 def action_label(action: str) -> str:
     """An audit record's action in words: `step:user` -> "user account done"."""
     if action.startswith("step:"):
         return step_label(action.removeprefix("step:")) + " done"
-    return action.replace("_", " ")
+    return ACTION_LABELS.get(action, action.replace("_", " "))

@@ -42,4 +42,12 @@ def test_the_project_of_a_partly_provisioned_request_cannot_change(tmp_path: Pat
         # what the key is not made of may change; a request not started may change at all
         one = edit(one, "description", "Another description")["request"]
         assert one["description"] == "Another description"
-        assert edit(two, "new_project", "elsewhere")["request"]["project"] == "elsewhere"
+        edited = edit(two, "new_project", "elsewhere")["request"]
+        assert edited["project"] == "elsewhere"
+        # its key changed with its project: its trail, asked for by the new key, has the edit
+        assert edited["request_key"] != two["request_key"]
+        trail = client.call("audit_trail", {"request_key": edited["request_key"]})["records"]
+        assert [(r["action"], r["detail"].get("field")) for r in trail] == [
+            ("edit", "new_project"),
+            ("rekeyed", "new_project"),
+        ]

@@ -66,3 +66,11 @@ def test_a_run_emits_only_named_steps_and_every_line_printed_is_a_label(
     assert "row 2: sending mail failed: x" in printed
     assert not any(raw in printed for raw in RAW), printed
     assert "welcome mail not sent: " in str([e for e in world.events if isinstance(e, RowFailed)])
+
+
+def test_audit_actions_are_words() -> None:
+    from moc_tui.core.journal import REKEYED
+
+    assert action_label(REKEYED) == "key changed, earlier records kept"
+    assert action_label("ack-error") == "error acknowledged"
+    assert action_label("step:user") == "user account done"

@@ -163,6 +163,9 @@ class AccessOps(SessionState):
         # the same row still (its Timestamp and email, which no edit changes): its key may not be
         same = legacy_access_key(request)
         fresh = [r for r in parsed.requests if r.row == row and legacy_access_key(r) == same]
+        if fresh and _key(fresh[0]) != key:  # its trail goes on under the key it has now
+            detail = {"row": row, "field": field}
+            services.journal.rekey(key, _key(fresh[0]), services.operator, detail)
         return {"request": views.access_view(fresh[0], self.tab) if fresh else None}
 
     def _refuse_identity_edit(self, services: Services, request: AccessRequest, field: str) -> None:

@@ -32,6 +32,7 @@ from moc_tui.core.journal.records import (
 )
 
 Clock = Callable[[], datetime]
+REKEYED = "rekeyed"  # a request's records moved to its new key (`rekey`): detail `from`
 Write = tuple[str, str, tuple[Any, ...]]  # table, statement, arguments
 
 
@@ -146,10 +147,13 @@ class Journal:
             (request_key, step, json.dumps(dict(data or {})), self._now()),
         )
 
-    def rekey(self, old: str, new: str) -> bool:
+    def rekey(
+        self, old: str, new: str, operator: str = "moc-tui", detail: Mapping[str, Any] | None = None
+    ) -> bool:
         """Move every record of `old` under `new`, once: False when `new` has steps already.
 
-        How a request journaled under an earlier key scheme keeps its record.
+        How a request journaled under an earlier key scheme keeps its record, and one whose
+        edit changed what it asks for keeps its trail (holds, edits, errors).
         """
         with self.transaction():
             taken = self._conn.execute(
@@ -162,7 +166,7 @@ class Journal:
                     f"UPDATE {table} SET request_key = ? WHERE request_key = ?",  # noqa: S608
                     (new, old),
                 )
-            self.audit("moc-tui", "rekeyed", new, {"from": old})
+            self.audit(operator, REKEYED, new, {**(detail or {}), "from": old})
         return True
 
     def moved(self, request_key: str) -> tuple[str, int | None] | None:
@@ -345,4 +349,4 @@ class Journal:
         return [audit_record(r) for r in self._read(("audit",), query + " ORDER BY id", args)]
 
 
-__all__ = ["AuditRecord", "ErrorRecord", "Journal", "OutboxItem", "StepRecord"]
+__all__ = ["REKEYED", "AuditRecord", "ErrorRecord", "Journal", "OutboxItem", "StepRecord"]
