@@ -51,3 +51,7 @@ def test_the_project_of_a_partly_provisioned_request_cannot_change(tmp_path: Pat
             ("edit", "new_project"),
             ("rekeyed", "new_project"),
         ]
+        assert (trail[0]["detail"]["old"], trail[0]["detail"]["value"]) == (
+            two["project"],
+            "elsewhere",
+        )  # the trail says what the edit replaced

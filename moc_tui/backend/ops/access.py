@@ -155,7 +155,12 @@ class AccessOps(SessionState):
                     services.operator,
                     "edit",
                     key,
-                    {"row": row, "field": field, "value": views.clean(value, views.SHORT)},
+                    {
+                        "row": row,
+                        "field": field,
+                        "old": views.clean(trim(table.cell(request.cells, field)), views.SHORT),
+                        "value": views.clean(value, views.SHORT),
+                    },
                 )
         except Busy as error:
             raise self._busy(error, {key: row}) from None
