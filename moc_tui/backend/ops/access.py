@@ -41,6 +41,8 @@ def _key(request: AccessRequest) -> str:
 class AccessOps(SessionState):
     """The access request ops of a session."""
 
+    _planned_access: Sequence[AccessRequest] | None = None  # the last plan's read, until used
+
     # reading -------------------------------------------------------------------------------
     def _read(self, services: Services) -> tuple[Tabs, ParsedAccessTab]:
         return services.read_access_tab()
@@ -88,13 +90,16 @@ class AccessOps(SessionState):
     ) -> replies.AccessPlans:
         _, parsed = self._read(services)
         selected = self._selected(parsed, params["rows"])
+        self._planned_access = parsed.requests  # what a confirmation of it starts from
         return {"plans": [views.plan_view(p) for p in services.plan(selected)]}
 
     # acting --------------------------------------------------------------------------------
     def op_provision(
         self, services: Services, params: dict[str, Any], emit: Emit
     ) -> replies.BatchReply:
-        """Every row in one run: one read, one re-read under the locks, one atomic move."""
+        """Every row in one run: the plan's read (or one of its own), one re-read under the
+        locks, one atomic move."""
+        planned, self._planned_access = self._planned_access, None
         with claim_rows(
             self.locks,
             services.journal,
@@ -103,6 +108,7 @@ class AccessOps(SessionState):
             lambda: self._pending(services),
             key_of=_key,
             lock_keys=access_lock_keys,
+            planned=planned,
         ) as claimed:
 
             def on_event(item: Event) -> None:

@@ -65,6 +65,8 @@ def quota_plan_view(planned: QuotaPlan) -> QuotaPlanView:
 class QuotaOps(SessionState):
     """The quota change request ops of a session."""
 
+    _planned_quota: Sequence[QuotaRequest] | None = None  # the last plan's read, until used
+
     def _quota_tab(self) -> str:
         if self.settings.quota_sheet is None:
             raise Refused("not_configured", "quota requests are not configured ([quota_sheet])")
@@ -75,6 +77,7 @@ class QuotaOps(SessionState):
     ) -> tuple[Any, list[QuotaRequest]]:
         tab = self._quota_tab()
         tabs, parsed = services.read_quota_tab()
+        self._planned_quota = parsed.requests  # what a confirmation of the plan starts from
         by_row = {r.row: r for r in parsed.requests}
         selected = []
         for row, seen in rows:
@@ -114,6 +117,7 @@ class QuotaOps(SessionState):
             tabs, parsed = services.read_quota_tab()
             return tabs, parsed.requests
 
+        planned, self._planned_quota = self._planned_quota, None
         with claim_rows(
             self.locks,
             services.journal,
@@ -122,6 +126,7 @@ class QuotaOps(SessionState):
             read,
             key_of=quota_key,
             lock_keys=lambda r: [quota_key(r)],
+            planned=planned,
         ) as claimed:
 
             def on_event(item: Event) -> None:
