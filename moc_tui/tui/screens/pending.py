@@ -75,7 +75,7 @@ class PendingScreen(HoldingScreen):
         self.app.push_screen(TrailModal(self.link, str(view["request_key"]), about))
 
     def action_quota(self) -> None:
-        if not self.link.hello_info.get("quota_tab"):
+        if not (self.link.greeting and self.link.greeting["quota_tab"]):
             self.notify("Quota requests are not configured.", markup=False)
             return
         self.app.push_screen(QuotaScreen(self.link))

@@ -348,7 +348,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
                 bar.update(total=len(self.states), progress=len(self.states) - len(again))
                 self.start(again)
 
-        cloud = str(self.link.hello_info.get("cloud", "?"))
+        cloud = self.link.greeting["cloud"] if self.link.greeting else "?"
         self.app.push_screen(PlanModal(self.kind, message.plans, cloud), confirmed)
 
 

@@ -94,7 +94,7 @@ class RequestsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     @reports_failure("load")
     def load(self) -> None:
-        if not self.link.hello_info:
+        if self.link.greeting is None:
             self.post_message(Greeted(self.link.hello()))
         self.post_message(RequestsLoaded(self.kind.name, self.kind.pending(self.link)))
 
@@ -132,7 +132,7 @@ class RequestsScreen(Screen[None]):
         chosen = {str(s.view.get("row")): s for s in self.planning}
         plans = message.plans
         runnable = [chosen[str(p["row"])] for p in plans if p.get("ok") and str(p["row"]) in chosen]
-        cloud = str(self.link.hello_info.get("cloud", "?"))
+        cloud = self.link.greeting["cloud"] if self.link.greeting else "?"
 
         def confirmed(yes: bool | None) -> None:
             if yes and runnable:

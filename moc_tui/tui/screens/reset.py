@@ -154,7 +154,8 @@ class ResetModal(Dialog[None]):
         question = Text("Reset the password of ")
         question.append(plain(username, 80), style="bold")
         question.append(" on ")
-        question.append(plain(self.link.hello_info.get("cloud", "?"), 60), style="bold")
+        cloud = self.link.greeting["cloud"] if self.link.greeting else "?"
+        question.append(plain(cloud, 60), style="bold")
         question.append(
             "?\nThey get a mail with a set-password link; the old password stops working."
         )
