@@ -14,8 +14,7 @@ pauses. `↓` enters the list, `Enter` puts the name in the field and moves on t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -29,7 +28,7 @@ from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.protocol.views import UserMatch
 from moc_tui.tui.backend_link import BackendLink
-from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
+from moc_tui.tui.messages import CallFailed, PasswordResetDone, UsersFound
 from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
@@ -116,12 +115,12 @@ class ResetModal(Dialog[None]):
     @work(thread=True, exclusive=True, group="find-users", exit_on_error=False)
     @reports_failure("find users")
     def search(self, text: str) -> None:
-        self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
+        self.post_message(UsersFound(text, self.link.find_users(text)))
 
-    def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
+    def on_users_found(self, message: UsersFound) -> None:
         if message.text != self.asked:
             return  # typing went on: a newer search is coming
-        self.matches = list(cast(Sequence[UserMatch], message.items))  # `search` asks for users
+        self.matches = list(message.items)
         options = [Option(user_prompt(item), disabled=not item["enabled"]) for item in self.matches]
         self.match_list.show(options or [note(f"no user name or email contains {message.text}")])
 
