@@ -54,9 +54,7 @@ class PendingScreen(HoldingScreen):
         ):
             self.notify("Only pending rows can be edited.", markup=False)
             return
-        projects = sorted(
-            {str(s.view.get("project", "")) for s in self.table.states if s.view.get("project")}
-        )
+        projects = sorted({s.view["project"] for s in self.table.states if s.view["project"]})
 
         def edited(changed: bool | None) -> None:
             if changed:
@@ -68,10 +66,10 @@ class PendingScreen(HoldingScreen):
         view = self.selected_view()
         if view is None:
             return
-        if not view.get("request_key"):
+        if not view["request_key"]:
             self.notify("This row has no request key yet: it has no audit trail.", markup=False)
             return
-        about = subject(view.get("email"), view.get("row"))
+        about = subject(view["email"], view["row"])
         self.app.push_screen(TrailModal(self.link, str(view["request_key"]), about))
 
     def action_quota(self) -> None:
