@@ -181,15 +181,13 @@ class ResetModal(Dialog[None]):
     def on_password_reset_done(self, message: PasswordResetDone) -> None:
         self.busy = False
         result = message.result
-        if result.get("needs_confirmation"):
-            self.ask_again(message.username, message.reference, str(result.get("message", "")))
-        elif result.get("ok"):
-            again = " (finished an earlier attempt)" if result.get("resumed") else ""
-            self.say(
-                f"✓ done{again}: set-password link mailed to {result.get('mailed_to')}", "green"
-            )
+        if result["needs_confirmation"]:
+            self.ask_again(message.username, message.reference, result["message"])
+        elif result["ok"]:
+            again = " (finished an earlier attempt)" if result["resumed"] else ""
+            self.say(f"✓ done{again}: set-password link mailed to {result['mailed_to']}", "green")
         else:
-            self.say(f"✗ not reset: {result.get('message')}", "bold red")
+            self.say(f"✗ not reset: {result['message']}", "bold red")
 
     def ask_again(self, username: str, reference: str, why: str) -> None:
         """The user was reset minutes ago: a second reset only when the operator says so."""
