@@ -20,14 +20,23 @@ from pathlib import Path
 from typing import Any
 
 from moc_tui.core.access import AccessRequest
+from moc_tui.core.access.hold import Hold, HoldKind
 from moc_tui.core.access.keys import access_key
 from moc_tui.core.access.plan import RequestPlan
 from moc_tui.core.journal import AuditRecord, ErrorRecord
 from moc_tui.core.text import looks_like_formula, visible
 from moc_tui.core.workflow import events as core
 from moc_tui.core.workflow.batch import Failure
+from moc_tui.protocol import views as wire
 from moc_tui.protocol.events import EventKind, ProgressEvent
-from moc_tui.protocol.views import AccessPlanView, AccessView, AuditView, ErrorView, FailureView
+from moc_tui.protocol.views import (
+    AccessPlanView,
+    AccessView,
+    AuditView,
+    ErrorView,
+    FailureView,
+    HoldView,
+)
 
 SHORT = 200
 LONG = 2000
@@ -123,10 +132,22 @@ def access_view(request: AccessRequest, tab: str) -> AccessView:
         "project": text("project"),
         "description": text("description"),
         "timestamp": text("timestamp"),
-        "hold": None
-        if request.hold is None
-        else {"kind": request.hold.kind.value, "reason": visible(request.hold.reason, LONG)},
+        "hold": None if request.hold is None else hold_view(request.hold),
     }
+
+
+def hold_kind(kind: HoldKind) -> wire.HoldKind:
+    """The core's hold kind as the protocol spells it (mypy checks the match is exhaustive)."""
+    match kind:
+        case HoldKind.HELD:
+            return "held"
+        case HoldKind.DENIED:
+            return "denied"
+
+
+def hold_view(hold: Hold) -> HoldView:
+    """A hold as the TUI sees it (the reason came from the sheet)."""
+    return {"kind": hold_kind(hold.kind), "reason": visible(hold.reason, LONG)}
 
 
 def plan_view(planned: RequestPlan) -> AccessPlanView:

@@ -22,7 +22,7 @@ class RowRef(TypedDict):
 class HoldView(TypedDict):
     """A row the helpdesk held or denied: not pending work until an operator releases it."""
 
-    kind: str  # "held" or "denied"
+    kind: HoldKind
     reason: str
 
 

@@ -85,7 +85,8 @@ class HelpdeskTui(App[None]):
     # a read-only operator: the keys that change something are hidden and do nothing ----------
     @property
     def read_only(self) -> bool:
-        return bool(self.link.hello_info.get("read_only"))
+        greeting = self.link.greeting
+        return greeting is not None and greeting["read_only"]
 
     def allows(self, action: str) -> bool:
         """False for an action a read-only operator may not take (`action` without arguments)."""

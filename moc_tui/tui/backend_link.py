@@ -169,12 +169,6 @@ class BackendLink:
         self.greeting = cast(HelloReply, self._call("hello", self._hello_params()))
         return self.greeting
 
-    @property
-    def hello_info(self) -> Mapping[str, object]:
-        """The `hello` reply, empty before the greeting, for readers by `.get` (which mypy does
-        not key-check); `greeting` is the same reply typed (`HelloReply | None`)."""
-        return {} if self.greeting is None else self.greeting
-
     def list_access(self) -> list[AccessView]:
         return cast(replies.AccessList, self._call("list_access"))["requests"]
 

@@ -109,14 +109,20 @@ class PasswordResetDone(WorkerMessage):
         self.reference = reference
 
 
-class SuggestionsLoaded(WorkerMessage):
-    """A look-up while typing answered: `kind` "projects" or "users", for the `text` asked."""
+class ProjectsSuggested(WorkerMessage):
+    """`suggest_projects` answered while typing, for the `text` asked."""
 
-    def __init__(
-        self, kind: str, text: str, items: Sequence[ProjectSuggestion] | Sequence[UserMatch]
-    ) -> None:
+    def __init__(self, text: str, items: Sequence[ProjectSuggestion]) -> None:
         super().__init__()
-        self.kind = kind
+        self.text = text
+        self.items = items
+
+
+class UsersFound(WorkerMessage):
+    """`find_users` answered while typing, for the `text` asked."""
+
+    def __init__(self, text: str, items: Sequence[UserMatch]) -> None:
+        super().__init__()
         self.text = text
         self.items = items
 

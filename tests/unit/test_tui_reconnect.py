@@ -57,5 +57,5 @@ async def test_a_killed_backend_is_replaced_once_per_press(tmp_path: Path) -> No
         await pilot.press("C")  # a second press with a live backend changes nothing
         await pilot.pause()
         assert len(started) == 2
-        assert app.link.hello_info.get("operator") == "alice"
+        assert app.link.greeting is not None and app.link.greeting["operator"] == "alice"
     assert all(client.process.poll() is not None for client in started)

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import BindingType
 
-from moc_tui.protocol.views import RecordView as View
+from moc_tui.protocol.views import NotActivatedView as View
 from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import NotActivatedLoaded
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
@@ -21,7 +21,7 @@ from moc_tui.tui.text import cell
 from moc_tui.tui.worker_errors import reports_failure
 
 
-class NotActivatedScreen(RecordsScreen):
+class NotActivatedScreen(RecordsScreen[View]):
     """The not-activated list with a live filter; `Esc` clears the filter, then goes back."""
 
     BINDINGS: ClassVar[list[BindingType]] = record_bindings()
@@ -52,10 +52,10 @@ class NotActivatedScreen(RecordsScreen):
 
     def cells(self, record: View) -> tuple[Text, ...]:
         return (
-            cell(when(record.get("at")), WHEN_WIDTH),
-            cell(record.get("username", ""), 60),
-            cell(record.get("reminders", ""), 9),
-            cell(record.get("reason", ""), 40),
+            cell(when(record["at"]), WHEN_WIDTH),
+            cell(record["username"], 60),
+            cell(record["reminders"], 9),
+            cell(record["reason"], 40),
         )
 
     def title_words(self) -> str:
@@ -69,12 +69,12 @@ class NotActivatedScreen(RecordsScreen):
                 return ""
             return "nobody matches the filter" if self.records else "nobody"
         return (
-            f"{record.get('username', '')}: {record.get('reason', '')} "
-            f"(reminder mails: {record.get('reminders', 0)}, since {when(record.get('at'))})"
+            f"{record['username']}: {record['reason']} "
+            f"(reminder mails: {record['reminders']}, since {when(record['at'])})"
         )
 
     def trail_subject(self, record: View) -> str:
-        return str(record.get("username", ""))
+        return record["username"]
 
     def action_reload(self) -> None:
         self.line(self.title_id).say("Not activated: loading…", "bold")

@@ -15,8 +15,8 @@ pickable. When the look-up fails, the projects named in the pending list are sug
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
-from typing import ClassVar, Literal, cast
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -33,7 +33,7 @@ from moc_tui.core.identifiers import PROJECT_NAME_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.protocol.views import AccessView, ProjectSuggestion
 from moc_tui.tui.backend_link import BackendLink
-from moc_tui.tui.messages import CallFailed, RequestsLoaded, SuggestionsLoaded
+from moc_tui.tui.messages import CallFailed, ProjectsSuggested, RequestsLoaded
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.field import SteadyInput
@@ -187,14 +187,14 @@ class EditModal(Dialog[bool]):
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     @reports_failure("suggestions")
     def suggest(self, text: str) -> None:
-        self.post_message(SuggestionsLoaded("projects", text, self.link.suggest_projects(text)))
+        self.post_message(ProjectsSuggested(text, self.link.suggest_projects(text)))
 
-    def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
+    def on_projects_suggested(self, message: ProjectsSuggested) -> None:
         if message.text != self.asked:
             return  # typing went on: a newer look-up is coming
         self.lookup_failed = False
         typed = message.text.casefold()
-        items = cast(Sequence[ProjectSuggestion], message.items)  # `suggest` asks for projects
+        items = message.items
         if self.new_project:  # every name here is taken, the same name above all
             self.suggestions = list(items)
         else:  # the name typed is already the one to join: nothing to offer for it

@@ -9,17 +9,18 @@ from textual import work
 from textual.binding import Binding, BindingType
 
 from moc_tui.core.step_names import step_label
-from moc_tui.protocol.views import RecordView as View
+from moc_tui.protocol.views import ErrorView as View
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.format import WHEN_WIDTH, when
 from moc_tui.tui.messages import ErrorsLoaded
 from moc_tui.tui.screens.detail import DetailModal, label
 from moc_tui.tui.screens.records import RecordsScreen, record_bindings
+from moc_tui.tui.screens.trail import subject
 from moc_tui.tui.text import cell
 from moc_tui.tui.worker_errors import reports_failure
 
 
-class ErrorsScreen(RecordsScreen):
+class ErrorsScreen(RecordsScreen[View]):
     """Every recorded failure, newest first as the backend sends them; `a` acknowledges."""
 
     BINDINGS: ClassVar[list[BindingType]] = record_bindings(
@@ -66,12 +67,12 @@ class ErrorsScreen(RecordsScreen):
 
     def cells(self, record: View) -> tuple[Text, ...]:
         return (
-            cell(when(record.get("at")), WHEN_WIDTH),
-            cell(record.get("row") or "", 6),
-            cell(record.get("email") or "", 120),
-            cell(step_label(str(record.get("step") or "")), 40),
-            cell(record.get("message", ""), 300),
-            cell(record.get("acknowledged_by") or "", 40),
+            cell(when(record["at"]), WHEN_WIDTH),
+            cell(record["row"] or "", 6),
+            cell(record["email"] or "", 120),
+            cell(step_label(record["step"] or ""), 40),
+            cell(record["message"], 300),
+            cell(record["acknowledged_by"] or "", 40),
         )
 
     def title_words(self) -> str:
@@ -83,14 +84,14 @@ class ErrorsScreen(RecordsScreen):
             if not self.loaded:
                 return ""
             return "no error matches the filter" if self.records else "no errors"
-        name = record.get("step")
-        step = f" at {step_label(str(name))}" if name else ""
-        acked = record.get("acknowledged_by")
+        name = record["step"]
+        step = f" at {step_label(name)}" if name else ""
+        acked = record["acknowledged_by"]
         ack = f" (acknowledged by {acked})" if acked else ""
-        return (
-            f"{when(record.get('at'))} {record.get('operator', '')}{step}: "
-            f"{record.get('message', '')}{ack}"
-        )
+        return f"{when(record['at'])} {record['operator']}{step}: {record['message']}{ack}"
+
+    def trail_subject(self, record: View) -> str:
+        return subject(record["email"], record["row"])
 
     def action_reload(self) -> None:
         self.load(self.include_acknowledged)
@@ -105,7 +106,7 @@ class ErrorsScreen(RecordsScreen):
             for k, v in record.items()
         ]
         title = f"Error: {self.trail_subject(record)}"
-        key = str(record.get("request_key") or "")
+        key = record["request_key"] or ""
         self.app.push_screen(DetailModal(title, fields, link=self.link, request_key=key))
 
     def action_toggle_acknowledged(self) -> None:
@@ -114,6 +115,5 @@ class ErrorsScreen(RecordsScreen):
 
     def action_acknowledge(self) -> None:
         record = self.cursor_record()
-        error_id = None if record is None else record.get("id")
-        if isinstance(error_id, int) and record is not None and not record.get("acknowledged_by"):
-            self.ack(error_id)
+        if record is not None and not record["acknowledged_by"]:
+            self.ack(record["id"])

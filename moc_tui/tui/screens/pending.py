@@ -54,9 +54,7 @@ class PendingScreen(HoldingScreen):
         ):
             self.notify("Only pending rows can be edited.", markup=False)
             return
-        projects = sorted(
-            {str(s.view.get("project", "")) for s in self.table.states if s.view.get("project")}
-        )
+        projects = sorted({s.view["project"] for s in self.table.states if s.view["project"]})
 
         def edited(changed: bool | None) -> None:
             if changed:
@@ -68,14 +66,14 @@ class PendingScreen(HoldingScreen):
         view = self.selected_view()
         if view is None:
             return
-        if not view.get("request_key"):
+        if not view["request_key"]:
             self.notify("This row has no request key yet: it has no audit trail.", markup=False)
             return
-        about = subject(view.get("email"), view.get("row"))
+        about = subject(view["email"], view["row"])
         self.app.push_screen(TrailModal(self.link, str(view["request_key"]), about))
 
     def action_quota(self) -> None:
-        if not self.link.hello_info.get("quota_tab"):
+        if not (self.link.greeting and self.link.greeting["quota_tab"]):
             self.notify("Quota requests are not configured.", markup=False)
             return
         self.app.push_screen(QuotaScreen(self.link))

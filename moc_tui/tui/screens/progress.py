@@ -109,8 +109,8 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         table.add_column(Text("Steps"), key="steps", width=steps)
         for state in self.states.values():
             table.add_row(
-                cell(state.view.get("row"), 6),
-                cell(state.view.get("email"), 120),
+                cell(state.view["row"], 6),
+                cell(state.view["email"], 120),
                 self._status(state),
                 Text(""),
                 key=state.key,
@@ -119,7 +119,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.start(list(self.states.values()))
 
     def _widths(self, total: int) -> tuple[int, int]:
-        emails = [len(str(s.view.get("email", ""))) for s in self.states.values()]
+        emails = [len(s.view["email"]) for s in self.states.values()]
         return progress_widths(total, max(emails, default=EMAIL_MIN))
 
     def on_resize(self, event: events.Resize) -> None:
@@ -278,7 +278,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         state = self.states.get(str(key))
         if state is not None:
             steps = SEPARATOR.join(self.steps[state.key]) or "no step yet"
-            message = f"row {state.view.get('row')} {state.view.get('email', '')}: {steps}"
+            message = f"row {state.view['row']} {state.view['email']}: {steps}"
             reason = f" — {state.reason}" if state.reason else ""
             self.query_one("#progress-detail", Static).update(block(message + reason, 2000))
 
@@ -339,8 +339,8 @@ class ProgressScreen(Screen[dict[str, RowState]]):
         self.notify(message.text, title=f"{message.what} failed", severity="error", markup=False)
 
     def on_plans_ready(self, message: PlansReady) -> None:
-        ok_rows = {str(p.get("row")) for p in message.plans if p.get("ok")}
-        again = [s for s in self.retrying if str(s.view.get("row")) in ok_rows]
+        ok_rows = {p["row"] for p in message.plans if p["ok"]}
+        again = [s for s in self.retrying if s.view["row"] in ok_rows]
 
         def confirmed(yes: bool | None) -> None:
             if yes and again:
@@ -348,7 +348,7 @@ class ProgressScreen(Screen[dict[str, RowState]]):
                 bar.update(total=len(self.states), progress=len(self.states) - len(again))
                 self.start(again)
 
-        cloud = str(self.link.hello_info.get("cloud", "?"))
+        cloud = self.link.greeting["cloud"] if self.link.greeting else "?"
         self.app.push_screen(PlanModal(self.kind, message.plans, cloud), confirmed)
 
 

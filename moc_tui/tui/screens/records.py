@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -20,10 +20,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 from textual.widgets.data_table import ColumnKey
 
-from moc_tui.protocol.views import RecordView as View
+from moc_tui.protocol.views import ErrorView, NotActivatedView
 from moc_tui.tui.backend_link import BackendLink
 from moc_tui.tui.messages import CallFailed
-from moc_tui.tui.screens.trail import TrailModal, subject
+from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.widgets.bars import StatusLine
 from moc_tui.tui.widgets.field import SteadyInput
 
@@ -45,7 +45,11 @@ def record_bindings(*own: BindingType, show_reload: bool = True) -> list[Binding
     ]
 
 
-class RecordsScreen(Screen[None]):
+# the kind of record a screen lists: each screen indexes the keys its own kind has
+View = TypeVar("View", bound=ErrorView | NotActivatedView)
+
+
+class RecordsScreen(Screen[None], Generic[View]):
     """Records from the backend in a filterable table; subclasses fill in the blanks below."""
 
     heading: ClassVar[str]
@@ -81,6 +85,10 @@ class RecordsScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Start the load worker; its loaded message handler calls `show_records`."""
+        raise NotImplementedError
+
+    def trail_subject(self, record: View) -> str:
+        """Who the audit trail is of, in the trail's title."""
         raise NotImplementedError
 
     # The shared screen.
@@ -179,20 +187,15 @@ class RecordsScreen(Screen[None]):
         else:
             self.dismiss()
 
-    def trail_subject(self, record: View) -> str:
-        """Who the audit trail is of, in the trail's title: the email and row."""
-        return subject(record.get("email"), record.get("row"))
-
     def action_trail(self) -> None:
         record = self.cursor_record()
         if record is None:
             return
-        if not record.get("request_key"):
+        key = record["request_key"]
+        if not key:
             self.notify("This entry belongs to no request: it has no audit trail.", markup=False)
             return
-        self.app.push_screen(
-            TrailModal(self.link, str(record["request_key"]), self.trail_subject(record))
-        )
+        self.app.push_screen(TrailModal(self.link, key, self.trail_subject(record)))
 
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()

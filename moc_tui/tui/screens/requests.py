@@ -94,7 +94,7 @@ class RequestsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     @reports_failure("load")
     def load(self) -> None:
-        if not self.link.hello_info:
+        if self.link.greeting is None:
             self.post_message(Greeted(self.link.hello()))
         self.post_message(RequestsLoaded(self.kind.name, self.kind.pending(self.link)))
 
@@ -129,10 +129,10 @@ class RequestsScreen(Screen[None]):
         self.notify(message.text, title=f"{message.what} failed", severity="error", markup=False)
 
     def on_plans_ready(self, message: PlansReady) -> None:
-        chosen = {str(s.view.get("row")): s for s in self.planning}
+        chosen = {s.view["row"]: s for s in self.planning}
         plans = message.plans
-        runnable = [chosen[str(p["row"])] for p in plans if p.get("ok") and str(p["row"]) in chosen]
-        cloud = str(self.link.hello_info.get("cloud", "?"))
+        runnable = [chosen[p["row"]] for p in plans if p["ok"] and p["row"] in chosen]
+        cloud = self.link.greeting["cloud"] if self.link.greeting else "?"
 
         def confirmed(yes: bool | None) -> None:
             if yes and runnable:
@@ -167,11 +167,11 @@ class RequestsScreen(Screen[None]):
             detail.say("")
         elif state.status == DONE:
             moved = self.kind.done_tab(self.link.greeting)
-            detail.say(f"done: was row {state.view.get('row')}, moved to {moved}")
+            detail.say(f"done: was row {state.view['row']}, moved to {moved}")
         elif state.reason:
-            detail.say(f"row {state.view.get('row')}: {state.reason}", "yellow")
+            detail.say(f"row {state.view['row']}: {state.reason}", "yellow")
         else:
-            detail.say(f"row {state.view.get('row')}: {state.status}")
+            detail.say(f"row {state.view['row']}: {state.status}")
 
     def update_counts(self) -> None:
         counts = self.table.counts(self.kind.noun)
@@ -224,7 +224,7 @@ class RequestsScreen(Screen[None]):
         state = self.table.cursor_state()
         if state is not None and not self.table.toggle(state.key):
             self.notify(
-                f"row {state.view.get('row')} is {state.status}: it cannot be selected",
+                f"row {state.view['row']} is {state.status}: it cannot be selected",
                 severity="warning",
                 markup=False,
             )

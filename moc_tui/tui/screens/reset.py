@@ -14,8 +14,7 @@ pauses. `↓` enters the list, `Enter` puts the name in the field and moves on t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -29,7 +28,7 @@ from moc_tui.core.identifiers import EMAIL_MAX
 from moc_tui.core.text import trim, visible
 from moc_tui.protocol.views import UserMatch
 from moc_tui.tui.backend_link import BackendLink
-from moc_tui.tui.messages import CallFailed, PasswordResetDone, SuggestionsLoaded
+from moc_tui.tui.messages import CallFailed, PasswordResetDone, UsersFound
 from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.help import Dialog
 from moc_tui.tui.text import plain
@@ -116,12 +115,12 @@ class ResetModal(Dialog[None]):
     @work(thread=True, exclusive=True, group="find-users", exit_on_error=False)
     @reports_failure("find users")
     def search(self, text: str) -> None:
-        self.post_message(SuggestionsLoaded("users", text, self.link.find_users(text)))
+        self.post_message(UsersFound(text, self.link.find_users(text)))
 
-    def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
+    def on_users_found(self, message: UsersFound) -> None:
         if message.text != self.asked:
             return  # typing went on: a newer search is coming
-        self.matches = list(cast(Sequence[UserMatch], message.items))  # `search` asks for users
+        self.matches = list(message.items)
         options = [Option(user_prompt(item), disabled=not item["enabled"]) for item in self.matches]
         self.match_list.show(options or [note(f"no user name or email contains {message.text}")])
 
@@ -154,7 +153,8 @@ class ResetModal(Dialog[None]):
         question = Text("Reset the password of ")
         question.append(plain(username, 80), style="bold")
         question.append(" on ")
-        question.append(plain(self.link.hello_info.get("cloud", "?"), 60), style="bold")
+        cloud = self.link.greeting["cloud"] if self.link.greeting else "?"
+        question.append(plain(cloud, 60), style="bold")
         question.append(
             "?\nThey get a mail with a set-password link; the old password stops working."
         )
@@ -181,15 +181,13 @@ class ResetModal(Dialog[None]):
     def on_password_reset_done(self, message: PasswordResetDone) -> None:
         self.busy = False
         result = message.result
-        if result.get("needs_confirmation"):
-            self.ask_again(message.username, message.reference, str(result.get("message", "")))
-        elif result.get("ok"):
-            again = " (finished an earlier attempt)" if result.get("resumed") else ""
-            self.say(
-                f"✓ done{again}: set-password link mailed to {result.get('mailed_to')}", "green"
-            )
+        if result["needs_confirmation"]:
+            self.ask_again(message.username, message.reference, result["message"])
+        elif result["ok"]:
+            again = " (finished an earlier attempt)" if result["resumed"] else ""
+            self.say(f"✓ done{again}: set-password link mailed to {result['mailed_to']}", "green")
         else:
-            self.say(f"✗ not reset: {result.get('message')}", "bold red")
+            self.say(f"✗ not reset: {result['message']}", "bold red")
 
     def ask_again(self, username: str, reference: str, why: str) -> None:
         """The user was reset minutes ago: a second reset only when the operator says so."""

@@ -92,10 +92,10 @@ class TrailModal(Dialog[None]):
         self.records = list(message.records)
         for record in self.records:
             self.table.add_row(
-                cell(when(record.get("at")), WHEN_WIDTH),
-                cell(record.get("operator", ""), 40),
-                cell(action_label(str(record.get("action", ""))), 40),
-                cell(detail_words(record.get("detail")), 300),
+                cell(when(record["at"]), WHEN_WIDTH),
+                cell(record["operator"], 40),
+                cell(action_label(record["action"]), 40),
+                cell(detail_words(record["detail"]), 300),
             )
         self._show_detail()
 
@@ -110,9 +110,9 @@ class TrailModal(Dialog[None]):
             line.update(
                 Text(
                     plain(
-                        f"{when(record.get('at'))} {record.get('operator', '')} "
-                        f"{action_label(str(record.get('action', '')))}: "
-                        f"{detail_words(record.get('detail'))}",
+                        f"{when(record['at'])} {record['operator']} "
+                        f"{action_label(record['action'])}: "
+                        f"{detail_words(record['detail'])}",
                         600,
                     ),
                     style="dim",

@@ -167,7 +167,7 @@ class RequestsTable(DataTable[Text]):
         if self.sort_column == "status":
             return state.status
         if self.sort_column == "row":
-            return "" if state.status == DONE else str(state.view.get("row", ""))
+            return "" if state.status == DONE else str(state.view["row"])
         return column_value(state.view, self.sort_column)
 
     # sorting ----------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ class RequestsTable(DataTable[Text]):
 
     def _cells(self, state: RowState) -> list[Text]:
         # a done row has left the tab: its old number is another request's now
-        values = [cell("—" if state.status == DONE else state.view.get("row", ""), 6)]
+        values = [cell("—" if state.status == DONE else state.view["row"], 6)]
         values += [cell(column_value(state.view, k), CELL_LIMIT) for k, _, _ in self.spec]
         return [self._mark(state), status_cell(state), *values]
 

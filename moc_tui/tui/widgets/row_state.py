@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from moc_tui.protocol.views import RequestView, is_quota
+from moc_tui.protocol.views import RequestView, is_access, is_quota
 from moc_tui.tui.filtering import row_fields
 from moc_tui.tui.text import cell, plain
 
@@ -40,12 +40,11 @@ class RowState:
 
     @classmethod
     def of(cls, key: str, view: View) -> RowState:
-        hold = view.get("hold")
-        if isinstance(hold, dict) and hold.get("kind") in HELD_STATES:
-            return cls(key, view, str(hold["kind"]), str(hold.get("reason", "")))
-        problems = [str(p) for p in view.get("problems") or []]
-        if problems:
-            return cls(key, view, PROBLEM, problems[0])
+        hold = view["hold"] if is_access(view) else None  # a quota request is never held
+        if hold is not None:
+            return cls(key, view, hold["kind"], hold["reason"])
+        if view["problems"]:
+            return cls(key, view, PROBLEM, view["problems"][0])
         return cls(key, view)
 
     def haystack(self, spec: Sequence[tuple[str, str, int]]) -> dict[str, str]:
@@ -55,7 +54,7 @@ class RowState:
         keystroke)."""
         cached = self._haystack
         if cached is None or cached[0] != self.status + "\0" + self.reason:
-            shown = {"Status": self.status, "Row": str(self.view.get("row", ""))}
+            shown = {"Status": self.status, "Row": str(self.view["row"])}
             shown |= {label: plain(column_value(self.view, k), CELL_LIMIT) for k, label, _ in spec}
             cached = self._haystack = (
                 self.status + "\0" + self.reason,
@@ -65,7 +64,7 @@ class RowState:
 
 
 def name_of(view: View) -> str:
-    return f"{view.get('first_name', '')} {view.get('last_name', '')}".strip()
+    return f"{view['first_name']} {view['last_name']}".strip()
 
 
 def status_cell(state: RowState) -> Text:
@@ -114,9 +113,9 @@ def unique_keys(views: Iterable[View]) -> list[tuple[str, View]]:
     seen: set[str] = set()
     out = []
     for view in views:
-        key = str(view.get("request_key") or f"row-{view.get('row')}")
+        key = view["request_key"] or f"row-{view['row']}"
         if key in seen:
-            key = f"{key}@{view.get('row')}"
+            key = f"{key}@{view['row']}"
         seen.add(key)
         out.append((key, view))
     return out
