@@ -262,6 +262,8 @@ class HostileBackend(FakeBackend):
         }
 
     def op_find_users(self, params: dict[str, Any], emit: Events) -> UserMatches:
+        if params["text"] != "eve":  # only the last search typed answers: a list of them shown
+            return {"users": []}  # is that search's, not an earlier one about to be replaced
         return {"users": [{"name": v, "email": v + "@x", "enabled": True} for v in HOSTILE]}
 
 
