@@ -23,7 +23,7 @@ from moc_tui.tui.screens.reset import ResetModal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import DONE, FORM, MakeStack
 from tests.fixtures.terminal import Terminal
-from tests.fixtures.tui import screen_is, wait_for
+from tests.fixtures.tui_pilot import screen_is, wait_for
 from tests.reset_form import file_reset_form
 from tests.sample_rows import access_row, quota_row
 from tests.waiting import wait_for_value

@@ -33,8 +33,8 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import FIELDS, EditModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.text import plain
-from tests.fixtures.tui import screen_is, wait_for
 from tests.fixtures.tui_local import CURRENT, FORM, SETTINGS
+from tests.fixtures.tui_pilot import screen_is, wait_for
 from tests.hostile_values import (
     HOSTILE,
     LITERAL_TEXT,

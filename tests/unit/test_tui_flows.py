@@ -1,5 +1,6 @@
-"""Pilot tests of the operator's flows against an in-process fake backend (tests/fixtures/tui.py):
-select, filter, plan and confirm, progress, cancel, retry, edit, errors, reset, quota, help."""
+"""Pilot tests of the operator's flows against an in-process fake backend
+(tests/fixtures/tui_backend.py): select, filter, plan and confirm, progress, cancel, retry, edit,
+errors, reset, quota, help."""
 
 from __future__ import annotations
 
@@ -25,19 +26,15 @@ from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
-from tests.fixtures.tui import (
-    STEPS,
-    FakeBackend,
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_batch import STEPS
+from tests.fixtures.tui_pilot import loaded, screen_is, start_provisioning, text_of, wait_for
+from tests.fixtures.tui_views import (
     access_view,
     error_record,
     fingerprint,
-    loaded,
     quota_view,
     sample_requests,
-    screen_is,
-    start_provisioning,
-    text_of,
-    wait_for,
 )
 
 

@@ -16,14 +16,9 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.trail import TrailModal
-from tests.fixtures.tui import (
-    FakeBackend,
-    error_record,
-    loaded,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import error_record, sample_requests
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)

@@ -12,15 +12,9 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from tests.fixtures.tui import (
-    FakeBackend,
-    loaded,
-    quota_view,
-    sample_requests,
-    screen_is,
-    text_of,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, text_of, wait_for
+from tests.fixtures.tui_views import quota_view, sample_requests
 
 
 async def test_the_quota_screen_says_it_is_the_quota_list() -> None:
