@@ -13,6 +13,7 @@ from tests.fixtures.stack import MakeStack
 from tests.raw_backend import RawBackend
 from tests.reset_form import PIN, PIN_ALONE, file_reset_form
 from tests.sample_rows import quota_row
+from tests.tab_names import FORM
 
 pytestmark = pytest.mark.keystone
 
@@ -27,7 +28,7 @@ def test_quota_requests_list_plan_apply(
     )
     assert stack.quota_store is not None
     stack.quota_store.append_rows(
-        "Form Responses 1",
+        FORM,
         [quota_row(email=f"pi.{s}@example.org", project=f"q-{s}", cores="40", timestamp="t1")],
     )
     backend = RawBackend(stack.settings_path)

@@ -36,6 +36,7 @@ from tests.fixtures.tui_views import (
     quota_view,
     sample_requests,
 )
+from tests.tab_names import QUOTA_DONE
 
 
 def app_with(fake: FakeBackend) -> HelpdeskTui:
@@ -391,7 +392,7 @@ async def test_quota_flow_shows_current_requested_applied() -> None:
         done = [s.status for s in quota.table.states].index("done")
         quota.table.move_cursor(row=done)
         # the quota request went to the quota sheet's done tab, not the access one
-        await wait_for(pilot, lambda: "moved to Processed Requests" in text_of(app, "#detail"))
+        await wait_for(pilot, lambda: f"moved to {QUOTA_DONE}" in text_of(app, "#detail"))
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
 

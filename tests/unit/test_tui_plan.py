@@ -20,6 +20,7 @@ from tests.fixtures.tui_backend import FakeBackend
 from tests.fixtures.tui_batch import Events, find_as_shown
 from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
 from tests.fixtures.tui_views import sample_requests
+from tests.tab_names import ACCESS_DONE
 
 
 def real_plan(view: AccessView) -> AccessPlanView:
@@ -39,7 +40,7 @@ def real_plan(view: AccessView) -> AccessPlanView:
         ),
         extra_users=(),
         mails=(("welcome", email), ("password", email), ("new_project", email)),
-        move_to="Current Users",
+        move_to=ACCESS_DONE,
         done_steps=(),
         problems=tuple(view["problems"]),
         decisions=(
