@@ -19,10 +19,9 @@ from moc_tui.protocol.wire import ProtocolError, validate
 from tests.backend_settings import ADMIN_CANARY, local_settings
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.raw_backend import RawBackend, values
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
 from tests.tab_names import FORM
-
-PIN = "9731"
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import MakeStack
 from tests.raw_backend import RawBackend, values
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
 from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
-PIN = "9731"
 
 
 def test_provision_streams_events_and_no_secret_leaves(

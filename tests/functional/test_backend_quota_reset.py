@@ -88,7 +88,7 @@ def test_a_reset_through_the_backend_by_reference_then_a_rerun_asks(
     _first, second = [m for m in stack.mail.wait_for(3) if m.rcpt_tos == (address,)]
 
     log = [json.loads(line) for line in (stack.settings.state_dir / "backend.log").open()]
-    for entry in log:  # a pid or a time could be 9731 by chance; nothing else may be
+    for entry in log:  # a pid or a time could hold the PIN by chance; nothing else may be
         entry.pop("pid", None)
         entry.pop("at", None)
     everything = b"".join(backend.lines) + stderr + json.dumps(log).encode()
