@@ -14,8 +14,8 @@ from moc_tui.core.sheets import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
 from tests.sample_rows import ACCESS_HEADER
 from tests.settings_files import write_settings
+from tests.tab_names import ACCESS_DONE, FORM
 
-FORM, DONE = "Form Responses 1", "Current Users"
 ADMIN_CANARY = "CANARY-ADMIN-PW-7f3e"
 
 
@@ -34,7 +34,7 @@ def local_settings(tmp_path: Path, rows: Sequence[Sequence[str]]) -> Path:
     )
     store = open_store(load_settings(path).access_sheet)
     assert isinstance(store, LocalSheetStore)
-    store.ensure_tabs([FORM, DONE])
+    store.ensure_tabs([FORM, ACCESS_DONE])
     store.append_rows(FORM, [ACCESS_HEADER, *rows])
-    store.append_rows(DONE, [ACCESS_HEADER])
+    store.append_rows(ACCESS_DONE, [ACCESS_HEADER])
     return path

@@ -28,6 +28,7 @@ from moc_tui.core.table import read_table
 from tests.port_fakes import UnusedCloud, UnusedSetpass
 from tests.sample_rows import ACCESS_HEADER, access_row
 from tests.settings_files import write_settings
+from tests.tab_names import ACCESS_DONE, FORM
 
 
 class Crash(BaseException):
@@ -189,9 +190,6 @@ class FakeStore:
             del src[r - 1]
 
 
-FORM, DONE = "Form Responses 1", "Current Users"
-
-
 @dataclass
 class World:
     settings: Settings
@@ -203,7 +201,7 @@ class World:
     events: list[Event]
 
     def requests(self) -> tuple[dict[str, list[list[str]]], Any]:
-        tabs = self.store.read_tabs([FORM, DONE])
+        tabs = self.store.read_tabs([FORM, ACCESS_DONE])
         table = read_table(FORM, tabs[FORM], ACCESS_COLUMNS, "access_columns")
         return tabs, parse_access_requests(table).requests
 
@@ -232,7 +230,7 @@ def make_world(tmp_path: Path, rows: list[list[str]]) -> World:
     settings = load_settings(
         write_settings(tmp_path, {"quotas": {"cores": "20", "instances": "10"}})
     )
-    store = FakeStore({FORM: [ACCESS_HEADER, *rows], DONE: [ACCESS_HEADER]})
+    store = FakeStore({FORM: [ACCESS_HEADER, *rows], ACCESS_DONE: [ACCESS_HEADER]})
     return World(
         settings,
         FakeCloud(),
@@ -257,7 +255,7 @@ def outcome(world: World) -> dict[str, Any]:
         ),
         "mails": sorted(Counter((m.to, m.subject) for m in world.mailer.sent).items()),
         "form": [row[4] for row in world.store.tabs[FORM][1:]],
-        "done": [row[4] for row in world.store.tabs[DONE][1:]],
+        "done": [row[4] for row in world.store.tabs[ACCESS_DONE][1:]],
         "setpass": sorted(names[u] for u in world.setpass.records),
     }
 

@@ -20,8 +20,8 @@ from moc_tui.core.workflow.events import Event
 from tests.provision_fakes import FakeCloud, FakeMailer, FakeStore
 from tests.sample_rows import QUOTA_HEADER, quota_row
 from tests.settings_files import write_settings
+from tests.tab_names import FORM, QUOTA_DONE
 
-FORM, DONE = "Form Responses 1", "Processed Requests"
 CC = "quota-team@example.org"
 
 
@@ -35,7 +35,7 @@ class QuotaWorld:
     events: list[Event]
 
     def requests(self) -> tuple[dict[str, list[list[str]]], tuple[QuotaRequest, ...]]:
-        tabs = self.store.read_tabs([FORM, DONE])
+        tabs = self.store.read_tabs([FORM, QUOTA_DONE])
         table = read_table(FORM, tabs[FORM], QUOTA_COLUMNS, "quota_columns")
         return tabs, parse_quota_requests(table).requests
 
@@ -88,6 +88,6 @@ def make_quota_world(tmp_path: Path) -> QuotaWorld:
     cloud.ports[k2k.id] = 3
     cloud.quotas[mars.id] = {"ram": 51200}
     cloud.calls.clear()
-    store = FakeStore({FORM: [QUOTA_HEADER, *standard_quota_rows()], DONE: [QUOTA_HEADER]})
+    store = FakeStore({FORM: [QUOTA_HEADER, *standard_quota_rows()], QUOTA_DONE: [QUOTA_HEADER]})
     journal = Journal(settings.state_dir / "journal.sqlite3")
     return QuotaWorld(settings, cloud, FakeMailer(), store, journal, [])

@@ -19,7 +19,10 @@ from tests.port_fakes import UnusedCloud, UnusedSetpass
 from tests.settings_files import write_settings
 
 
-class FakeSetpass(UnusedSetpass):
+class FixedStatusSetpass(UnusedSetpass):
+    """Answers `status` with one fixed state (None: never registered); renewing counts and hands
+    out tok1, tok2, ... (`provision_fakes.FakeSetpass` keeps a record and a token per user)."""
+
     def __init__(self, state: str | None) -> None:
         self.state = state
         self.renewed = 0

@@ -20,8 +20,9 @@ from moc_tui.backend.server import Output, Redactor, serve
 from moc_tui.protocol.client import BackendClient, dev_command
 from moc_tui.protocol.events import ProgressEvent, split
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.fixtures.stack import MakeStack
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 from tests.waiting import wait_for_value, wait_until
 
 ROWS = [{"row": 2, "fingerprint": "a" * 64}]
@@ -150,6 +151,6 @@ def test_cancel_during_a_real_provision_keeps_the_row_and_a_rerun_finishes_it(
         assert "provision-cancelled" in [r["action"] for r in trail]
     finally:
         client.close()
-    assert [r[4] for r in stack.tabs()[DONE][1:]] == [f"cy.{s}@example.org"]
+    assert [r[4] for r in stack.tabs()[ACCESS_DONE][1:]] == [f"cy.{s}@example.org"]
     assert keystone_admin.client.users.list(name=f"cy.{s}@example.org")
     stack.remove_cloud_objects(keystone_admin)

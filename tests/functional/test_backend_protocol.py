@@ -16,12 +16,12 @@ from moc_tui.core.sheets import open_store
 from moc_tui.devstack.keystone import LocalKeystone
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from moc_tui.protocol.wire import ProtocolError, validate
-from tests.backend_settings import ADMIN_CANARY, FORM, local_settings
+from tests.backend_settings import ADMIN_CANARY, local_settings
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.raw_backend import RawBackend, values
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
-
-PIN = "9731"
+from tests.tab_names import FORM
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ import pytest
 
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.fixtures.stack import MakeStack
 from tests.raw_backend import RawBackend, values
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
-PIN = "9731"
 
 
 def test_provision_streams_events_and_no_secret_leaves(
@@ -61,7 +62,7 @@ def test_provision_streams_events_and_no_secret_leaves(
         assert canary.encode() not in everything
     assert b"token=" not in everything
     assert all(PIN not in _scalars(_json(line)) for line in backend.lines)
-    assert [r[4] for r in stack.tabs()[DONE][1:]] == [f"nia.{s}@example.org"]
+    assert [r[4] for r in stack.tabs()[ACCESS_DONE][1:]] == [f"nia.{s}@example.org"]
     stack.remove_cloud_objects(keystone_admin)
 
 
@@ -103,7 +104,7 @@ def test_two_sessions_on_one_row(make_stack: MakeStack, keystone_admin: Keystone
         second.close()
     assert len(keystone_admin.client.users.list(name=f"kai.{s}@example.org")) == 1
     assert len(stack.mail.wait_for(3)) == 3
-    assert len(stack.tabs()[DONE]) == 2
+    assert len(stack.tabs()[ACCESS_DONE]) == 2
     stack.remove_cloud_objects(keystone_admin)
 
 
@@ -141,7 +142,7 @@ def test_the_tui_going_away_mid_run_finishes_and_records_the_run(
     assert proc.stdout.readline()  # ... once the run has started,
     proc.stdout.close()  # nobody reads the events or the reply either
     assert proc.wait(120) == 0
-    assert [r[4] for r in stack.tabs()[DONE][1:]] == [f"lea.{s}@example.org"]
+    assert [r[4] for r in stack.tabs()[ACCESS_DONE][1:]] == [f"lea.{s}@example.org"]
     assert len(stack.mail.wait_for(3)) == 3
     log = (stack.settings.state_dir / "backend.log").read_text()
     assert '"message": "end"' in log

@@ -13,6 +13,7 @@ from tests.fixtures.stack import MakeStack
 from tests.raw_backend import RawBackend
 from tests.reset_form import PIN, PIN_ALONE, file_reset_form
 from tests.sample_rows import quota_row
+from tests.tab_names import FORM
 
 pytestmark = pytest.mark.keystone
 
@@ -27,7 +28,7 @@ def test_quota_requests_list_plan_apply(
     )
     assert stack.quota_store is not None
     stack.quota_store.append_rows(
-        "Form Responses 1",
+        FORM,
         [quota_row(email=f"pi.{s}@example.org", project=f"q-{s}", cores="40", timestamp="t1")],
     )
     backend = RawBackend(stack.settings_path)
@@ -87,7 +88,7 @@ def test_a_reset_through_the_backend_by_reference_then_a_rerun_asks(
     _first, second = [m for m in stack.mail.wait_for(3) if m.rcpt_tos == (address,)]
 
     log = [json.loads(line) for line in (stack.settings.state_dir / "backend.log").open()]
-    for entry in log:  # a pid or a time could be 9731 by chance; nothing else may be
+    for entry in log:  # a pid or a time could hold the PIN by chance; nothing else may be
         entry.pop("pid", None)
         entry.pop("at", None)
     everything = b"".join(backend.lines) + stderr + json.dumps(log).encode()

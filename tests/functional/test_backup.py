@@ -16,8 +16,9 @@ from moc_tui.core.cron.lock import BUSY_EXIT, job_lock
 from moc_tui.core.cron.restore import restore_dry_run
 from moc_tui.core.settings.model import BackupSettings
 from moc_tui.core.sheets import open_store
-from tests.fixtures.stack import DONE, FORM, MakeCronStack
+from tests.fixtures.stack import MakeCronStack
 from tests.sample_rows import access_row, quota_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 
 def people(n: int) -> list[list[str]]:
@@ -33,7 +34,7 @@ def test_backup_then_deleted_rows_show_as_missing(
     assert len(files) == 2
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     access_file = next(f for f in files if f.name.endswith("-backup-excelsheet.json"))
-    assert set(json.loads(access_file.read_text())["tabs"]) == {FORM, DONE}
+    assert set(json.loads(access_file.read_text())["tabs"]) == {FORM, ACCESS_DONE}
 
     # someone deletes rows 3 and 5 (user1, user3) and edits row 7 (user5)
     store = open_store(stack.settings.access_sheet)
@@ -50,7 +51,7 @@ def test_backup_then_deleted_rows_show_as_missing(
     ]
     assert form.added == []
     assert [(c.snapshot_row, c.live_row, c.after[5]) for c in form.changed] == [(7, 5, "Renamed")]
-    assert next(d for d in diffs if d.tab == DONE).same
+    assert next(d for d in diffs if d.tab == ACCESS_DONE).same
 
     config = str(stack.settings_path)
     assert main(["restore", "--config", config, "--dry-run", str(access_file)]) == 0
@@ -60,7 +61,7 @@ def test_backup_then_deleted_rows_show_as_missing(
     assert "snapshot row 3" in missing[0] and "user1@example.org" in missing[0]
     assert "snapshot row 5" in missing[1] and "user3@example.org" in missing[1]
     assert "added" not in out
-    assert f"tab {DONE!r}: no difference" in out
+    assert f"tab {ACCESS_DONE!r}: no difference" in out
     # a dry run changed nothing
     assert len(stack.access()) == 5
 
@@ -163,7 +164,7 @@ def test_a_lone_surrogate_in_either_tab_is_backed_up_and_shown(
 ) -> None:
     stack = make_cron_stack([access_row(first_name="Bad\udfff", email="u@example.org")], [])
     store = open_store(stack.settings.access_sheet)
-    store.append_rows(DONE, [access_row(last_name="x" * 49_999 + "\ud800")])
+    store.append_rows(ACCESS_DONE, [access_row(last_name="x" * 49_999 + "\ud800")])
     assert main(["backup", "--config", str(stack.settings_path)]) == 0
     access_file = next(
         f for f in snapshot_files(backup_dir(stack.settings)) if "excelsheet" in f.name

@@ -21,11 +21,12 @@ from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.sheets import ServiceAccount, fill_local
 from tests.sample_rows import ACCESS_HEADER, QUOTA_HEADER
 from tests.settings_files import MAIL_DEFAULTS, write_settings
+from tests.tab_names import ACCESS_DONE, FORM, QUOTA_DONE
 
 BEGIN, END = "-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----"
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "settings.example.ini"
-ACCESS_TABS = ("Form Responses 1", "Current Users")
-QUOTA_TABS = ("Form Responses 1", "Processed Requests")
+ACCESS_TABS = (FORM, ACCESS_DONE)
+QUOTA_TABS = (FORM, QUOTA_DONE)
 
 
 def check(capsys: pytest.CaptureFixture[str], path: Path, *extra: str) -> tuple[int, str, str]:
@@ -214,20 +215,20 @@ def test_local_sheet_headers_are_compared_with_the_columns(
     header = [h for h in ACCESS_HEADER if h != "PIN"] + ["Favourite colour"]
     fill_local(
         LocalSheetStore(tmp_path / "access.db"),
-        {"Form Responses 1": [header], "Current Users": [ACCESS_HEADER]},
+        {FORM: [header], ACCESS_DONE: [ACCESS_HEADER]},
     )
     path = write_settings(tmp_path, {"email_defaults": MAIL_DEFAULTS})
     status, _, err = check(capsys, path)
     assert status == 1
     assert (
-        "[excelsheet] tab 'Form Responses 1' has no column headed 'PIN' (field pin); "
+        f"[excelsheet] tab {FORM!r} has no column headed 'PIN' (field pin); "
         "rename the header or set [access_columns] pin = <header>" in err
     )
     assert (
-        "warning: [excelsheet] tab 'Form Responses 1' column U 'Favourite colour' maps to no "
+        f"warning: [excelsheet] tab {FORM!r} column U 'Favourite colour' maps to no "
         "field of [access_columns]" in err
     )
-    assert "Current Users" not in err
+    assert ACCESS_DONE not in err
 
 
 def test_google_sheet_headers_through_gspread_and_the_fake(
@@ -237,12 +238,8 @@ def test_google_sheet_headers_through_gspread_and_the_fake(
     sheets_account: ServiceAccount,
 ) -> None:
     quota_header = [*QUOTA_HEADER[:-1], "Notes"]
-    key = fake_sheets.create_spreadsheet(
-        {"Form Responses 1": [ACCESS_HEADER], "Current Users": [ACCESS_HEADER[:-1]]}
-    )
-    quota_key = fake_sheets.create_spreadsheet(
-        {"Form Responses 1": [quota_header], "Processed Requests": [QUOTA_HEADER]}
-    )
+    key = fake_sheets.create_spreadsheet({FORM: [ACCESS_HEADER], ACCESS_DONE: [ACCESS_HEADER[:-1]]})
+    quota_key = fake_sheets.create_spreadsheet({FORM: [quota_header], QUOTA_DONE: [QUOTA_HEADER]})
     google = {"auth_file": str(sheets_account.key_file), "api_base": fake_sheets.url}
     path = write_settings(
         tmp_path,
@@ -258,12 +255,9 @@ def test_google_sheet_headers_through_gspread_and_the_fake(
     status, _, err = check(capsys, path, "--sheet")
     assert status == 1
     missing = ACCESS_COLUMNS["project_contact_email"]
-    assert f"[excelsheet] tab 'Current Users' has no column headed {missing!r}" in err
-    assert (
-        f"[quota_sheet] tab 'Form Responses 1' has no column headed {QUOTA_COLUMNS['moc_notes']!r}"
-        in err
-    )
-    assert "warning: [quota_sheet] tab 'Form Responses 1' column V 'Notes' maps to no field" in err
+    assert f"[excelsheet] tab {ACCESS_DONE!r} has no column headed {missing!r}" in err
+    assert f"[quota_sheet] tab {FORM!r} has no column headed {QUOTA_COLUMNS['moc_notes']!r}" in err
+    assert f"warning: [quota_sheet] tab {FORM!r} column V 'Notes' maps to no field" in err
 
 
 @pytest.mark.parametrize(
@@ -376,6 +370,6 @@ def test_a_local_store_not_yet_filled_says_how_to_fill_it(
     assert status == 1
     assert (
         f"[excelsheet] local_store: {tmp_path / 'access.db'} does not exist yet; fill it with: "
-        f"moc-tui sheet import --config {path} --tab 'Form Responses 1' rows.csv" in err
+        f"moc-tui sheet import --config {path} --tab {FORM!r} rows.csv" in err
     )
     assert not (tmp_path / "access.db").exists()

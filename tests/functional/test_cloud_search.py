@@ -4,12 +4,10 @@ user search, the Keystone parts against the real Keystone."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import pytest
 
-from moc_tui.core.cloud import KeystoneCloud, RequestCounter
 from moc_tui.core.cloud.search import (
     ALIAS,
     KEYSTONE,
@@ -22,7 +20,7 @@ from moc_tui.core.cloud.search import (
     suggest_projects,
 )
 from moc_tui.devstack.keystone import LocalKeystone
-from tests.fixtures.keystone import KeystoneAdmin, admin_auth
+from tests.fixtures.keystone import CountedCloud
 
 # -- ranking (no Keystone) -------------------------------------------------------------------
 
@@ -86,25 +84,10 @@ def test_project_directory_lists_once_per_ttl_and_never_caches_a_failure() -> No
 # -- against the real Keystone ---------------------------------------------------------------
 
 
-@dataclass
-class Cloud:
-    backend: KeystoneCloud
-    counter: RequestCounter
-    admin: KeystoneAdmin
-
-    def calls_since(self, mark: int) -> int:
-        return len(self.counter.keystone_since(mark))
-
-
-@pytest.fixture
-def cloud(keystone: LocalKeystone, keystone_admin: KeystoneAdmin) -> Iterator[Cloud]:
-    auth = admin_auth(keystone)
-    counter = RequestCounter(auth.auth_url)
-    yield Cloud(KeystoneCloud.from_settings(auth, counter=counter), counter, keystone_admin)
-
-
-def make_user(cloud: Cloud, name: str, email: str | None = None, enabled: bool = True) -> str:
-    client = cloud.admin.client
+def make_user(
+    counted_cloud: CountedCloud, name: str, email: str | None = None, enabled: bool = True
+) -> str:
+    client = counted_cloud.admin.client
     user = client.users.create(
         name=name,
         domain="default",
@@ -112,45 +95,47 @@ def make_user(cloud: Cloud, name: str, email: str | None = None, enabled: bool =
         password=secrets.token_urlsafe(16),
         enabled=enabled,
     )
-    cloud.admin.cleanup(user)
+    counted_cloud.admin.cleanup(user)
     return str(user.id)
 
 
 @pytest.mark.keystone
 def test_project_names_listed_in_one_call_and_cached(
-    cloud: Cloud, unique_name: Callable[[str], str]
+    counted_cloud: CountedCloud, unique_name: Callable[[str], str]
 ) -> None:
     name = unique_name("Search-Lab")
-    cloud.admin.cleanup(cloud.admin.client.projects.create(name=name, domain="default"))
-    cloud.backend.find_project(unique_name("warm"))  # token and discovery out of the way
-    mark = cloud.counter.mark()
-    directory = ProjectDirectory.of(cloud.backend)
+    counted_cloud.admin.cleanup(
+        counted_cloud.admin.client.projects.create(name=name, domain="default")
+    )
+    counted_cloud.backend.find_project(unique_name("warm"))  # token and discovery out of the way
+    mark = counted_cloud.counter.mark()
+    directory = ProjectDirectory.of(counted_cloud.backend)
     first = directory.names()
     assert name in first and "admin" in first  # the raw list; suggestions drop reserved ones
     assert directory.names() == first
-    assert cloud.calls_since(mark) == 1
+    assert counted_cloud.keystone_calls(mark) == 1
     found = suggest_projects(name.lower()[:-2], first, {"lab-alias": name})
     assert found[0] == Suggestion(name, KEYSTONE, name)
     assert Suggestion("lab-alias", ALIAS, name) in found
     assert all(s.name != "admin" for s in suggest_projects("admin", first, {}))
-    assert name in list_project_names(cloud.backend)
+    assert name in list_project_names(counted_cloud.backend)
 
 
 @pytest.mark.keystone
 def test_find_users_by_name_or_email_ignoring_case(
-    cloud: Cloud, unique_name: Callable[[str], str]
+    counted_cloud: CountedCloud, unique_name: Callable[[str], str]
 ) -> None:
     tag = unique_name("srch")
     alice = f"{tag}-alice@example.org"
-    make_user(cloud, alice)
-    make_user(cloud, f"{tag}-bob@example.org", email=f"robert.{tag}@example.net")
-    make_user(cloud, f"{tag}-carol@example.org", enabled=False)
-    make_user(cloud, "x" + tag, email="elsewhere@example.org")
-    cloud.backend.find_project(unique_name("warm"))
-    cloud.backend.roles.id_of("admin")  # the role id is looked up once per process
-    mark = cloud.counter.mark()
-    found = find_users(cloud.backend, tag.upper())
-    assert cloud.calls_since(mark) == 2  # the filtered user list, the admin assignments
+    make_user(counted_cloud, alice)
+    make_user(counted_cloud, f"{tag}-bob@example.org", email=f"robert.{tag}@example.net")
+    make_user(counted_cloud, f"{tag}-carol@example.org", enabled=False)
+    make_user(counted_cloud, "x" + tag, email="elsewhere@example.org")
+    counted_cloud.backend.find_project(unique_name("warm"))
+    counted_cloud.backend.roles.id_of("admin")  # the role id is looked up once per process
+    mark = counted_cloud.counter.mark()
+    found = find_users(counted_cloud.backend, tag.upper())
+    assert counted_cloud.keystone_calls(mark) == 2  # the filtered user list, the admin assignments
     assert [u.name for u in found] == [
         f"{tag}-alice@example.org",
         f"{tag}-bob@example.org",
@@ -159,38 +144,42 @@ def test_find_users_by_name_or_email_ignoring_case(
     ]
     assert [u.enabled for u in found] == [True, True, False, True]
     assert found[1].email == f"robert.{tag}@example.net"
-    [exact] = find_users(cloud.backend, alice.upper())
+    [exact] = find_users(counted_cloud.backend, alice.upper())
     assert exact.name == alice
     # the email is compared too (among the names Keystone matched)
-    assert [u.name for u in find_users(cloud.backend, f"robert.{tag}")] == []
-    assert [u.name for u in find_users(cloud.backend, f"{tag}-bob")] == [f"{tag}-bob@example.org"]
-    mark = cloud.counter.mark()
-    assert find_users(cloud.backend, unique_name("nobody")) == []
-    assert cloud.calls_since(mark) == 1  # no candidate: no admin check
+    assert [u.name for u in find_users(counted_cloud.backend, f"robert.{tag}")] == []
+    assert [u.name for u in find_users(counted_cloud.backend, f"{tag}-bob")] == [
+        f"{tag}-bob@example.org"
+    ]
+    mark = counted_cloud.counter.mark()
+    assert find_users(counted_cloud.backend, unique_name("nobody")) == []
+    assert counted_cloud.keystone_calls(mark) == 1  # no candidate: no admin check
 
 
 @pytest.mark.keystone
 def test_find_users_never_returns_admin_or_reserved_accounts(
-    cloud: Cloud, keystone: LocalKeystone, unique_name: Callable[[str], str]
+    counted_cloud: CountedCloud, keystone: LocalKeystone, unique_name: Callable[[str], str]
 ) -> None:
     tag = unique_name("priv")
-    plain = make_user(cloud, f"{tag}-plain@example.org")
-    boss = make_user(cloud, f"{tag}-boss@example.org")
-    make_user(cloud, f"admin@{tag}.example.org")  # a reserved local part
-    client = cloud.admin.client
-    project = cloud.admin.cleanup(client.projects.create(name=unique_name("p"), domain="default"))
-    admin_role = cloud.backend.roles.id_of("admin")
+    plain = make_user(counted_cloud, f"{tag}-plain@example.org")
+    boss = make_user(counted_cloud, f"{tag}-boss@example.org")
+    make_user(counted_cloud, f"admin@{tag}.example.org")  # a reserved local part
+    client = counted_cloud.admin.client
+    project = counted_cloud.admin.cleanup(
+        client.projects.create(name=unique_name("p"), domain="default")
+    )
+    admin_role = counted_cloud.backend.roles.id_of("admin")
     client.roles.grant(admin_role, user=boss, project=project.id)
-    found = find_users(cloud.backend, tag)
+    found = find_users(counted_cloud.backend, tag)
     assert [u.id for u in found] == [plain]
     # the bootstrap admin itself
-    assert find_users(cloud.backend, keystone.admin_credentials()["username"]) == []
+    assert find_users(counted_cloud.backend, keystone.admin_credentials()["username"]) == []
 
 
 @pytest.mark.keystone
-def test_short_text_is_refused_before_asking_keystone(cloud: Cloud) -> None:
-    mark = cloud.counter.mark()
+def test_short_text_is_refused_before_asking_keystone(counted_cloud: CountedCloud) -> None:
+    mark = counted_cloud.counter.mark()
     for text in ("", "a", " b ", "\u00a0"):
         with pytest.raises(SearchRefused, match="at least 2 characters"):
-            find_users(cloud.backend, text)
-    assert cloud.counter.calls_since(mark) == []
+            find_users(counted_cloud.backend, text)
+    assert counted_cloud.counter.calls_since(mark) == []

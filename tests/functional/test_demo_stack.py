@@ -19,6 +19,7 @@ from moc_tui.core.sheets import open_store
 from moc_tui.devstack import demo_requests
 from moc_tui.devstack.demo import DemoRunning, DemoStack
 from moc_tui.protocol.client import BackendClient, dev_command
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
 
@@ -43,8 +44,8 @@ def test_the_demo_provisions_its_sample_requests(
     out = capsys.readouterr().out
     assert "PIN must be exactly four digits 0-9" in out  # sam
     assert "organization is blank" in out  # ana
-    tabs = open_store(settings.access_sheet).read_tabs(["Form Responses 1", "Current Users"])
-    moved = [row[4] for row in tabs["Current Users"][1:]]
+    tabs = open_store(settings.access_sheet).read_tabs([FORM, ACCESS_DONE])
+    moved = [row[4] for row in tabs[ACCESS_DONE][1:]]
     assert moved == [
         "maria.gomez@example.edu",
         "kamfonik@example.edu",
@@ -66,7 +67,7 @@ def test_a_restart_starts_from_the_same_state(demo: DemoStack) -> None:
     demo.stop()
     demo.start()
     settings = load_settings(demo.settings_path)
-    rows = open_store(settings.access_sheet).read_tabs(["Form Responses 1"])["Form Responses 1"]
+    rows = open_store(settings.access_sheet).read_tabs([FORM])[FORM]
     assert len(rows) == 10
     assert demo.settings_path.read_text() != first  # new ports and a new admin password
 

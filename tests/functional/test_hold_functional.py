@@ -25,8 +25,8 @@ from moc_tui.protocol.wire import ProtocolError
 from tests.fixtures.sheets import ServiceAccount, google_settings
 from tests.sample_rows import ACCESS_HEADER, access_row
 from tests.settings_files import write_settings
+from tests.tab_names import ACCESS_DONE, FORM
 
-FORM, DONE = "Form Responses 1", "Current Users"
 HEADER = [*ACCESS_HEADER, DEFAULT_NOTE_HEADER]
 REASON = '=HYPERLINK("http://127.0.0.1/x") blank role; asked the PI'
 Tabs = dict[str, list[list[str]]]
@@ -34,7 +34,7 @@ Tabs = dict[str, list[list[str]]]
 
 def tabs_with(header: list[str]) -> Tabs:
     rows = [access_row(role=""), access_row(email="bob@example.org", timestamp="t2")]
-    return {FORM: [header, *rows], DONE: [header]}
+    return {FORM: [header, *rows], ACCESS_DONE: [header]}
 
 
 @pytest.fixture(params=["local", "google"])
@@ -153,9 +153,9 @@ def test_provision_all_skips_a_held_row_with_its_reason(
     path = write_settings(tmp_path)
     store = open_store(load_settings(path).access_sheet)
     assert isinstance(store, LocalSheetStore)
-    store.ensure_tabs([FORM, DONE])
+    store.ensure_tabs([FORM, ACCESS_DONE])
     store.append_rows(FORM, [HEADER, [*access_row(), "held: waiting for the sponsor"]])
-    store.append_rows(DONE, [HEADER])
+    store.append_rows(ACCESS_DONE, [HEADER])
     status = cli_main(["provision", "--config", str(path), "--all"])
     out = capsys.readouterr().out
     assert status == 0  # nothing failed: the one row waits

@@ -1,7 +1,8 @@
 """The TUI tests' fake and the real backend cannot drift apart.
 
 One Pilot flow (select all, plan, the sheet changes under one row, confirm, progress) runs
-against the real backend process on the whole stack and against `tests/fixtures/tui.py`'s fake.
+against the real backend process on the whole stack and against the fake of
+`tests/fixtures/tui_backend.py`.
 Both must give each row the same outcome through the same steps, and every reply and event
 either sent must have the shape its protocol type declares (checked at run time, key by key).
 """
@@ -23,10 +24,13 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import FORM, MakeStack
-from tests.fixtures.tui import FakeBackend, access_view, fingerprint, screen_is, wait_for
+from tests.fixtures.stack import MakeStack
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import screen_is, wait_for
+from tests.fixtures.tui_views import access_view, fingerprint
 from tests.protocol_shapes import problems
 from tests.sample_rows import access_row
+from tests.tab_names import FORM
 
 Outcome = dict[str, tuple[str, list[str], str]]  # email -> (status, steps, reason)
 NAMES = ("wes", "xia", "yan")  # yan's row changes in the sheet between plan and confirm

@@ -31,8 +31,9 @@ from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FakeClock, FormUser, can_log_in
-from tests.fixtures.stack import DONE, FORM, MakeStack, Stack
+from tests.fixtures.stack import MakeStack, Stack
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
 ROUNDS = int(os.environ.get("MOC_CONCURRENCY_ROUNDS", "20"))
@@ -102,7 +103,7 @@ def clean(stack: Stack, admin: KeystoneAdmin, tag: str) -> None:
             admin.client.users.delete(user)
     store = stack.store
     assert isinstance(store, LocalSheetStore)
-    for tab in (FORM, DONE):
+    for tab in (FORM, ACCESS_DONE):
         count = len(store.read_tabs([tab])[tab])
         if count > 1:
             store.delete_rows(tab, list(range(2, count + 1)))
@@ -180,7 +181,7 @@ def one_round(stack: Stack, admin: KeystoneAdmin, seed: int, project: str) -> No
     # every row done once: moved once, in the done tab, none left
     tabs = stack.tabs()
     emails = [f"u{n}.{tag}@example.org" for n in range(ROWS)]
-    assert sorted(r[EMAIL] for r in tabs[DONE][1:]) == sorted(emails)
+    assert sorted(r[EMAIL] for r in tabs[ACCESS_DONE][1:]) == sorted(emails)
     assert tabs[FORM][1:] == []
     cli_done = [
         line.split()[1]

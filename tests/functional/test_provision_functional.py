@@ -17,8 +17,9 @@ from moc_tui.core.journal import Journal
 from moc_tui.devstack.mail_sink import ReceivedMail
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FormUser, can_log_in
-from tests.fixtures.stack import DONE, FORM, MakeStack, Stack
+from tests.fixtures.stack import MakeStack, Stack
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
 EMAIL_COLUMN = 4
@@ -99,7 +100,7 @@ def test_ten_mixed_rows(
         f"jack.{s}@example.org",
         f"Alice.{s}@example.org",
     ]
-    assert [r[EMAIL_COLUMN] for r in tabs[DONE][1:]] == [
+    assert [r[EMAIL_COLUMN] for r in tabs[ACCESS_DONE][1:]] == [
         f"{n}.{s}@example.org" for n in ("alice", "carol", "dan", "erin", "frank", "gina", "henry")
     ]
     assert "first name is blank" in out and "reserved for the cloud itself" in out
@@ -215,7 +216,7 @@ def final_state(stack: Stack, admin: KeystoneAdmin) -> dict[str, Any]:
             Counter((m.rcpt_tos, str(m.message["Subject"])) for m in stack.mail.received).values()
         ),
         "form": len(tabs[FORM]),
-        "done": len(tabs[DONE]),
+        "done": len(tabs[ACCESS_DONE]),
     }
 
 

@@ -11,7 +11,7 @@ import pytest
 from moc_tui.cli import main
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.fixtures.stack import MakeStack
 from tests.hostile_values import (
     LITERAL_TEXT,
     LONG_TEXT,
@@ -21,6 +21,7 @@ from tests.hostile_values import (
     REFUSED_PROJECTS,
 )
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
 
@@ -86,7 +87,7 @@ def test_hostile_rows(
     assert out.count("failed (checking the row)") == len(refused)
     assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
     # the literal rows moved verbatim, as text: the fake saw no parsed or formula writes
-    moved = tabs[DONE][1:]
+    moved = tabs[ACCESS_DONE][1:]
     assert [row[5] for row in moved] == LITERAL_TEXT
     assert [row[8] for row in moved] == [LONG_TEXT[n % 2] for n in range(len(LITERAL_TEXT))]
     assert [row[13] for row in moved] == [f"{t} $(touch {marker})" for t in LITERAL_TEXT]
@@ -164,7 +165,7 @@ def test_lone_surrogates_in_a_row_do_not_stop_the_batch(
     assert "failed (checking the row)" in out and "first name contains invisible" in out
     tabs = stack.tabs()
     assert [r[4] for r in tabs[FORM][1:]] == [f"bad.{s}@example.org"]
-    moved = {r[4]: r for r in tabs[DONE][1:]}
+    moved = {r[4]: r for r in tabs[ACCESS_DONE][1:]}
     assert set(moved) == {f"sur.{s}@example.org", f"ok.{s}@example.org"}
     assert moved[f"sur.{s}@example.org"][8] == "Org \udfff"
     assert moved[f"sur.{s}@example.org"][13] == "lone \ud800 in a comment"
@@ -177,4 +178,4 @@ def test_lone_surrogates_in_a_row_do_not_stop_the_batch(
     assert len(stack.mail.wait_for(6)) == 6
     # a second run has nothing more to do for the moved rows and refuses the bad one again
     assert main(["provision", "--config", str(stack.settings_path), "--all"]) == 1
-    assert len(stack.tabs()[DONE]) == 3
+    assert len(stack.tabs()[ACCESS_DONE]) == 3

@@ -10,8 +10,9 @@ import pytest
 
 from moc_tui.cli import main
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack, Stack
+from tests.fixtures.stack import MakeStack, Stack
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = pytest.mark.keystone
 EMAIL = 4
@@ -48,7 +49,7 @@ def test_same_timestamp_emails_differing_in_case_are_two_requests(
         status, out = provision(stack, capsys, "--dry-run")
         assert status == 1 and "duplicate request: row 2" in out
         assert provision(stack, capsys)[0] == 1
-        assert [r[EMAIL] for r in stack.tabs()[DONE][1:]] == [first]
+        assert [r[EMAIL] for r in stack.tabs()[ACCESS_DONE][1:]] == [first]
         assert project_names(stack, keystone_admin) == {first_project}
         stack.mail.wait_for(3)
         stack.mail.clear()
@@ -60,7 +61,7 @@ def test_same_timestamp_emails_differing_in_case_are_two_requests(
         assert "already done" not in out
         assert "use existing user" in out
         assert provision(stack, capsys)[0] == 0
-        assert [r[EMAIL] for r in stack.tabs()[DONE][1:]] == [first, second]
+        assert [r[EMAIL] for r in stack.tabs()[ACCESS_DONE][1:]] == [first, second]
         assert stack.tabs()[FORM][1:] == []
         assert project_names(stack, keystone_admin) == {first_project, second_project}
         [user] = keystone_admin.client.users.list(name=f"pat.{s}@example.org", domain="default")
@@ -105,7 +106,7 @@ def test_a_copy_of_a_moved_request_is_refused_never_done(
             assert "this request was provisioned on " in out
             assert "as row 3; delete the row or change it" in out
             assert "create project" not in out
-        assert [r[EMAIL] for r in stack.tabs()[DONE][1:]] == [f"quinn.{s}@example.org"]
+        assert [r[EMAIL] for r in stack.tabs()[ACCESS_DONE][1:]] == [f"quinn.{s}@example.org"]
         assert len(stack.tabs()[FORM]) == 3
         assert stack.mail.received == []
     finally:

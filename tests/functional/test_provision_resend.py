@@ -18,8 +18,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from moc_tui.cli import main
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import FormUser, can_log_in
-from tests.fixtures.stack import FORM, MakeStack
+from tests.fixtures.stack import MakeStack
 from tests.sample_rows import access_row
+from tests.tab_names import FORM
 
 pytestmark = pytest.mark.keystone
 PASSWORD = "Choose your cloud password"

@@ -15,9 +15,9 @@ from moc_tui.core.journal import Journal
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.stack import MakeStack, Stack
 from tests.sample_rows import quota_row
+from tests.tab_names import FORM, QUOTA_DONE
 
 pytestmark = pytest.mark.keystone
-FORM, DONE = "Form Responses 1", "Processed Requests"
 PROJECT_COLUMN = 8
 CC = "quota-team@example.org"
 APIS = ("compute", "network", "volume")
@@ -116,7 +116,7 @@ def test_a_request_changes_exactly_the_requested_values(
 
     tabs = stack.quota_tabs()
     assert [r[PROJECT_COLUMN] for r in tabs[FORM][1:]] == [f"nowhere-{s}"]
-    assert [r[PROJECT_COLUMN] for r in tabs[DONE][1:]] == [f"lab-{s}", f"big-{s}"]
+    assert [r[PROJECT_COLUMN] for r in tabs[QUOTA_DONE][1:]] == [f"lab-{s}", f"big-{s}"]
     journal = Journal(stack.settings.state_dir / "journal.sqlite3")
     [error] = journal.errors()
     assert error.operator == "olga" and error.step == "project" and error.row == 3
@@ -177,4 +177,4 @@ def test_a_killed_process_then_a_rerun(
         # the old value, even when the kill came after the change reached the cloud
         assert f"<td>Cores</td><td>20</td><td>{30 + n}</td>" in mail.text
     tabs = stack.quota_tabs()
-    assert len(tabs[FORM]) == 1 and len(tabs[DONE]) == 4
+    assert len(tabs[FORM]) == 1 and len(tabs[QUOTA_DONE]) == 4

@@ -10,6 +10,7 @@ from moc_tui.core.settings.columns import ACCESS_COLUMNS, QUOTA_COLUMNS
 from tests.fixtures.stack import APPROVER_EMAIL, MakeCronStack
 from tests.notify_run import run_notify
 from tests.sample_rows import access_row, quota_row
+from tests.tab_names import FORM
 
 REMINDED = list(ACCESS_COLUMNS).index("reminder_sent")
 Q_REMINDED = list(QUOTA_COLUMNS).index("reminder_sent")
@@ -85,7 +86,7 @@ def test_once_approved_no_more_reminders(make_cron_stack: MakeCronStack) -> None
     assert len(digests(stack)) == 1
     from moc_tui.core.sheets import open_store
 
-    open_store(stack.settings.access_sheet).write_cells("Form Responses 1", {(2, 1): "Approved"})
+    open_store(stack.settings.access_sheet).write_cells(FORM, {(2, 1): "Approved"})
     stack.mail.clear()
     reports = run_notify(stack, now=datetime(2026, 11, 9, 9, 0))
     assert reports[0].reminded == [] and reports[0].ticketed == [2]

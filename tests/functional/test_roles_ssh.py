@@ -17,6 +17,7 @@ import pytest
 from moc_tui.backend.roles import Role
 from moc_tui.host.keys import add_key, parse_public_key
 from tests.fixtures.sshd import OPERATOR, HelpdeskHost, deployed_host, fill_sheet
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +37,7 @@ def host() -> Iterator[HelpdeskHost]:
         add_key(
             layout.keys_file, layout.operators_map, viewer, layout.forced_command, None, Role.VIEWER
         )
-        fill_sheet(layout, [access_row(pin="9731")])
+        fill_sheet(layout, [access_row(pin=PIN)])
         yield host
 
 

@@ -16,6 +16,7 @@ from setpass.app import create_app, services_of
 from setpass.config import RateLimit, Settings
 from setpass.crypto import hash_token
 from setpass_client import SetpassClient
+from tests import reset_form
 from tests.fixtures.databases import DATABASES
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import (
@@ -137,7 +138,7 @@ def test_no_secret_in_any_log_line(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server = setpass_factory()
-    pin = "9731"  # the canary of security.md #39
+    pin = reset_form.PIN  # the canary of security.md #39
     user, temporary = new_user(keystone_admin, unique_name)
     client = SetpassClient(keystone_admin.session, server.url)
     token = client.register(user.id, temporary, pin)
@@ -257,7 +258,7 @@ def test_no_statement_parameter_reaches_a_log_when_the_database_fails(
     server = setpass_factory()
     store = services_of(server.app).store
     keyring = services_of(server.app).keyring
-    pin = "9731"
+    pin = reset_form.PIN
     user, temporary = new_user(keystone_admin, unique_name)
     client = SetpassClient(keystone_admin.session, server.url)
     token = client.register(user.id, temporary, pin)

@@ -13,8 +13,9 @@ from moc_tui.core.settings import SheetSettings
 from moc_tui.core.sheets.factory import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.devstack.sheets_api import FakeSheetsServer
-from tests.fixtures.sheets import HEADER, REQUESTS_TAB, ServiceAccount, request_row
+from tests.fixtures.sheets import HEADER, ServiceAccount, request_row
 from tests.settings_files import write_settings
+from tests.tab_names import FORM
 
 ROWS = [
     HEADER,
@@ -40,7 +41,7 @@ def config(tmp_path: Path) -> Path:
     return write_settings(tmp_path)
 
 
-def local_rows(tmp_path: Path, tab: str = REQUESTS_TAB) -> list[list[str]]:
+def local_rows(tmp_path: Path, tab: str = FORM) -> list[list[str]]:
     store = open_store(SheetSettings(section="excelsheet", local_store=tmp_path / "access.db"))
     return store.read_tabs([tab])[tab]
 
@@ -50,16 +51,16 @@ def test_import_then_export_gives_the_same_bytes(
 ) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(csv_bytes(ROWS))
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, source)) == 0
+    assert main(sheet("import", "--config", config, "--tab", FORM, source)) == 0
     assert "imported 4 row(s)" in capsys.readouterr().err
     assert local_rows(tmp_path) == [r if r[-1] else r[:-1] for r in ROWS]
 
     target = tmp_path / "out.csv"
-    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, target)) == 0
+    assert main(sheet("export", "--config", config, "--tab", FORM, target)) == 0
     assert target.read_bytes() == source.read_bytes()
     assert target.stat().st_mode & 0o077 == 0
 
-    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, "-")) == 0
+    assert main(sheet("export", "--config", config, "--tab", FORM, "-")) == 0
     assert capsys.readouterr().out.replace("\r\n", "\n") == csv_bytes(ROWS).decode().replace(
         "\r\n", "\n"
     )
@@ -71,14 +72,14 @@ def test_import_into_a_tab_with_data_appends_rows_under_a_matching_header(
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_bytes(csv_bytes(ROWS[:2]))
     second.write_bytes(csv_bytes([HEADER, request_row(7)]))
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, first)) == 0
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, second)) == 0
+    assert main(sheet("import", "--config", config, "--tab", FORM, first)) == 0
+    assert main(sheet("import", "--config", config, "--tab", FORM, second)) == 0
     assert local_rows(tmp_path) == [HEADER, request_row(1), request_row(7)]
 
     other = tmp_path / "c.csv"
     other.write_bytes(csv_bytes([["Email", "Name"], ["x@example.org", "X"]]))
     capsys.readouterr()
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, other)) == 1
+    assert main(sheet("import", "--config", config, "--tab", FORM, other)) == 1
     assert "does not match the header" in capsys.readouterr().err
     assert local_rows(tmp_path) == [HEADER, request_row(1), request_row(7)]
 
@@ -107,7 +108,7 @@ def test_a_missing_csv_file_is_reported(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nope.csv"
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, missing)) == 1
+    assert main(sheet("import", "--config", config, "--tab", FORM, missing)) == 1
     err = capsys.readouterr().err
     assert f"cannot read {missing}" in err and "No such file" in err
     assert "Traceback" not in err
@@ -119,7 +120,7 @@ def test_bad_files_and_tabs_are_reported(
 ) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, empty)) == 1
+    assert main(sheet("import", "--config", config, "--tab", FORM, empty)) == 1
     assert "empty" in capsys.readouterr().err
     assert main(sheet("export", "--config", config, "--tab", "Nope")) == 1
     assert "no tab named 'Nope'" in capsys.readouterr().err
@@ -141,12 +142,12 @@ def test_import_and_export_work_on_google_sheets(
     config = write_settings(tmp_path, {"excelsheet": google})
     source = tmp_path / "more.csv"
     source.write_bytes(csv_bytes([HEADER, request_row(40)]))
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, source)) == 0
-    assert fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)[-1] == request_row(40)
+    assert main(sheet("import", "--config", config, "--tab", FORM, source)) == 0
+    assert fake_sheets.values(fake_spreadsheet, FORM)[-1] == request_row(40)
     target = tmp_path / "out.csv"
-    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, target)) == 0
+    assert main(sheet("export", "--config", config, "--tab", FORM, target)) == 0
     with target.open(newline="", encoding="utf-8") as stream:
-        assert list(csv.reader(stream)) == fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)
+        assert list(csv.reader(stream)) == fake_sheets.values(fake_spreadsheet, FORM)
     assert main(sheet("import", "--config", config, "--tab", "Nope", source)) == 1
 
 
@@ -172,7 +173,7 @@ def test_any_bytes_import_show_and_export_unchanged(
     ]
     source = tmp_path / "bytes.csv"
     source.write_bytes(b"\r\n".join(lines) + b"\r\n")
-    assert main(sheet("import", "--config", config, "--tab", REQUESTS_TAB, source)) == 0
+    assert main(sheet("import", "--config", config, "--tab", FORM, source)) == 0
     err = capsysbinary.readouterr().err.decode()
     assert f"imported {len(HOSTILE_BYTES)} row(s)" in err
     assert "5 value(s) hold bytes that are not valid UTF-8" in err
@@ -180,10 +181,10 @@ def test_any_bytes_import_show_and_export_unchanged(
     assert stored[1][2] == "overlong slash \udcc0\udcaf"
     assert len(stored[-1][2]) == 50_000
     target = tmp_path / "out.csv"
-    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, target)) == 0
+    assert main(sheet("export", "--config", config, "--tab", FORM, target)) == 0
     assert f"exported {len(HOSTILE_BYTES)} row(s)" in capsysbinary.readouterr().err.decode()
     assert target.read_bytes() == source.read_bytes()
-    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, "-")) == 0
+    assert main(sheet("export", "--config", config, "--tab", FORM, "-")) == 0
     assert capsysbinary.readouterr().out == source.read_bytes()
 
 
@@ -192,9 +193,9 @@ def test_a_lone_surrogate_from_the_sheet_api_exports_without_an_error(
 ) -> None:
     store = open_store(SheetSettings(section="excelsheet", local_store=tmp_path / "access.db"))
     assert isinstance(store, LocalSheetStore)
-    store.ensure_tabs([REQUESTS_TAB])
-    store.append_rows(REQUESTS_TAB, [["Name"], ["lone \udfff"]])
+    store.ensure_tabs([FORM])
+    store.append_rows(FORM, [["Name"], ["lone \udfff"]])
     target = tmp_path / "out.csv"
-    assert main(sheet("export", "--config", config, "--tab", REQUESTS_TAB, target)) == 0
-    assert "exported 1 row(s) of 'Form Responses 1' (and the header)" in capsys.readouterr().err
+    assert main(sheet("export", "--config", config, "--tab", FORM, target)) == 0
+    assert f"exported 1 row(s) of {FORM!r} (and the header)" in capsys.readouterr().err
     assert target.read_bytes() == b"Name\r\nlone \xed\xbf\xbf\r\n"

@@ -19,7 +19,8 @@ from moc_tui.core.sheets.a1 import A1Range, column_letters, column_number, parse
 from moc_tui.core.sheets.google_client import make_client
 from moc_tui.devstack.sheets_api import SHEETS_SCOPE, FakeSheetsServer
 from moc_tui.devstack.sheets_auth import JWT_GRANT, TOKEN_AUDIENCE, TokenRefused
-from tests.fixtures.sheets import HEADER, REQUESTS_TAB, USERS_TAB, request_row, seed_tabs
+from tests.fixtures.sheets import HEADER, request_row, seed_tabs
+from tests.tab_names import ACCESS_DONE, FORM
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def sheet(own_fake: FakeSheetsServer, client: gspread.Client) -> Any:
 
 
 def test_gspread_worksheet_calls_work_on_the_fake(sheet: Any, own_fake: FakeSheetsServer) -> None:
-    ws = sheet.worksheet(REQUESTS_TAB)
+    ws = sheet.worksheet(FORM)
     assert ws.get_all_values()[1] == request_row(1)
     assert ws.acell("B3").value == "user2@example.org"
     ws.update([["new", "values"]], "F2")
@@ -48,13 +49,13 @@ def test_gspread_worksheet_calls_work_on_the_fake(sheet: Any, own_fake: FakeShee
     assert ws.get_all_values()[2] == [*request_row(1), "new", "values"]
     ws.delete_rows(3)
     assert ws.get_all_values()[:3] == [HEADER, ["inserted", "", "", "", ""], request_row(2)]
-    assert own_fake.values(sheet.id, REQUESTS_TAB)[-1] == ["appended", "row"]
-    assert [w.title for w in sheet.worksheets()] == [REQUESTS_TAB, USERS_TAB]
+    assert own_fake.values(sheet.id, FORM)[-1] == ["appended", "row"]
+    assert [w.title for w in sheet.worksheets()] == [FORM, ACCESS_DONE]
     assert own_fake.flagged(sheet.id) == []
 
 
 def test_parsed_and_typed_writes_are_flagged(sheet: Any, own_fake: FakeSheetsServer) -> None:
-    ws = sheet.worksheet(USERS_TAB)
+    ws = sheet.worksheet(ACCESS_DONE)
     ws.update_acell("A2", "=1+1")  # gspread sends this one USER_ENTERED, always
     ws.update([[5, True]], "B2")  # RAW, but a number and a boolean, not text
     sheet.batch_update(
@@ -97,14 +98,14 @@ def test_unknown_routes_and_requests_are_loud(
         sheet.values_get("'Nope'!A1")
     assert caught.value.code == 400 and "Unable to parse range" in str(caught.value)
     with pytest.raises(APIError) as caught:
-        sheet.values_get(f"'{USERS_TAB}'!A1001")
+        sheet.values_get(f"'{ACCESS_DONE}'!A1001")
     assert "exceeds grid limits" in str(caught.value)
 
 
 def test_a_bad_sub_request_leaves_every_tab_unchanged(
     sheet: Any, own_fake: FakeSheetsServer
 ) -> None:
-    users = sheet.worksheet(USERS_TAB).id
+    users = sheet.worksheet(ACCESS_DONE).id
     requests = [
         {
             "appendCells": {
@@ -117,7 +118,7 @@ def test_a_bad_sub_request_leaves_every_tab_unchanged(
     ]
     with pytest.raises(APIError, match="No grid with id: 99"):
         sheet.batch_update({"requests": requests})
-    assert own_fake.values(sheet.id, USERS_TAB) == [HEADER]
+    assert own_fake.values(sheet.id, ACCESS_DONE) == [HEADER]
 
 
 def test_api_calls_need_a_valid_token(own_fake: FakeSheetsServer) -> None:

@@ -27,9 +27,7 @@ from moc_tui.core.workflow.keys import request_key
 from moc_tui.devstack.sheets_api import FakeSheetsServer
 from tests.fixtures.sheets import (
     HEADER,
-    REQUESTS_TAB,
     TEST_RETRY,
-    USERS_TAB,
     ServiceAccount,
     SleepRecorder,
     fill_local,
@@ -37,9 +35,10 @@ from tests.fixtures.sheets import (
     request_row,
     seed_tabs,
 )
-from tests.fixtures.stack import DONE, FORM, HELPDESK_EMAIL, MakeCronStack
+from tests.fixtures.stack import HELPDESK_EMAIL, MakeCronStack
 from tests.notify_run import run_notify
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 from tests.waiting import wait_until
 
 SEEDS = range(25)
@@ -66,7 +65,7 @@ def _person(fake: FakeSheetsServer, key: str, rng: random.Random) -> tuple[str, 
     def do() -> str:
         with fake.lock:
             book = fake.sheets[key].book
-            tab = book.tab(REQUESTS_TAB)
+            tab = book.tab(FORM)
             data = len(tab.values())
             row = rng.randrange(1, data) if data > 1 else 1  # 0-based, never the header
             if choice == "delete" and data > 2:
@@ -77,7 +76,7 @@ def _person(fake: FakeSheetsServer, key: str, rng: random.Random) -> tuple[str, 
                 rng_ = {"sheetId": tab.sheet_id, "dimension": "ROWS"}
                 span = {**rng_, "startIndex": row, "endIndex": row + 1}
                 grid_apply.apply_batch(book, [{"insertDimension": {"range": span}}])
-                tab = book.tab(REQUESTS_TAB)
+                tab = book.tab(FORM)
                 tab.put(row + 1, 1, "typed by hand")
                 tab.put(row + 1, 2, "hand@example.org")
                 return ""
@@ -91,12 +90,12 @@ def _check(
     fake: FakeSheetsServer, key: str, asked: list[Row], deleted: str, moved_ok: bool, seed: int
 ) -> None:
     """The invariant above, by email."""
-    form, done = fake.values(key, REQUESTS_TAB), fake.values(key, USERS_TAB)
+    form, done = fake.values(key, FORM), fake.values(key, ACCESS_DONE)
     where = f"seed {seed}"
     assert form[0] == HEADER and done[0] == HEADER, where
     in_form = [r[EMAIL] for r in form[1:] if r and r[EMAIL] != "hand@example.org"]
     in_done = [r[EMAIL] for r in done[1:]]
-    originals = [r[EMAIL] for r in seed_tabs()[REQUESTS_TAB][1:]]
+    originals = [r[EMAIL] for r in seed_tabs()[FORM][1:]]
     wanted = {r[EMAIL] for r in asked}
     assert len(in_done) == len(set(in_done)), f"{where}: a row is twice in the done tab: {done}"
     assert set(in_done) <= wanted, f"{where}: a row nobody asked for was moved"
@@ -129,7 +128,7 @@ def test_a_person_editing_between_check_and_write_never_loses_or_doubles_a_row(
         fake_sheets.before(lambda: None, spreadsheet=key)
     fake_sheets.before(lambda: deleted.append(do()), spreadsheet=key)
     try:
-        store.move_rows(REQUESTS_TAB, USERS_TAB, [r for r, _ in asked], [c for _, c in asked])
+        store.move_rows(FORM, ACCESS_DONE, [r for r, _ in asked], [c for _, c in asked])
         moved_ok = True
     except RowsChanged:
         moved_ok = False
@@ -158,7 +157,7 @@ def test_a_write_applied_late_after_a_timeout_and_retry_is_a_no_op(
     fake_sheets.before(lambda: None, spreadsheet=key, path=":batchUpdate", hold=release)
     held_from = len(fake_sheets.log)
     try:
-        store.move_rows(REQUESTS_TAB, USERS_TAB, [r for r, _ in asked], [c for _, c in asked])
+        store.move_rows(FORM, ACCESS_DONE, [r for r, _ in asked], [c for _, c in asked])
     finally:
         release.set()
     fake_sheets.clear_faults()
@@ -184,7 +183,7 @@ def test_a_lost_reply_after_the_write_was_applied_is_not_done_twice(
         fake_sheets.before(lambda: None, spreadsheet=key)
     fake_sheets.drop(spreadsheet=key, after_apply=rng.random() < 0.7)
     try:
-        store.move_rows(REQUESTS_TAB, USERS_TAB, [r for r, _ in asked], [c for _, c in asked])
+        store.move_rows(FORM, ACCESS_DONE, [r for r, _ in asked], [c for _, c in asked])
     finally:
         fake_sheets.clear_faults()
     _check(fake_sheets, key, [c for _, c in asked], "", True, seed)
@@ -206,7 +205,7 @@ def test_two_movers_at_once_move_each_row_once(
     def mover(number: int, store: GoogleSheetStore, asked: list[tuple[int, Row]]) -> None:
         start.wait()
         try:
-            store.move_rows(REQUESTS_TAB, USERS_TAB, [r for r, _ in asked], [c for _, c in asked])
+            store.move_rows(FORM, ACCESS_DONE, [r for r, _ in asked], [c for _, c in asked])
             done.append(number)
         except BaseException as error:
             errors.append(error)
@@ -256,7 +255,7 @@ def test_notify_racing_a_provisioning_move_stamps_only_its_own_rows(
         numbers = [emails.index(r[MAIL]) + 1 for r in moving]
         mover.move_rows(
             FORM,
-            DONE,
+            ACCESS_DONE,
             numbers,
             [current[n - 1] for n in numbers],
             keys=[request_key("access", r[TIMESTAMP], r[MAIL]) for r in moving],
@@ -277,12 +276,14 @@ def test_notify_racing_a_provisioning_move_stamps_only_its_own_rows(
 
     tickets = [m for m in stack.mail.received if HELPDESK_EMAIL in m.rcpt_tos]
     assert len(tickets) == len(approved), f"seed {seed}"
-    everywhere = stack.access(FORM)[1:] + stack.access(DONE)[1:]
+    everywhere = stack.access(FORM)[1:] + stack.access(ACCESS_DONE)[1:]
     assert sorted(r[MAIL] for r in everywhere) == sorted(r[MAIL] for r in rows), f"seed {seed}"
     for row in everywhere:
         stamped = bool(row[NOTIFIED : NOTIFIED + 1] and row[NOTIFIED])
         assert stamped == (row[APPROVED] == "Approved"), f"seed {seed}: {row[MAIL]} {stamped}"
-    assert {r[MAIL] for r in stack.access(DONE)[1:]} == {r[MAIL] for r in moving}, f"seed {seed}"
+    assert {r[MAIL] for r in stack.access(ACCESS_DONE)[1:]} == {r[MAIL] for r in moving}, (
+        f"seed {seed}"
+    )
 
 
 @pytest.mark.parametrize("seed", range(10), ids=lambda s: f"seed-{s}")
@@ -300,7 +301,7 @@ def test_two_movers_on_the_local_store_move_each_row_once(seed: int, tmp_path: P
         start.wait()
         try:
             LocalSheetStore(path).move_rows(
-                REQUESTS_TAB, USERS_TAB, [r for r, _ in asked], [c for _, c in asked]
+                FORM, ACCESS_DONE, [r for r, _ in asked], [c for _, c in asked]
             )
         except BaseException as error:
             errors.append(error)
@@ -311,9 +312,9 @@ def test_two_movers_on_the_local_store_move_each_row_once(seed: int, tmp_path: P
     for thread in threads:
         thread.join()
     assert errors == [], f"seed {seed}: {errors}"
-    tabs = LocalSheetStore(path).read_tabs([REQUESTS_TAB, USERS_TAB])
-    in_done = [r[EMAIL] for r in tabs[USERS_TAB][1:]]
+    tabs = LocalSheetStore(path).read_tabs([FORM, ACCESS_DONE])
+    in_done = [r[EMAIL] for r in tabs[ACCESS_DONE][1:]]
     union = {r[EMAIL] for ask in asks for _, r in ask}
     assert sorted(in_done) == sorted(union), f"seed {seed}"
-    in_form = [r[EMAIL] for r in tabs[REQUESTS_TAB][1:]]
-    assert sorted(in_form + in_done) == sorted(r[EMAIL] for r in seed_tabs()[REQUESTS_TAB][1:])
+    in_form = [r[EMAIL] for r in tabs[FORM][1:]]
+    assert sorted(in_form + in_done) == sorted(r[EMAIL] for r in seed_tabs()[FORM][1:])

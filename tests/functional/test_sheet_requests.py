@@ -17,15 +17,14 @@ from moc_tui.devstack.sheets_api import FakeSheetsServer, LoggedRequest
 from moc_tui.devstack.sheets_auth import new_service_account, write_key_file
 from tests.fixtures.sheets import (
     HEADER,
-    REQUESTS_TAB,
     TEST_RETRY,
-    USERS_TAB,
     ServiceAccount,
     SleepRecorder,
     google_settings,
     request_row,
     seed_tabs,
 )
+from tests.tab_names import ACCESS_DONE, FORM
 
 
 @pytest.fixture(autouse=True)
@@ -58,11 +57,11 @@ def test_reading_both_tabs_is_one_request(
     google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
     mark = len(fake_sheets.log)
-    assert google_store.tab_titles() == [REQUESTS_TAB, USERS_TAB]  # cached at open
-    assert google_store.read_tabs([REQUESTS_TAB, USERS_TAB]) == seed_tabs()
+    assert google_store.tab_titles() == [FORM, ACCESS_DONE]  # cached at open
+    assert google_store.read_tabs([FORM, ACCESS_DONE]) == seed_tabs()
     (call,) = sheets_calls(fake_sheets, fake_spreadsheet, mark)
     assert call.path.endswith("/values:batchGet")
-    assert call.query["ranges"] == ["'Form Responses 1'", "'Current Users'"]
+    assert call.query["ranges"] == [repr(FORM), repr(ACCESS_DONE)]
 
 
 def test_fifty_cell_writes_are_one_raw_request(
@@ -71,12 +70,12 @@ def test_fifty_cell_writes_are_one_raw_request(
     cells = {(row, col): f"=cell {row},{col}" for row in range(2, 12) for col in range(6, 11)}
     assert len(cells) == 50
     mark = len(fake_sheets.log)
-    google_store.write_cells(REQUESTS_TAB, cells)
+    google_store.write_cells(FORM, cells)
     (call,) = sheets_calls(fake_sheets, fake_spreadsheet, mark)
     assert (call.method, call.path.rsplit("/", 1)[-1]) == ("POST", "values:batchUpdate")
     assert call.value_input_option == "RAW"
     assert len(call.body["data"]) == 50
-    rows = fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)
+    rows = fake_sheets.values(fake_spreadsheet, FORM)
     assert rows[1] == [
         *request_row(1),
         "=cell 2,6",
@@ -101,7 +100,7 @@ def test_moving_rows_costs_the_same_requests_for_one_row_or_ten(
 ) -> None:
     moved = [2, 3, 4, 6, 7, 9, 10, 11, 12, 13][:count]
     mark = len(fake_sheets.log)
-    google_store.move_rows(REQUESTS_TAB, USERS_TAB, moved, [request_row(r - 1) for r in moved])
+    google_store.move_rows(FORM, ACCESS_DONE, moved, [request_row(r - 1) for r in moved])
     calls = sheets_calls(fake_sheets, fake_spreadsheet, mark)
     # find, tag the untagged rows, find again (checks the tags), one atomic write
     assert _call_kinds(calls, fake_spreadsheet) == [
@@ -122,11 +121,11 @@ def test_moving_rows_costs_the_same_requests_for_one_row_or_ten(
     ]
     starts = [r["deleteDimension"]["range"]["startIndex"] for r in write.body["requests"][-runs:]]
     assert starts == sorted(starts, reverse=True)
-    assert fake_sheets.values(fake_spreadsheet, USERS_TAB) == [HEADER] + [
+    assert fake_sheets.values(fake_spreadsheet, ACCESS_DONE) == [HEADER] + [
         request_row(r - 1) for r in moved
     ]
     if count == 10:
-        assert fake_sheets.values(fake_spreadsheet, REQUESTS_TAB) == [
+        assert fake_sheets.values(fake_spreadsheet, FORM) == [
             HEADER,
             request_row(4),
             request_row(7),
@@ -137,9 +136,9 @@ def test_writing_tagged_rows_is_four_reads_and_one_write(
     google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
     refs = [RowRef(r, f"key-{r}", request_row(r - 1)) for r in range(2, 12)]
-    google_store.update_rows(REQUESTS_TAB, [(ref, {6: "x"}) for ref in refs])  # tags them
+    google_store.update_rows(FORM, [(ref, {6: "x"}) for ref in refs])  # tags them
     mark = len(fake_sheets.log)
-    google_store.update_rows(REQUESTS_TAB, [(ref, {6: "y", 7: "z"}) for ref in refs])
+    google_store.update_rows(FORM, [(ref, {6: "y", 7: "z"}) for ref in refs])
     calls = sheets_calls(fake_sheets, fake_spreadsheet, mark)
     assert _call_kinds(calls, fake_spreadsheet) == [*FIND, "POST :batchUpdate"]
 
@@ -152,7 +151,7 @@ def test_a_429_storm_is_waited_out(
 ) -> None:
     fake_sheets.fail(429, times=3, spreadsheet=fake_spreadsheet)
     mark = len(fake_sheets.log)
-    assert google_store.read_tabs([REQUESTS_TAB]) == {REQUESTS_TAB: seed_tabs()[REQUESTS_TAB]}
+    assert google_store.read_tabs([FORM]) == {FORM: seed_tabs()[FORM]}
     assert [r.status for r in sheets_calls(fake_sheets, fake_spreadsheet, mark)] == [429] * 3 + [
         200
     ]
@@ -168,14 +167,14 @@ def test_endless_server_errors_give_up_with_a_clear_message(
 ) -> None:
     fake_sheets.fail(503, times=None, spreadsheet=fake_spreadsheet)
     with pytest.raises(SheetUnavailable) as caught:
-        google_store.move_rows(REQUESTS_TAB, USERS_TAB, [2], [request_row(1)])
+        google_store.move_rows(FORM, ACCESS_DONE, [2], [request_row(1)])
     message = str(caught.value)
-    assert "moving row(s) 2 from 'Form Responses 1' to 'Current Users'" in message
+    assert f"moving row(s) 2 from {FORM!r} to {ACCESS_DONE!r}" in message
     assert "HTTP 503" in message and "4 attempts" in message
     assert sleeps.delays == [1.0, 2.0, 4.0]
     fake_sheets.clear_faults()
-    assert fake_sheets.values(fake_spreadsheet, REQUESTS_TAB) == seed_tabs()[REQUESTS_TAB]
-    assert fake_sheets.values(fake_spreadsheet, USERS_TAB) == [HEADER]
+    assert fake_sheets.values(fake_spreadsheet, FORM) == seed_tabs()[FORM]
+    assert fake_sheets.values(fake_spreadsheet, ACCESS_DONE) == [HEADER]
 
 
 def test_an_expired_token_is_refreshed_on_401(
@@ -183,7 +182,7 @@ def test_an_expired_token_is_refreshed_on_401(
 ) -> None:
     fake_sheets.tokens.revoke_all()
     mark = len(fake_sheets.log)
-    assert google_store.read_tabs([USERS_TAB]) == {USERS_TAB: [HEADER]}
+    assert google_store.read_tabs([ACCESS_DONE]) == {ACCESS_DONE: [HEADER]}
     seen = [(r.path.rsplit("/", 1)[-1], r.status) for r in fake_sheets.log[mark:]]
     assert [s for s in seen if s[0] != "allowedLocations"] == [
         ("values:batchGet", 401),
@@ -231,8 +230,8 @@ def test_a_write_lost_before_it_reached_google_is_sent_again(
     google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
     fake_sheets.drop(spreadsheet=fake_spreadsheet, method="POST")
-    google_store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 5], [request_row(1), request_row(4)])
-    assert fake_sheets.values(fake_spreadsheet, USERS_TAB) == [
+    google_store.move_rows(FORM, ACCESS_DONE, [2, 5], [request_row(1), request_row(4)])
+    assert fake_sheets.values(fake_spreadsheet, ACCESS_DONE) == [
         HEADER,
         request_row(1),
         request_row(4),
@@ -243,21 +242,21 @@ def test_a_move_whose_answer_was_lost_is_not_done_twice(
     google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
     fake_sheets.drop(spreadsheet=fake_spreadsheet, method="POST", after_apply=True)
-    google_store.move_rows(REQUESTS_TAB, USERS_TAB, [2, 5], [request_row(1), request_row(4)])
-    assert fake_sheets.values(fake_spreadsheet, USERS_TAB) == [
+    google_store.move_rows(FORM, ACCESS_DONE, [2, 5], [request_row(1), request_row(4)])
+    assert fake_sheets.values(fake_spreadsheet, ACCESS_DONE) == [
         HEADER,
         request_row(1),
         request_row(4),
     ]
-    assert len(fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)) == 11
+    assert len(fake_sheets.values(fake_spreadsheet, FORM)) == 11
 
 
 def test_an_append_whose_answer_was_lost_is_not_done_twice(
     google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
     fake_sheets.drop(spreadsheet=fake_spreadsheet, method="POST", after_apply=True)
-    google_store.append_rows(USERS_TAB, [["a", "b"]])
-    assert fake_sheets.values(fake_spreadsheet, USERS_TAB) == [HEADER, ["a", "b"]]
+    google_store.append_rows(ACCESS_DONE, [["a", "b"]])
+    assert fake_sheets.values(fake_spreadsheet, ACCESS_DONE) == [HEADER, ["a", "b"]]
 
 
 def test_a_delete_whose_answer_was_lost_asks_for_a_reload(
@@ -265,8 +264,8 @@ def test_a_delete_whose_answer_was_lost_asks_for_a_reload(
 ) -> None:
     fake_sheets.drop(spreadsheet=fake_spreadsheet, method="POST", after_apply=True)
     with pytest.raises(SheetUnavailable, match="may or may not be deleted"):
-        google_store.delete_rows(REQUESTS_TAB, [2])
-    assert len(fake_sheets.values(fake_spreadsheet, REQUESTS_TAB)) == 12  # it was deleted once
+        google_store.delete_rows(FORM, [2])
+    assert len(fake_sheets.values(fake_spreadsheet, FORM)) == 12  # it was deleted once
 
 
 def test_every_call_has_a_timeout(
@@ -281,7 +280,7 @@ def test_every_call_has_a_timeout(
     release = threading.Event()
     fake_sheets.hold(release, spreadsheet=fake_spreadsheet)
     try:
-        assert store.read_tabs([USERS_TAB]) == {USERS_TAB: [HEADER]}
+        assert store.read_tabs([ACCESS_DONE]) == {ACCESS_DONE: [HEADER]}
     finally:
         release.set()
     assert sleeps.delays == [1.0]  # one timed-out attempt, then success
@@ -290,9 +289,9 @@ def test_every_call_has_a_timeout(
 def test_no_drive_calls_and_only_google_hosts(
     google_store: GoogleSheetStore, fake_sheets: FakeSheetsServer, fake_spreadsheet: str
 ) -> None:
-    google_store.read_tabs([REQUESTS_TAB, USERS_TAB])
-    google_store.append_rows(USERS_TAB, [["x"]])
-    google_store.move_rows(REQUESTS_TAB, USERS_TAB, [2], [request_row(1)])
+    google_store.read_tabs([FORM, ACCESS_DONE])
+    google_store.append_rows(ACCESS_DONE, [["x"]])
+    google_store.move_rows(FORM, ACCESS_DONE, [2], [request_row(1)])
     for logged in fake_sheets.log:
         assert "/drive/" not in logged.path and "/upload/" not in logged.path
         if logged.path != "/token":  # token_uri of the test key points at the fake itself
@@ -329,7 +328,7 @@ def test_a_call_that_never_answers_stops_at_the_call_deadline(
     fake_sheets.hold(release, times=None, spreadsheet=fake_spreadsheet)
     try:
         with pytest.raises(SheetUnavailable) as caught:
-            store.read_tabs([USERS_TAB])
+            store.read_tabs([ACCESS_DONE])
     finally:
         release.set()
         fake_sheets.clear_faults()

@@ -29,6 +29,7 @@ from tests.fixtures.sshd import (
     fill_sheet,
     pth_ran,
 )
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +42,7 @@ def host() -> Iterator[HelpdeskHost]:
 
 @pytest.fixture(scope="module", autouse=True)
 def _rows(host: HelpdeskHost) -> None:
-    fill_sheet(host.layout, [access_row(pin="9731")])
+    fill_sheet(host.layout, [access_row(pin=PIN)])
 
 
 def backend(host: HelpdeskHost, requests: list[dict[str, Any] | bytes], **env: str) -> list[Any]:

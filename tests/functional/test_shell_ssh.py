@@ -24,6 +24,7 @@ from tests.fixtures.sshd import (
     fill_sheet,
     free_port,
 )
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
 from tests.waiting import wait_until
 
@@ -77,7 +78,7 @@ def _rows(helpdesk_host: HelpdeskHost) -> None:
     fill_sheet(
         helpdesk_host.layout,
         [
-            access_row(pin="9731", first_name="[@click=app.quit]Eve[/]"),
+            access_row(pin=PIN, first_name="[@click=app.quit]Eve[/]"),
             access_row(email="bob@example.org", timestamp="t2", new_project="bobs"),
             # an escape sequence that would retitle the terminal if it reached it raw
             access_row(email="eve\x1b]2;PWNED\x07@example.org", timestamp="t3"),
@@ -225,7 +226,7 @@ def test_session_lands_in_the_program_with_a_clean_environment(host: HelpdeskHos
     screen = host.wait_screen(session, "SSH-EXIT=0")
     # the program quit itself (a suspended one could not have): no shell prompt came up
     assert not re.search(r"^\S*[$#] ", screen.split("SSH-EXIT=0")[0], re.MULTILINE)
-    assert ADMIN_CANARY not in screen and "9731" not in screen
+    assert ADMIN_CANARY not in screen and PIN not in screen
     assert not MARKER.exists()
     log = host.login_log.read_text()
     assert re.search(rf"event=start .*operator={OPERATOR} key=SHA256:", log)

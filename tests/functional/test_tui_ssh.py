@@ -19,8 +19,8 @@ from moc_tui.devstack.quota_service import QuotaService
 from tests.fixtures.keystone import KeystoneAdmin
 from tests.fixtures.setpass import SetpassServer
 from tests.fixtures.sshd import HelpdeskHost, deployed_host, fill_sheet
-from tests.fixtures.stack import DONE, FORM
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.keystone]
 
@@ -60,7 +60,7 @@ def read_tabs_as_root(host: HelpdeskHost) -> dict[str, list[list[str]]]:
     os.chown(layout.settings, 0, 0)  # load_settings wants the file to be the reader's own
     try:
         store = open_store(load_settings(layout.settings).access_sheet)
-        return store.read_tabs([FORM, DONE])
+        return store.read_tabs([FORM, ACCESS_DONE])
     finally:
         os.chown(layout.settings, owner.st_uid, owner.st_gid)
 
@@ -92,7 +92,7 @@ def test_an_operator_provisions_a_request_over_ssh(
     host.wait_screen(session, "SSH-EXIT=0")
 
     tabs = read_tabs_as_root(host)
-    assert [row[4] for row in tabs[DONE][1:]] == [email]
+    assert [row[4] for row in tabs[ACCESS_DONE][1:]] == [email]
     assert len(tabs[FORM]) == 1
     [user] = keystone_admin.client.users.list(name=email, domain="default")
     keystone_admin.cleanup(user)

@@ -21,11 +21,12 @@ from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.fixtures.stack import MakeStack
 from tests.fixtures.terminal import Terminal
-from tests.fixtures.tui import screen_is, wait_for
+from tests.fixtures.tui_pilot import screen_is, wait_for
 from tests.reset_form import file_reset_form
 from tests.sample_rows import access_row, quota_row
+from tests.tab_names import ACCESS_DONE, FORM
 from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone
@@ -51,7 +52,7 @@ async def test_fix_then_provision_against_the_real_backend(
         assert isinstance(screen, PendingScreen)
         await wait_for(pilot, lambda: screen.table.row_count == 2, 60)
         header = str(screen.query_one("#header", Static).render())
-        assert "127.0.0.1" in header and "Form Responses 1" in header and "alice" in header
+        assert "127.0.0.1" in header and FORM in header and "alice" in header
         # row 2 asks for a reserved project name: fix it in the edit modal
         await pilot.press("g", "e")
         await wait_for(pilot, lambda: screen_is(app, EditModal))
@@ -75,7 +76,7 @@ async def test_fix_then_provision_against_the_real_backend(
         ]
         await pilot.press("escape")
         await wait_for(pilot, lambda: "2 done" in str(screen.query_one("#counts").render()), 60)
-    assert [r[4] for r in stack.tabs()[DONE][1:]] == [
+    assert [r[4] for r in stack.tabs()[ACCESS_DONE][1:]] == [
         f"una.{s}@example.org",
         f"vic.{s}@example.org",
     ]
@@ -162,7 +163,7 @@ def test_provision_one_request_in_a_real_terminal(
     assert not re.search(
         r"Traceback|Error", terminal.tmux("capture-pane", "-p", "-t", "tui", "-S", "-")
     )
-    assert [r[4] for r in stack.tabs()[DONE][1:]] == [email]
+    assert [r[4] for r in stack.tabs()[ACCESS_DONE][1:]] == [email]
     [user] = keystone_admin.client.users.list(name=email)
     assert user.name == email
     mails = stack.mail.wait_for(2)
@@ -189,7 +190,7 @@ async def test_quota_and_reset_against_the_real_backend(
     )
     assert stack.quota_store is not None
     stack.quota_store.append_rows(
-        "Form Responses 1",
+        FORM,
         [quota_row(email=f"pi.{s}@example.org", project=f"q-{s}", cores="40", timestamp="t1")],
     )
     reference = file_reset_form(stack, f"dora.{s}@example.org", PIN)

@@ -17,7 +17,7 @@ import pytest
 
 from moc_tui.tui.app import CRASH_LINE
 from moc_tui.tui.terminal import MAX_COLUMNS, MAX_LINES
-from tests.fixtures.tui_local import local_settings
+from tests.fixtures.tui_local import settings_with_pending
 from tests.waiting import wait_until
 
 RSS_LIMIT_MIB = 400  # the TUI at 500x200 with a few rows uses about a third of this
@@ -88,7 +88,7 @@ class Pty:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Path:
-    return local_settings(tmp_path, 3)
+    return settings_with_pending(tmp_path, 3)
 
 
 def dev_entry(settings: Path) -> list[str]:

@@ -14,9 +14,10 @@ import pytest
 
 from moc_tui.core.journal import Journal
 from tests.fixtures.keystone import KeystoneAdmin
-from tests.fixtures.stack import DONE, FORM, MakeStack
+from tests.fixtures.stack import MakeStack
 from tests.fixtures.terminal import Terminal
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 from tests.waiting import wait_for_value
 
 pytestmark = pytest.mark.keystone
@@ -118,5 +119,5 @@ def test_an_operators_walk_at_80x24(
     assert not re.search(
         r"Traceback|Error", terminal.tmux("capture-pane", "-p", "-t", "tui", "-S", "-")
     )
-    assert sorted(r[4] for r in stack.tabs()[DONE][1:]) == sorted([wes, xan])
+    assert sorted(r[4] for r in stack.tabs()[ACCESS_DONE][1:]) == sorted([wes, xan])
     stack.remove_cloud_objects(keystone_admin)

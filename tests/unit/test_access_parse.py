@@ -7,12 +7,13 @@ from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.table import read_table
 from tests.sample_rows import ACCESS_HEADER as HEADER
 from tests.sample_rows import access_row as row
+from tests.tab_names import FORM
 
 
 def parse(
     *rows: list[str], aliases: dict[str, str] | None = None, header: list[str] = HEADER
 ) -> ParsedAccessTab:
-    table = read_table("Form Responses 1", [header, *rows], ACCESS_COLUMNS, "access_columns")
+    table = read_table(FORM, [header, *rows], ACCESS_COLUMNS, "access_columns")
     return parse_access_requests(table, aliases)
 
 
@@ -51,7 +52,7 @@ def test_a_missing_column_is_named_with_the_setting_to_change() -> None:
     header = [h if h != "PIN" else "Your PIN" for h in HEADER]
     parsed = parse(row(), header=header)
     expected = (
-        "tab 'Form Responses 1' has no column headed 'PIN' (field pin); rename the header or "
+        f"tab {FORM!r} has no column headed 'PIN' (field pin); rename the header or "
         "set [access_columns] pin = <header>"
     )
     assert parsed.tab_problems == (expected,)

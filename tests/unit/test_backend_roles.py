@@ -19,6 +19,7 @@ from moc_tui.host.keys import add_key, parse_public_key, read_keys, remove_opera
 from moc_tui.protocol.wire import MUTATING
 from tests.backend_settings import local_settings
 from tests.operator_keys import WRAPPER, new_key
+from tests.reset_form import PIN
 from tests.sample_rows import access_row
 
 FP = "SHA256:" + "A" * 43
@@ -67,7 +68,7 @@ def test_every_mutating_op_has_a_refusal_case() -> None:
 
 def test_a_viewer_lists_but_every_mutating_op_is_refused(tmp_path: Path) -> None:
     needs_root()
-    config = local_settings(tmp_path, [access_row(pin="9731")])
+    config = local_settings(tmp_path, [access_row(pin=PIN)])
     operators = operator_map(tmp_path, f"# map\n{FP} alice\n{FP[:-1]}B vera viewer\n")
     requests = [
         {"id": 1, "op": "hello", "params": {"operator": "vera"}},
@@ -91,7 +92,7 @@ def test_a_viewer_lists_but_every_mutating_op_is_refused(tmp_path: Path) -> None
 
 def test_operators_keep_every_op_and_unknown_names_are_refused(tmp_path: Path) -> None:
     needs_root()
-    config = local_settings(tmp_path, [access_row(pin="9731")])
+    config = local_settings(tmp_path, [access_row(pin=PIN)])
     operators = operator_map(tmp_path, f"{FP} alice\n")  # a two-column map stays valid
     alice, ack = backend_lines(
         config,

@@ -33,8 +33,8 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import FIELDS, EditModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.text import plain
-from tests.fixtures.tui import screen_is, wait_for
-from tests.fixtures.tui_local import CURRENT, FORM, SETTINGS
+from tests.fixtures.tui_local import SETTINGS
+from tests.fixtures.tui_pilot import screen_is, wait_for
 from tests.hostile_values import (
     HOSTILE,
     LITERAL_TEXT,
@@ -45,6 +45,7 @@ from tests.hostile_values import (
     REFUSED_PROJECTS,
 )
 from tests.sample_rows import ACCESS_HEADER, access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 SAMPLES: list[dict[str, str]] = [
     {},
@@ -135,9 +136,9 @@ class InProcessBackend:
 @pytest.fixture
 def backend(tmp_path: Path) -> Iterator[InProcessBackend]:
     store = LocalSheetStore(tmp_path / "access.db")
-    store.ensure_tabs([FORM, CURRENT])
+    store.ensure_tabs([FORM, ACCESS_DONE])
     store.append_rows(FORM, [ACCESS_HEADER, *sheet_rows()])
-    store.append_rows(CURRENT, [ACCESS_HEADER])
+    store.append_rows(ACCESS_DONE, [ACCESS_HEADER])
     path = tmp_path / "settings.ini"
     path.write_text(SETTINGS.format(store=tmp_path / "access.db", state=tmp_path / "state"))
     path.chmod(0o600)

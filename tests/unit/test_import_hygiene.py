@@ -24,6 +24,7 @@ import moc_tui.core
 from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets.local import LocalSheetStore
 from tests.settings_files import MAIL_DEFAULTS, write_settings
+from tests.tab_names import ACCESS_DONE, FORM
 
 DIST = "moc-tui"
 ROOT = Path(moc_tui.__file__).resolve().parent.parent
@@ -212,8 +213,8 @@ def test_production_commands_run_without_the_extras(tmp_path: Path, command: str
         },
     )
     store = LocalSheetStore(tmp_path / "access.db")
-    store.ensure_tabs(["Form Responses 1", "Current Users"])
-    for tab in ("Form Responses 1", "Current Users"):
+    store.ensure_tabs([FORM, ACCESS_DONE])
+    for tab in (FORM, ACCESS_DONE):
         store.append_rows(tab, [list(ACCESS_COLUMNS.values())])
     result = run_without_extras([command, "--config", str(settings)], tmp_path)
     assert _tried(result) == [], result.stderr

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from moc_tui.core.journal import Journal
+from tests.tab_names import FORM
 
 
 def clock() -> datetime:
@@ -59,7 +60,7 @@ def test_errors_are_listed_until_acknowledged(tmp_path: Path) -> None:
         row=4,
         email="b@example.org",
         step="project",
-        tab="Form Responses 1",
+        tab=FORM,
     )
     journal.record_error("alice", "mail server down")
     assert [e.message for e in journal.errors()] == ["mail server down", "project exists"]

@@ -21,9 +21,9 @@ from moc_tui.core.sheets import open_store
 from moc_tui.core.sheets.local import LocalSheetStore
 from tests.sample_rows import access_row
 from tests.settings_files import write_settings
+from tests.tab_names import ACCESS_DONE, FORM
 
 CLIENTS = ("keystoneauth1", "keystoneclient", "gspread", "google", "requests", "setpass_client")
-FORM, DONE = "Form Responses 1", "Current Users"
 
 
 def fresh(code: str) -> str:
@@ -38,10 +38,10 @@ def test_the_first_list_reply_loads_no_cloud_or_sheet_client(tmp_path: Path) -> 
     config = write_settings(tmp_path)
     store = open_store(load_settings(config).access_sheet)
     assert isinstance(store, LocalSheetStore)
-    store.ensure_tabs([FORM, DONE])
+    store.ensure_tabs([FORM, ACCESS_DONE])
     header = list(ACCESS_COLUMNS.values())
     store.append_rows(FORM, [header, access_row(), access_row(email="bob@example.org")])
-    store.append_rows(DONE, [header])
+    store.append_rows(ACCESS_DONE, [header])
     requests = [
         {"id": 1, "op": "hello", "params": {"operator": "alice"}},
         {"id": 2, "op": "list_access", "params": {}},

@@ -9,6 +9,7 @@ from moc_tui.backend.views import event_view
 from moc_tui.core.workflow import events as core
 from moc_tui.protocol.events import FIELDS, TYPES, EventKind, ProgressEvent, join, split
 from tests.protocol_shapes import problems
+from tests.tab_names import ACCESS_DONE
 
 ONE_OF_EACH: list[core.Event] = [
     core.RowStarted(2, "a@example.org", "access-" + "0" * 20),
@@ -18,7 +19,7 @@ ONE_OF_EACH: list[core.Event] = [
     core.RowDone(2),
     core.RowFailed(3, "user", "Keystone said no"),
     core.RowCancelled(4, ""),
-    core.RowsMoved((2, 5), "Current Users"),
+    core.RowsMoved((2, 5), ACCESS_DONE),
 ]
 
 

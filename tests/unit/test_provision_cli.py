@@ -17,6 +17,7 @@ from moc_tui.core.sheets.local import LocalSheetStore
 from moc_tui.core.table import read_table
 from tests.sample_rows import ACCESS_HEADER, QUOTA_HEADER, access_row, quota_row
 from tests.settings_files import write_settings
+from tests.tab_names import ACCESS_DONE, FORM, QUOTA_DONE
 
 
 def settings_with_empty_tabs(tmp_path: Path) -> Path:
@@ -26,9 +27,9 @@ def settings_with_empty_tabs(tmp_path: Path) -> Path:
         ("quota", QUOTA_HEADER, quota_row(approved="")),
     ):
         store = LocalSheetStore(tmp_path / f"{name}.db")
-        done = "Current Users" if name == "access" else "Processed Requests"
-        store.ensure_tabs(["Form Responses 1", done])
-        store.append_rows("Form Responses 1", [header, row])
+        done = ACCESS_DONE if name == "access" else QUOTA_DONE
+        store.ensure_tabs([FORM, done])
+        store.append_rows(FORM, [header, row])
         store.append_rows(done, [header])
     return write_settings(tmp_path, {"quota_sheet": {"local_store": str(tmp_path / "quota.db")}})
 
@@ -60,9 +61,9 @@ def test_a_row_another_run_holds_is_left_to_it_and_the_holder_named(
     path = settings_with_empty_tabs(tmp_path)
     settings = load_settings(path)
     store = LocalSheetStore(tmp_path / "access.db")
-    store.append_rows("Form Responses 1", [access_row(email="held@example.org")])
-    rows = store.read_tabs(["Form Responses 1"])["Form Responses 1"]
-    table = read_table("Form Responses 1", rows, ACCESS_COLUMNS, "access_columns")
+    store.append_rows(FORM, [access_row(email="held@example.org")])
+    rows = store.read_tabs([FORM])[FORM]
+    table = read_table(FORM, rows, ACCESS_COLUMNS, "access_columns")
     [request] = parse_access_requests(table).requests
     with Locks(settings.state_dir / "locks", "bob").hold(access_lock_keys(request)):
         status = main(["provision", "--config", str(path), "--all", "--operator", "carol"])
@@ -70,4 +71,4 @@ def test_a_row_another_run_holds_is_left_to_it_and_the_holder_named(
     assert status == 1
     assert f"bob is working on this request (pid {os.getpid()}, since " in out
     assert "busy" in out and "held@example.org" in out
-    assert len(store.read_tabs(["Form Responses 1"])["Form Responses 1"]) == 3
+    assert len(store.read_tabs([FORM])[FORM]) == 3

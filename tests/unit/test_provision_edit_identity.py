@@ -15,8 +15,9 @@ from moc_tui.core.settings.columns import ACCESS_COLUMNS
 from moc_tui.core.sheets import open_store
 from moc_tui.core.table import read_table
 from moc_tui.protocol.client import BackendClient, BackendError, dev_command
-from tests.backend_settings import FORM, local_settings
+from tests.backend_settings import local_settings
 from tests.sample_rows import access_row
+from tests.tab_names import FORM
 
 
 def test_the_project_of_a_partly_provisioned_request_cannot_change(tmp_path: Path) -> None:

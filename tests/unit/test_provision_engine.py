@@ -14,9 +14,10 @@ import pytest
 from moc_tui.core.access.events import Event, RowWarning, StepDone
 from moc_tui.core.journal import Journal
 from moc_tui.core.settings import load_settings
-from tests.provision_fakes import DONE, FORM, Crash, World, make_world, outcome, standard_rows
+from tests.provision_fakes import Crash, World, make_world, outcome, standard_rows
 from tests.sample_rows import access_row
 from tests.settings_files import write_settings
+from tests.tab_names import ACCESS_DONE, FORM
 
 
 def test_an_uninterrupted_run(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_a_mail_failure_keeps_the_row_and_the_mail_for_the_next_run(tmp_path: Pa
     assert len(world.store.tabs[FORM]) == 2
     world.mailer.fail_with = None
     assert world.run().ok
-    assert len(world.mailer.sent) == 3 and len(world.store.tabs[DONE]) == 2
+    assert len(world.mailer.sent) == 3 and len(world.store.tabs[ACCESS_DONE]) == 2
     assert len(world.cloud.users) == 1
 
 

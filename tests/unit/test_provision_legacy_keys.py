@@ -16,8 +16,9 @@ from moc_tui.core.access import engine
 from moc_tui.core.access.keys import ACCESS, legacy_access_key
 from moc_tui.core.access.plan import plan
 from moc_tui.core.journal import Journal
-from tests.provision_fakes import DONE, FORM, Crash, World, make_world
+from tests.provision_fakes import Crash, World, make_world
 from tests.sample_rows import access_row
+from tests.tab_names import ACCESS_DONE, FORM
 
 OLD_SCHEME = dataclasses.replace(ACCESS, key_of=legacy_access_key)
 
@@ -62,7 +63,7 @@ def test_a_request_half_done_by_the_old_version_is_finished_once(
     [password] = [m for m in world.mailer.sent if m.subject == "Choose your cloud password"]
     user = world.cloud.users["alice@example.org"]
     assert f"token={world.setpass.valid_token[user.id]}" in password.body
-    assert [r[4] for r in world.store.tabs[DONE][1:]] == ["alice@example.org"]
+    assert [r[4] for r in world.store.tabs[ACCESS_DONE][1:]] == ["alice@example.org"]
 
 
 def test_an_old_record_is_not_taken_by_a_different_request_sharing_its_old_key(
@@ -70,7 +71,7 @@ def test_an_old_record_is_not_taken_by_a_different_request_sharing_its_old_key(
 ) -> None:
     world = make_world(tmp_path, [access_row(email="Pat@example.org", new_project="first")])
     old_version_run(world, monkeypatch)
-    assert [r[4] for r in world.store.tabs[DONE][1:]] == ["Pat@example.org"]
+    assert [r[4] for r in world.store.tabs[ACCESS_DONE][1:]] == ["Pat@example.org"]
     # a second row, same Timestamp, same email in other case: the old key is the same
     world.store.tabs[FORM].append(access_row(email="pat@example.org", new_project="second"))
     lines = dry_run(world)
@@ -79,7 +80,10 @@ def test_an_old_record_is_not_taken_by_a_different_request_sharing_its_old_key(
     result = world.run()
     assert [f.message for f in result.failed] == []
     assert sorted(world.cloud.projects) == ["first", "second"]
-    assert [r[4] for r in world.store.tabs[DONE][1:]] == ["Pat@example.org", "pat@example.org"]
+    assert [r[4] for r in world.store.tabs[ACCESS_DONE][1:]] == [
+        "Pat@example.org",
+        "pat@example.org",
+    ]
     assert "Your new cloud project" in [m.subject for m in world.mailer.sent[-2:]]
 
 

@@ -15,13 +15,13 @@ from moc_tui.core.cron.activation import remind_activation
 from moc_tui.core.locks import Locks
 from moc_tui.core.settings import load_settings
 from moc_tui.core.workflow.keys import user_lock_key
-from tests.reminder_fakes import FakeSetpass, Outbox, Users, journal_with_registration
+from tests.reminder_fakes import FixedStatusSetpass, Outbox, Users, journal_with_registration
 from tests.settings_files import write_settings
 
 
 def test_an_activation_reminder_waits_for_the_run_holding_its_user(tmp_path: Path) -> None:
     journal, settings = journal_with_registration(tmp_path)
-    setpass, outbox = FakeSetpass("expired"), Outbox()
+    setpass, outbox = FixedStatusSetpass("expired"), Outbox()
     with Locks(settings.state_dir / "locks", "alice").hold([user_lock_key("una@example.org")]):
         report = remind_activation(settings, journal, setpass, Users(), outbox)
     assert outbox.sent == [] and setpass.renewed == 0

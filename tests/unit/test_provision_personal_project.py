@@ -7,7 +7,9 @@ from textual.widgets import Input
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.pending import PendingScreen
-from tests.fixtures.tui import FakeBackend, access_view, loaded, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import access_view
 
 
 async def test_one_key_offers_the_emails_first_part_as_a_valid_project_name() -> None:

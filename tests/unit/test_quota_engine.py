@@ -18,9 +18,10 @@ from moc_tui.core.journal import Journal
 from moc_tui.core.quota.plan import plan_quota_changes
 from moc_tui.core.workflow.events import Event, RowWarning, StepDone
 from tests.provision_fakes import Crash
-from tests.quota_fakes import CC, DONE, FORM, QuotaWorld, make_quota_world
+from tests.quota_fakes import CC, QuotaWorld, make_quota_world
 from tests.sample_rows import quota_row
 from tests.settings_files import write_settings
+from tests.tab_names import FORM, QUOTA_DONE
 
 
 def outcome(world: QuotaWorld) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def outcome(world: QuotaWorld) -> dict[str, Any]:
             ).items()
         ),
         "form": [row[4] for row in world.store.tabs[FORM][1:]],
-        "done": [row[8] for row in world.store.tabs[DONE][1:]],
+        "done": [row[8] for row in world.store.tabs[QUOTA_DONE][1:]],
     }
 
 
@@ -91,7 +92,7 @@ def test_the_plan_shows_current_requested_and_applied(tmp_path: Path) -> None:
         "port quota raised from 50 to 68: 50 instances + 3 ports in use outside instances + "
         "2 x 5 new networks + 5 spare",
         "mail the applied values to pi@example.org, cc the project's members",
-        "move the row to 'Processed Requests'",
+        f"move the row to {QUOTA_DONE!r}",
     ]
     assert not nowhere.ok and "no project named 'nowhere'" in nowhere.lines()[0]
     assert mars.lines()[1] == "quota RAM (MB): 51200 -> 2048"

@@ -7,10 +7,11 @@ from moc_tui.core.settings.columns import QUOTA_COLUMNS
 from moc_tui.core.table import read_table
 from tests.sample_rows import QUOTA_HEADER as HEADER
 from tests.sample_rows import quota_row as row
+from tests.tab_names import FORM
 
 
 def parse(*rows: list[str]) -> ParsedQuotaTab:
-    table = read_table("Form Responses 1", [HEADER, *rows], QUOTA_COLUMNS, "quota_columns")
+    table = read_table(FORM, [HEADER, *rows], QUOTA_COLUMNS, "quota_columns")
     return parse_quota_requests(table, {"instances": 100})
 
 

@@ -15,8 +15,9 @@ from moc_tui.core.sheets.local import LocalSheetStore
 from tests.fixtures.sheets import fill_local
 from tests.sample_rows import ACCESS_HEADER
 from tests.settings_files import MAIL_DEFAULTS, minimal_sections, write_settings
+from tests.tab_names import ACCESS_DONE, FORM, QUOTA_DONE
 
-TABS = ("Form Responses 1", "Current Users")
+TABS = (FORM, ACCESS_DONE)
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "settings.example.ini"
 
 
@@ -34,7 +35,7 @@ def test_minimal_file_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.auth.member_role == "member"
     assert settings.access_sheet.is_local
     assert settings.access_sheet.local_store == tmp_path / "access.db"
-    assert settings.access_sheet.done_tab == "Current Users"
+    assert settings.access_sheet.done_tab == ACCESS_DONE
     assert settings.quota_sheet is None
     assert settings.smtp.security is SmtpSecurity.STARTTLS
     assert (settings.smtp.host, settings.smtp.port) == ("127.0.0.1", 25)
@@ -49,7 +50,7 @@ def test_the_example_file_is_valid(tmp_path: Path) -> None:
     path.chmod(0o600)
     settings = load_settings(path)
     assert settings.quota_sheet is not None
-    assert settings.quota_sheet.done_tab == "Processed Requests"
+    assert settings.quota_sheet.done_tab == QUOTA_DONE
     assert settings.emails["quota_email"].formatting == "html"
     assert settings.email_defaults["login_url"] == "https://dashboard.example.org/"
     assert settings.reminder.start == 24

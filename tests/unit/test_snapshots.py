@@ -10,10 +10,11 @@ import pytest
 
 from moc_tui.core.secrets_gen import random_password
 from moc_tui.core.snapshots import SnapshotDamaged, read_snapshot, write_snapshot
+from tests.tab_names import ACCESS_DONE, FORM
 
 TABS = {
-    "Form Responses 1": [["Approved", "Email"], ["Approved", '=HYPERLINK("x")\x1b']],
-    "Current Users": [["Approved", "Email"]],
+    FORM: [["Approved", "Email"], ["Approved", '=HYPERLINK("x")\x1b']],
+    ACCESS_DONE: [["Approved", "Email"]],
 }
 
 
@@ -27,7 +28,7 @@ def test_a_snapshot_round_trips_and_is_private(tmp_path: Path) -> None:
 def test_a_damaged_snapshot_is_detected(tmp_path: Path) -> None:
     path = write_snapshot(tmp_path, "edit", TABS)
     document = json.loads(path.read_text())
-    document["tabs"]["Current Users"].append(["x"])
+    document["tabs"][ACCESS_DONE].append(["x"])
     path.write_text(json.dumps(document))
     with pytest.raises(SnapshotDamaged):
         read_snapshot(path)
@@ -42,8 +43,8 @@ def test_passwords_are_long_mixed_and_different() -> None:
 
 
 HOSTILE_TABS = {
-    "Form Responses 1": [["Approved", "Email"], ["Approved", "lone \udfff and \ud800 surrogates"]],
-    "Current Users": [["Approved", "Email"], ["x" * 50_000, "bytes \udcff\udcc0\udcaf kept"]],
+    FORM: [["Approved", "Email"], ["Approved", "lone \udfff and \ud800 surrogates"]],
+    ACCESS_DONE: [["Approved", "Email"], ["x" * 50_000, "bytes \udcff\udcc0\udcaf kept"]],
 }
 
 

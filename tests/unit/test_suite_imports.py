@@ -98,7 +98,7 @@ def test_every_form_of_such_an_import_is_found(source: str) -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        "from tests.fixtures.tui import screen_is, wait_for",
+        "from tests.fixtures.tui_pilot import screen_is, wait_for",
         "from tests.hostile_values import HOSTILE",
         "import tests.sample_rows",
         "from . import sample_rows",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from moc_tui.tui.app import HelpdeskTui
-from tests.fixtures.tui import FakeBackend, access_view, loaded
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded
+from tests.fixtures.tui_views import access_view
 
 EMAIL = "wes.e3741b4e@example.org"  # 24 characters, as the stack's test users have
 

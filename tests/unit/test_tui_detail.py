@@ -20,16 +20,10 @@ from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
-from tests.fixtures.tui import (
-    STEPS,
-    FakeBackend,
-    access_view,
-    error_record,
-    loaded,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_batch import STEPS
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import access_view, error_record, sample_requests
 
 COMMENT = "Please add my student " + "and the lab's shared account " * 20 + "(end of comment)"
 HOSTILE = "[@click=app.quit]Mallory[/] \x1b[31mred\x1b[0m"

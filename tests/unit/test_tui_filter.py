@@ -10,7 +10,9 @@ from textual.widgets import Static
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.filtering import EVERYWHERE, RowFilter, Term, parse, row_fields
-from tests.fixtures.tui import FakeBackend, loaded, sample_requests, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, wait_for
+from tests.fixtures.tui_views import sample_requests
 
 HEADERS = ["Status", "Row", "Email", "Name", "Project"]
 

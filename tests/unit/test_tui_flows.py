@@ -1,44 +1,39 @@
-"""Pilot tests of the operator's flows against an in-process fake backend (tests/fixtures/tui.py):
-select, filter, plan and confirm, progress, cancel, retry, edit, errors, reset, quota, help."""
+"""Pilot tests of the operator's flows against an in-process fake backend
+(tests/fixtures/tui_backend.py): select, filter, plan and confirm, progress, cancel, retry, edit,
+errors, reset, quota. The help is tests/unit/test_tui_help.py; the app's own failures and
+quitting, tests/unit/test_tui_app.py."""
 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-import pytest
 from textual.message import Message
 from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 
 from moc_tui.core.step_names import step_label
 from moc_tui.protocol.events import EventKind
-from moc_tui.protocol.replies import AccessList
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.messages import RowEventReceived, RowFinished
 from moc_tui.tui.screens.confirm import ConfirmModal
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.errors import ErrorsScreen
-from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
-from tests.fixtures.tui import (
-    STEPS,
-    FakeBackend,
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_batch import STEPS
+from tests.fixtures.tui_pilot import loaded, screen_is, start_provisioning, text_of, wait_for
+from tests.fixtures.tui_views import (
     access_view,
     error_record,
     fingerprint,
-    loaded,
     quota_view,
     sample_requests,
-    screen_is,
-    start_provisioning,
-    text_of,
-    wait_for,
 )
+from tests.tab_names import QUOTA_DONE
 
 
 def app_with(fake: FakeBackend) -> HelpdeskTui:
@@ -394,83 +389,6 @@ async def test_quota_flow_shows_current_requested_applied() -> None:
         done = [s.status for s in quota.table.states].index("done")
         quota.table.move_cursor(row=done)
         # the quota request went to the quota sheet's done tab, not the access one
-        await wait_for(pilot, lambda: "moved to Processed Requests" in text_of(app, "#detail"))
+        await wait_for(pilot, lambda: f"moved to {QUOTA_DONE}" in text_of(app, "#detail"))
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
-
-
-async def test_help_lists_every_key_of_the_current_screen() -> None:
-    app = app_with(FakeBackend(sample_requests()))
-    async with app.run_test() as pilot:
-        await loaded(pilot)
-        screen = app.screen
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
-        keys = str(app.screen.query_one("#help-keys", Static).render())
-        for binding in screen.BINDINGS:
-            assert not isinstance(binding, tuple)
-            assert binding.description in keys
-        assert "Select all visible" in keys and "Audit trail" in keys
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen)
-
-
-async def test_the_demo_note_stays_reachable_in_the_help() -> None:
-    note = "  setpass:   http://127.0.0.1:5555/\n  mail:      /tmp/demo/mail (a Maildir)"
-    app = HelpdeskTui("alice", lambda: FakeBackend(sample_requests()), note=note)
-    async with app.run_test() as pilot:
-        await loaded(pilot)
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
-        shown = static_text(app, "#help-note")
-        assert "http://127.0.0.1:5555/" in shown and "/tmp/demo/mail" in shown
-
-
-async def test_backend_failure_is_a_short_message() -> None:
-    class Broken(FakeBackend):
-        def op_list_access(self, params: dict[str, Any], emit: Any) -> AccessList:
-            raise RuntimeError("secret-canary in a traceback")
-
-    app = app_with(Broken())
-    async with app.run_test(notifications=True) as pilot:
-        await wait_for(pilot, lambda: "load failed" in static_text(app, "#detail"))
-        detail = static_text(app, "#detail")
-        assert "unexpected error (RuntimeError)" in detail and "canary" not in detail
-        assert app.is_running
-
-
-async def test_an_unexpected_ui_exception_ends_with_one_line(
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    app = app_with(FakeBackend(sample_requests()))
-    with pytest.raises(RuntimeError):  # run_test re-raises it for the test framework
-        async with app.run_test() as pilot:
-            await loaded(pilot)
-            app._handle_exception(RuntimeError("pin=4321 admin_pwd=canary"))
-            await pilot.pause()
-    out, err = capfd.readouterr()
-    assert "The helpdesk stopped on an unexpected error" in err
-    for leak in ("canary", "4321", "Traceback", "locals"):
-        assert leak not in out + err
-
-
-async def test_quitting_mid_run_finishes_the_row_and_starts_no_new_backend() -> None:
-    fake = FakeBackend(sample_requests())
-    fake.gate = threading.Event()  # close() releases it, as the real backend finishes its op
-    connects: list[FakeBackend] = []
-
-    def connect() -> FakeBackend:
-        connects.append(fake)
-        return fake
-
-    app = HelpdeskTui("alice", connect)
-    async with app.run_test() as pilot:
-        await loaded(pilot)
-        await pilot.press("a", "p")
-        await wait_for(pilot, lambda: screen_is(app, PlanModal))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: fake.started.is_set())
-        await pilot.press("ctrl+q")
-    await app.workers.wait_for_complete()
-    assert fake.closed and len(connects) == 1
-    assert fake.ops().count("provision") == 1

@@ -16,14 +16,10 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.format import WHEN_WIDTH, detail_words, when
 from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.trail import TrailModal
-from tests.fixtures.tui import (
-    FakeBackend,
-    error_record,
-    loaded,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import error_record, sample_requests
+from tests.tab_names import ACCESS_DONE
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
@@ -53,7 +49,7 @@ def test_details_are_words_not_python_reprs() -> None:
     assert detail_words({"row": 3, "field": "sponsor", "value": "Prof. X"}) == (
         "sponsor: -> Prof. X · row: 3"
     )
-    assert detail_words({"from": 4, "to": "Current Users"}) == "4 -> Current Users"
+    assert detail_words({"from": 4, "to": ACCESS_DONE}) == f"4 -> {ACCESS_DONE}"
     applied = {"applied": {"instances": 10, "cores": 20}, "resumed": False, "note": None}
     assert detail_words(applied) == "applied: instances 10, cores 20 · resumed: no · note: —"
     assert "{" not in detail_words({"a": {"b": [1, 2]}}) and "'" not in detail_words({"a": ["x"]})

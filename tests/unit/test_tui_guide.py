@@ -23,7 +23,9 @@ from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.screens.trail import TrailModal
-from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import quota_view, sample_requests
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "operator-guide.md"

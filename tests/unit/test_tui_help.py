@@ -24,7 +24,9 @@ from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.quota import QuotaScreen
 from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
-from tests.fixtures.tui import FakeBackend, loaded, quota_view, sample_requests, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import quota_view, sample_requests
 
 INTERNALS = ("Copy selected text", "Cursor left", "Focus Next", "Focus Previous", "enter  Select")
 Open = Callable[[Pilot[Any]], Awaitable[None]]
@@ -146,3 +148,31 @@ async def test_the_help_has_its_own_footer_and_closes_with_its_keys() -> None:
             assert [str(k.description) for k in footer.query(FooterKey)] == ["Close"]
             await pilot.press(close)
             await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_help_lists_every_key_of_the_current_screen() -> None:
+    backend = FakeBackend(sample_requests())
+    app = HelpdeskTui("alice", lambda: backend)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
+        keys = str(app.screen.query_one("#help-keys", Static).render())
+        for binding in screen.BINDINGS:
+            assert not isinstance(binding, tuple)
+            assert binding.description in keys
+        assert "Select all visible" in keys and "Audit trail" in keys
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_the_demo_note_stays_reachable_in_the_help() -> None:
+    note = "  setpass:   http://127.0.0.1:5555/\n  mail:      /tmp/demo/mail (a Maildir)"
+    app = HelpdeskTui("alice", lambda: FakeBackend(sample_requests()), note=note)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_is(app, HelpScreen))
+        shown = str(app.screen.query_one("#help-note", Static).render())
+        assert "http://127.0.0.1:5555/" in shown and "/tmp/demo/mail" in shown

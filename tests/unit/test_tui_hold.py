@@ -10,7 +10,9 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.hold import ReasonModal
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.widgets.requests_table import DENIED, HELD, status_cell
-from tests.fixtures.tui import FakeBackend, loaded, sample_requests, screen_is, text_of, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, text_of, wait_for
+from tests.fixtures.tui_views import sample_requests
 
 
 def notified(app: HelpdeskTui, message: str) -> bool:

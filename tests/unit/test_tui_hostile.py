@@ -17,7 +17,9 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.requests_table import CELL_LIMIT, RequestsTable
-from tests.fixtures.tui import FakeBackend, access_view, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import screen_is, wait_for
+from tests.fixtures.tui_views import access_view
 from tests.hostile_values import HOSTILE
 from tests.rendered_segments import assert_inert, segments_of
 

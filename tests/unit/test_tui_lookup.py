@@ -21,14 +21,9 @@ from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.text import plain
 from moc_tui.tui.widgets.suggestions import SuggestionList
-from tests.fixtures.tui import (
-    FakeBackend,
-    access_view,
-    not_activated_record,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import screen_is, wait_for
+from tests.fixtures.tui_views import access_view, not_activated_record, sample_requests
 from tests.hostile_values import HOSTILE
 from tests.rendered_segments import assert_inert, segments_of
 

@@ -10,7 +10,9 @@ from textual.widgets._toast import Toast
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.edit import EditModal
 from moc_tui.tui.screens.pending import PendingScreen
-from tests.fixtures.tui import FakeBackend, loaded, sample_requests, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import sample_requests
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)])

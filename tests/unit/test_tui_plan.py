@@ -16,7 +16,11 @@ from moc_tui.protocol.replies import AccessPlans
 from moc_tui.protocol.views import AccessPlanView, AccessView
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.plan import PlanModal
-from tests.fixtures.tui import Events, FakeBackend, loaded, sample_requests, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_batch import Events, find_as_shown
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import sample_requests
+from tests.tab_names import ACCESS_DONE
 
 
 def real_plan(view: AccessView) -> AccessPlanView:
@@ -36,7 +40,7 @@ def real_plan(view: AccessView) -> AccessPlanView:
         ),
         extra_users=(),
         mails=(("welcome", email), ("password", email), ("new_project", email)),
-        move_to="Current Users",
+        move_to=ACCESS_DONE,
         done_steps=(),
         problems=tuple(view["problems"]),
         decisions=(
@@ -55,7 +59,7 @@ def real_plan(view: AccessView) -> AccessPlanView:
 
 class PlanningBackend(FakeBackend):
     def op_plan_access(self, params: dict[str, Any], emit: Events) -> AccessPlans:
-        return {"plans": [real_plan(self._find(self.requests, r)) for r in params["rows"]]}
+        return {"plans": [real_plan(find_as_shown(self.requests, r)) for r in params["rows"]]}
 
 
 async def test_skipped_first_two_requests_in_sight_and_scrolling_from_cancel() -> None:

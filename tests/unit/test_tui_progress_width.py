@@ -16,15 +16,10 @@ from moc_tui.core.step_names import step_label
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen, last_steps
-from tests.fixtures.tui import (
-    STEPS,
-    FakeBackend,
-    loaded,
-    sample_requests,
-    screen_is,
-    start_provisioning,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_batch import STEPS
+from tests.fixtures.tui_pilot import loaded, screen_is, start_provisioning, wait_for
+from tests.fixtures.tui_views import sample_requests
 
 LONG_REASON = (
     "setpass at http://127.0.0.1:8000: connected, but no answer within 10 s (3 attempts);"

@@ -13,15 +13,9 @@ from moc_tui.tui.screens.errors import ErrorsScreen
 from moc_tui.tui.screens.help import key_rows
 from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from tests.fixtures.tui import (
-    FakeBackend,
-    error_record,
-    loaded,
-    quota_view,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import error_record, quota_view, sample_requests
 
 
 def footer_keys(app: HelpdeskTui) -> set[str]:

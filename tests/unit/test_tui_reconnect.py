@@ -12,12 +12,12 @@ from textual.widgets import Static
 from moc_tui.protocol.client import BackendClient, dev_command
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.pending import PendingScreen
-from tests.fixtures.tui import screen_is, wait_for
-from tests.fixtures.tui_local import local_settings
+from tests.fixtures.tui_local import settings_with_pending
+from tests.fixtures.tui_pilot import screen_is, wait_for
 
 
 async def test_a_killed_backend_is_replaced_once_per_press(tmp_path: Path) -> None:
-    settings = local_settings(tmp_path, 3)
+    settings = settings_with_pending(tmp_path, 3)
     started: list[BackendClient] = []
 
     def connect() -> BackendClient:

@@ -12,15 +12,10 @@ from moc_tui.tui.screens.pending import PendingScreen
 from moc_tui.tui.screens.plan import PlanModal
 from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.quota import QuotaScreen
-from tests.fixtures.tui import (
-    FakeBackend,
-    loaded,
-    quota_view,
-    sample_requests,
-    screen_is,
-    text_of,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, text_of, wait_for
+from tests.fixtures.tui_views import quota_view, sample_requests
+from tests.tab_names import ACCESS_DONE, FORM
 
 
 async def test_the_quota_screen_says_it_is_the_quota_list() -> None:
@@ -34,7 +29,7 @@ async def test_the_quota_screen_says_it_is_the_quota_list() -> None:
         await wait_for(pilot, lambda: screen_is(app, QuotaScreen))
         await wait_for(pilot, lambda: "quota requests: 1" in text_of(app, "#counts"))
         header = text_of(app, "#header")
-        assert header.startswith(" Quota ") and "quota sheet: Form Responses 1" in header
+        assert header.startswith(" Quota ") and f"quota sheet: {FORM}" in header
         assert header != access_header
         assert "pending rows" not in text_of(app, "#counts")
         footer = app.screen.query_one(Footer)
@@ -67,4 +62,4 @@ async def test_a_done_row_never_shows_the_number_of_a_ready_row() -> None:
         assert numbers[done] not in numbers[:done] + numbers[done + 1 :], numbers
         assert numbers[statuses.index("● ready")] == "2"  # bob moved up to row 2
         table.move_cursor(row=done)
-        await wait_for(pilot, lambda: "moved to Current Users" in text_of(app, "#detail"))
+        await wait_for(pilot, lambda: f"moved to {ACCESS_DONE}" in text_of(app, "#detail"))

@@ -20,14 +20,9 @@ from moc_tui.tui.screens.progress import ProgressScreen
 from moc_tui.tui.screens.reset import ResetModal
 from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.session_log import SessionLog
-from tests.fixtures.tui import (
-    FakeBackend,
-    error_record,
-    loaded,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import error_record, sample_requests
 
 REFERENCE = "7K3QX-9W2HD"
 

@@ -32,16 +32,9 @@ from moc_tui.tui.screens.session_log import SessionLogModal
 from moc_tui.tui.screens.trail import TrailModal
 from moc_tui.tui.session_log import SessionLog
 from moc_tui.tui.widgets.suggestions import SuggestionList
-from tests.fixtures.tui import (
-    FakeBackend,
-    access_view,
-    error_record,
-    loaded,
-    quota_view,
-    sample_requests,
-    screen_is,
-    wait_for,
-)
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import access_view, error_record, quota_view, sample_requests
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
 Steps = Callable[[Pilot[Any]], Awaitable[None]]

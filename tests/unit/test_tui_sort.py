@@ -11,7 +11,9 @@ from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.help import HelpScreen
 from moc_tui.tui.sorting import SHEET_ORDER, natural_key, next_column, sorted_by
 from moc_tui.tui.widgets.requests_table import RequestsTable
-from tests.fixtures.tui import FakeBackend, access_view, loaded, screen_is, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_views import access_view
 
 
 def test_natural_order_and_the_column_cycle() -> None:

@@ -7,7 +7,9 @@ from rich.text import Text
 
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.widgets.requests_table import RequestsTable
-from tests.fixtures.tui import FakeBackend, access_view, loaded, wait_for
+from tests.fixtures.tui_backend import FakeBackend
+from tests.fixtures.tui_pilot import loaded, wait_for
+from tests.fixtures.tui_views import access_view
 
 LONG_EMAIL = "a.very.long.address.for.a.narrow.column@department.example.org"
 

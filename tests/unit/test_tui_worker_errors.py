@@ -13,7 +13,7 @@ from textual.screen import Screen
 from moc_tui.protocol.client import BackendError
 from moc_tui.tui.messages import CallFailed
 from moc_tui.tui.worker_errors import reports_failure
-from tests.fixtures.tui import wait_for
+from tests.fixtures.tui_pilot import wait_for
 
 
 class Failing(Screen[None]):
