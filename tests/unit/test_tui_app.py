@@ -8,18 +8,13 @@ import threading
 from typing import Any
 
 import pytest
-from textual.widgets import Static
 
 from moc_tui.protocol.replies import AccessList
 from moc_tui.tui.app import HelpdeskTui
 from moc_tui.tui.screens.plan import PlanModal
 from tests.fixtures.tui_backend import FakeBackend
-from tests.fixtures.tui_pilot import loaded, screen_is, wait_for
+from tests.fixtures.tui_pilot import loaded, screen_is, text_of, wait_for
 from tests.fixtures.tui_views import sample_requests
-
-
-def static_text(app: HelpdeskTui, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
 
 
 async def test_backend_failure_is_a_short_message() -> None:
@@ -30,8 +25,8 @@ async def test_backend_failure_is_a_short_message() -> None:
     broken = Broken()
     app = HelpdeskTui("alice", lambda: broken)
     async with app.run_test(notifications=True) as pilot:
-        await wait_for(pilot, lambda: "load failed" in static_text(app, "#detail"))
-        detail = static_text(app, "#detail")
+        await wait_for(pilot, lambda: "load failed" in text_of(app, "#detail"))
+        detail = text_of(app, "#detail")
         assert "unexpected error (RuntimeError)" in detail and "canary" not in detail
         assert app.is_running
 

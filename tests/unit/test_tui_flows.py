@@ -40,17 +40,13 @@ def app_with(fake: FakeBackend) -> HelpdeskTui:
     return HelpdeskTui("alice", lambda: fake)
 
 
-def static_text(app: HelpdeskTui, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
 async def test_select_filter_and_counts() -> None:
     fake = FakeBackend(sample_requests())
     app = app_with(fake)
     async with app.run_test() as pilot:
         table = await loaded(pilot)
-        assert "pending rows: 4 · 3 ready · 1 problem · 0 selected" in static_text(app, "#counts")
-        assert "keystone.example.org" in static_text(app, "#header")
+        assert "pending rows: 4 · 3 ready · 1 problem · 0 selected" in text_of(app, "#counts")
+        assert "keystone.example.org" in text_of(app, "#header")
         await pilot.press("space", "space")  # space selects and moves down (htop)
         assert len(table.selected) == 2
         await pilot.press("space")  # carol has a problem: cannot be selected
@@ -61,7 +57,7 @@ async def test_select_filter_and_counts() -> None:
         assert not table.selected
         await pilot.press("slash", *"dave")
         assert table.row_count == 1
-        assert "filter: dave (1 of 4)" in static_text(app, "#counts")
+        assert "filter: dave (1 of 4)" in text_of(app, "#counts")
         await pilot.press("enter", "a")  # keep the filter, select all visible
         assert len(table.selected) == 1
         await pilot.press("escape")  # clears the filter
@@ -118,7 +114,7 @@ async def test_provision_progress_per_row_and_step() -> None:
         assert any(m.event["kind"] == EventKind.STEP_DONE for m in steps)
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
-        await wait_for(pilot, lambda: "3 done" in static_text(app, "#counts"))
+        await wait_for(pilot, lambda: "3 done" in text_of(app, "#counts"))
         assert table.row_count == 4  # the done rows stay visible, marked done
         await pilot.press("space")  # a done row cannot be selected again
         assert not table.selected
@@ -163,7 +159,7 @@ async def test_cancel_stops_the_row_in_hand_before_its_next_step_and_retry_resum
         await pilot.press("escape")  # cannot leave while running
         assert id(app.screen) == id(progress)
         await pilot.press("c")
-        await wait_for(pilot, lambda: "cancelling" in static_text(app, "#progress-title"))
+        await wait_for(pilot, lambda: "cancelling" in text_of(app, "#progress-title"))
         await wait_for(pilot, lambda: fake.cancel_marked)  # the backend was asked to stop
         fake.gate.set()  # the step in hand (project) finishes; the next one does not start
         await wait_for(pilot, lambda: not progress.running)
@@ -178,7 +174,7 @@ async def test_cancel_stops_the_row_in_hand_before_its_next_step_and_retry_resum
         not_sent = [s for s in progress.states.values() if s.status == "not sent"]
         assert all(progress.steps[s.key] == ["not started"] for s in not_sent)
         assert fake.ops().count("provision") == 1 and "cancel" in fake.ops()
-        assert "cancelled" in static_text(app, "#progress-title")
+        assert "cancelled" in text_of(app, "#progress-title")
         # r: the stopped row and the rows never sent go through a new plan, then run
         await pilot.press("r")
         await wait_for(pilot, lambda: screen_is(app, PlanModal))
@@ -262,7 +258,7 @@ async def test_edit_validates_inline_and_saves_through_the_backend() -> None:
         await wait_for(pilot, lambda: screen_is(app, PendingScreen))
         edits = [p for op, p in fake.calls if op == "edit_access_field"]
         assert [(p["field"], p["value"]) for p in edits] == [("new_project", "wonderlan")]
-        await wait_for(pilot, lambda: "4 ready" in static_text(app, "#counts"))
+        await wait_for(pilot, lambda: "4 ready" in text_of(app, "#counts"))
 
 
 async def test_errors_filter_acknowledge_and_audit_trail() -> None:

@@ -22,7 +22,14 @@ from moc_tui.host.checks.base import Context, check
 from moc_tui.host.layout import Layout
 
 MAIN_CONFIG = Path("/etc/ssh/sshd_config")
-_SECONDS = re.compile(r"([0-9]+)s", re.IGNORECASE)
+_SECONDS = re.compile(r"([0-9]+)s", re.IGNORECASE)  # a whole value: `60s`, printed `60`
+
+
+def _as_printed(value: str) -> str:
+    """A time value as `sshd -T` prints it (seconds, no unit); anything else as written (a
+    path such as `/srv/py3s/...` keeps its letters)."""
+    seconds = _SECONDS.fullmatch(value)
+    return seconds[1] if seconds else value
 
 
 def expected_settings(layout: Layout) -> dict[str, list[str]]:
@@ -34,7 +41,7 @@ def expected_settings(layout: Layout) -> dict[str, list[str]]:
             continue
         key = words[0].lower()
         values = words[1:] if key == "setenv" else [" ".join(words[1:])]
-        expected[key] = [_SECONDS.sub(r"\1", v) for v in values]
+        expected[key] = [_as_printed(v) for v in values]
     return expected
 
 
