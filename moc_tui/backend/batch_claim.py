@@ -20,9 +20,10 @@ from moc_tui.backend import views
 from moc_tui.core.journal import Journal
 from moc_tui.core.locks import Locks
 from moc_tui.core.text import visible
-from moc_tui.core.workflow.batch import SheetRow
+from moc_tui.core.workflow.batch import BatchResult, SheetRow
 from moc_tui.core.workflow.exclusive import claim
 from moc_tui.protocol.events import ProgressEvent
+from moc_tui.protocol.replies import BatchReply
 from moc_tui.protocol.views import HELD, NOT_AS_SHOWN, FailureView
 from moc_tui.protocol.wire import ProtocolError as Refused
 
@@ -39,6 +40,16 @@ class Claimed(Generic[R]):
     tabs: Tabs
     requests: list[R] = field(default_factory=list)
     failed: list[FailureView] = field(default_factory=list)
+
+
+def batch_reply(claimed: Claimed[R], result: BatchResult[R]) -> BatchReply:
+    """A batch op's reply: every row it was given in exactly one list (`done`, `failed` with
+    the rows that never ran first, `cancelled`)."""
+    return {
+        "done": [r.row for r in result.done],
+        "failed": [*claimed.failed, *(views.failure_view(f) for f in result.failed)],
+        "cancelled": [r.row for r in result.cancelled],
+    }
 
 
 def _failure(row: int, email: str, step: str, message: str) -> FailureView:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from moc_tui.backend import views
-from moc_tui.backend.batch_claim import Emit, claim_rows
+from moc_tui.backend.batch_claim import Emit, batch_reply, claim_rows
 from moc_tui.backend.ops.base import SessionState
 from moc_tui.core.access import AccessRequest, ParsedAccessTab
 from moc_tui.core.access.events import Event
@@ -117,11 +117,7 @@ class AccessOps(SessionState):
             result = services.provision(
                 claimed.requests, claimed.tabs, on_event=on_event, cancelled=self.cancelled
             )
-        return {
-            "done": [r.row for r in result.done],
-            "failed": [*claimed.failed, *(views.failure_view(f) for f in result.failed)],
-            "cancelled": [r.row for r in result.cancelled],
-        }
+        return batch_reply(claimed, result)
 
     def op_edit_access_field(
         self, services: Services, params: dict[str, Any], emit: Emit

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from moc_tui.backend import views
-from moc_tui.backend.batch_claim import Emit, claim_rows
+from moc_tui.backend.batch_claim import Emit, batch_reply, claim_rows
 from moc_tui.backend.ops.base import SessionState
 from moc_tui.core.access.events import Event
 from moc_tui.core.quota import QuotaRequest
@@ -135,9 +135,5 @@ class QuotaOps(SessionState):
             result = services.apply_quotas(
                 claimed.requests, claimed.tabs, on_event=on_event, cancelled=self.cancelled
             )
-        return {
-            "done": [r.row for r in result.done],
-            "applied": {str(row): values for row, values in result.applied.items()},
-            "failed": [*claimed.failed, *(views.failure_view(f) for f in result.failed)],
-            "cancelled": [r.row for r in result.cancelled],
-        }
+        applied = {str(row): values for row, values in result.applied.items()}
+        return {**batch_reply(claimed, result), "applied": applied}

@@ -122,9 +122,8 @@ class NotifyRun:
     mailer: MailSender
     now: datetime
     report: SheetReport
+    row_keys: dict[int, str]  # the key each row's stamps are written under (`row_keys`)
     stamps: dict[int, tuple[RowRef, dict[int, str]]] = field(default_factory=dict)
-    _keyed: Table | None = None  # the table `_row_keys` were made for
-    _row_keys: dict[int, str] = field(default_factory=dict)
 
     @property
     def stamp_text(self) -> str:
@@ -133,9 +132,7 @@ class NotifyRun:
     def add_stamp(self, table: Table, row: int, cells: Sequence[str], field_name: str) -> None:
         """Stamp `field_name` of the request read at `row` (found by its key when written)."""
         if row not in self.stamps:
-            if table is not self._keyed:
-                self._keyed, self._row_keys = table, row_keys(self.kind.kind, table)
-            ref = RowRef(row, self._row_keys[row], list(cells))
+            ref = RowRef(row, self.row_keys[row], list(cells))
             self.stamps[row] = (ref, {})
         self.stamps[row][1][table.columns[field_name] + 1] = self.stamp_text
 
@@ -148,23 +145,27 @@ class NotifyRun:
             OPERATOR, message, tab=self.kind.sheet.requests_tab, row=row, email=email, step="notify"
         )
 
-    def _key(self, table: Table, cells: Sequence[str], shared: Counter[str]) -> str:
-        """The row's ticket key: `ticket_key`, with the row's content when another waiting row
-        has the same Timestamp and email. A ticket this row already has under another key is
-        kept: its content key from a run where it shared them, or the old key (lower-cased
-        email, before an upgrade) when no other waiting row shares that."""
+    def _key(
+        self, table: Table, cells: Sequence[str], shared: Counter[str]
+    ) -> tuple[str, str | None]:
+        """The row's ticket key and its ticket's status in the journal (None: none yet). The key
+        is `ticket_key`, with the row's content when another waiting row has the same Timestamp
+        and email. A ticket this row already has under another key is kept: its content key
+        from a run where it shared them, or the old key (lower-cased email, before an upgrade)
+        when no other waiting row shares that."""
         timestamp, email = identity(table, cells)
         plain = ticket_key(self.kind.kind, timestamp, email)
         values = request_values(self.kind, table, cells)
         own = ticket_key(self.kind.kind, timestamp, email, values)
         old = legacy_ticket_key(self.kind.kind, timestamp, email)
         if shared[plain] > 1:
-            return own
+            return own, self.journal.mail_status(own, TICKET)
         earlier = [own] + ([old] if shared[old] == 1 else [])
         for key in (plain, *earlier):
-            if self.journal.mail_status(key, TICKET) is not None:
-                return key
-        return plain
+            status = self.journal.mail_status(key, TICKET)
+            if status is not None:
+                return key, status
+        return plain, None
 
     def tickets(self, table: Table) -> None:
         if self.settings.helpdesk.email is None:
@@ -182,11 +183,11 @@ class NotifyRun:
             shared[legacy_ticket_key(self.kind.kind, timestamp, email)] += 1
         for row, cells in waiting:
             email = table.cell(cells, "email")
-            key = self._key(table, cells, shared)
-            if self.journal.mail_status(key, TICKET) is None:
+            key, status = self._key(table, cells, shared)
+            if status is None:
                 mail = ticket_mail(self.settings, self.kind, table, cells)
                 self.journal.enqueue_mail(key, TICKET, mail.to_payload())
-            elif self.journal.mail_status(key, TICKET) == "sent":
+            elif status == "sent":
                 self.report.stamped_only.append(row)
                 self.add_stamp(table, row, cells, "notified")
                 continue
@@ -267,7 +268,7 @@ def notify_sheet(
     rows = store.read_tabs([tab])[tab]
     needed = {f: kind.columns[f] for f in ("approved", "notified", "reminder_sent", "timestamp")}
     table = read_table(tab, rows, {**kind.columns, **needed}, kind.columns_section)
-    run = NotifyRun(settings, kind, journal, mailer, now(), report)
+    run = NotifyRun(settings, kind, journal, mailer, now(), report, row_keys(kind.kind, table))
     missing_needed = [m for m in table.missing if any(f"(field {f})" in m for f in needed)]
     if missing_needed:
         for message in missing_needed:
